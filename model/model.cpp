@@ -1,0 +1,208 @@
+#include "model/model.hpp"
+
+#include <cmath>
+
+#include "model/norepinephrine.hpp"
+#include "model/smooth.hpp"
+
+namespace coherence::model {
+
+namespace {
+
+constexpr double kDynSPerCm5PerMmHgMinPerL = 80.0;  // 1 mmHg min / L = 80 dyn s / cm^5
+
+// Autonomic, drug and sepsis contributions to heart and vessel tone.
+CirculationTone circulation_tone(const ModelParams& p, std::span<const double, kStateCount> y) {
+  const auto& h = p.hemodynamics;
+  const auto& b = p.baroreflex;
+  const auto& sep = p.sepsis;
+  const double s = weight_scale(p);
+  const double inflammation = y[kInflammation];
+  const double baro_gain = p.patient.baroreflex_gain * (1.0 - sep.baroreflex_impairment * inflammation);
+  const double s_card = (y[kCardiacSympathetic] - 0.5) * baro_gain;
+  const double s_vasc = (y[kVascularSympathetic] - 0.5) * baro_gain;
+  const NorepinephrineEffects ne = ne_effects(p, std::max(0.0, y[kNeEffectSite]), inflammation);
+
+  CirculationTone t;
+  t.heart_rate_bpm = h.intrinsic_heart_rate_bpm * (1.0 + b.heart_rate_gain * s_card) +
+                     sep.tachycardia_bpm * inflammation + ne.heart_rate_bpm;
+  const double inotropy = (1.0 + b.contractility_gain * s_card) *
+                          (1.0 - sep.myocardial_depression * inflammation) * ne.elastance_factor;
+  t.lv_elastance_mmHg_per_mL = h.lv_end_systolic_elastance_mmHg_per_mL / s * inotropy;
+  t.rv_elastance_mmHg_per_mL = h.rv_end_systolic_elastance_mmHg_per_mL / s * inotropy;
+  t.systemic_resistance_mmHg_min_per_mL =
+      h.systemic_resistance_mmHg_min_per_mL / s *
+      std::exp(b.resistance_log_gain * s_vasc - sep.vasoplegia_log * inflammation +
+               ne.resistance_log_factor);
+  t.venous_unstressed_mL = h.venous_unstressed_mL * s -
+                           2.0 * b.venous_unstressed_shift_mL * s * s_vasc +
+                           sep.venodilation_mL * s * inflammation - ne.venous_unstressed_shift_mL;
+  return t;
+}
+
+CirculationVolumes circulation_volumes(std::span<const double, kStateCount> y) {
+  return {y[kArterialVolume], y[kVenousVolume], y[kCentralVolume], y[kPulmonaryVolume]};
+}
+
+}  // namespace
+
+double extraction_capacity(const ModelParams& p, double inflammation) {
+  return 1.0 - p.oxygen.sepsis_extraction_loss * inflammation;
+}
+
+Observables observe(const ModelParams& p, const ModelReference& ref, const Inputs& /*in*/,
+                    std::span<const double, kStateCount> y) {
+  Observables o;
+  o.tone = circulation_tone(p, y);
+  o.circulation = circulation(p.hemodynamics, weight_scale(p), o.tone, circulation_volumes(y));
+  o.blood_volume_mL = y[kArterialVolume] + y[kVenousVolume] + y[kCentralVolume] + y[kPulmonaryVolume];
+  o.plasma_volume_mL = o.blood_volume_mL - y[kRedCellVolume];
+  o.haematocrit = y[kRedCellVolume] / o.blood_volume_mL;
+  const double co_L_per_min = o.circulation.lv_output_mL_per_min / 1000.0;
+  o.svr_dyn_s_per_cm5 = kDynSPerCm5PerMmHgMinPerL *
+                        (o.circulation.arterial_mmHg - o.circulation.central_mmHg) / co_L_per_min;
+  o.ne_plasma_ug_per_L = y[kNeExogenous] + y[kNeEndogenous];
+  o.ne_clearance_L_per_min = ne_clearance_L_per_min(p);
+  o.sympathetic_target = baroreflex_target(p.baroreflex, o.circulation.arterial_mmHg);
+
+  FluidInputs fi;
+  fi.arterial_mmHg = o.circulation.arterial_mmHg;
+  fi.venous_mmHg = o.circulation.venous_mmHg;
+  fi.systemic_flow_mL_per_min = o.circulation.systemic_flow_mL_per_min;
+  fi.plasma_volume_mL = o.plasma_volume_mL;
+  fi.interstitial_volume_mL = y[kInterstitialVolume];
+  fi.plasma_protein_g = y[kPlasmaProtein];
+  fi.interstitial_protein_g = y[kInterstitialProtein];
+  fi.inflammation = y[kInflammation];
+  o.fluids = fluid_exchange(p, ref.fluids, fi);
+
+  o.extraction_capacity = extraction_capacity(p, y[kInflammation]);
+  o.oxygen = oxygen_balance(p, o.haematocrit, o.circulation.lv_output_mL_per_min, y[kInflammation],
+                            o.extraction_capacity);
+  return o;
+}
+
+int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& in,
+                std::span<const double, kStateCount> y, std::span<double, kStateCount> dydt) {
+  // Outside the physical domain: ask CVODE for a smaller step instead of evaluating nonsense.
+  if (y[kInterstitialVolume] <= 0.0 || y[kRedCellVolume] <= 0.0 || y[kPlasmaProtein] <= 0.0 ||
+      y[kInterstitialProtein] <= 0.0) {
+    return 1;
+  }
+  const Observables o = observe(p, ref, in, y);
+  if (o.plasma_volume_mL <= 0.0 || !std::isfinite(o.circulation.arterial_mmHg)) return 1;
+  const auto& c = o.circulation;
+  const auto& f = o.fluids;
+  const auto& b = p.baroreflex;
+  const auto& ne = p.norepinephrine;
+  const auto& sep = p.sepsis;
+
+  // Circulation: compartment volume balances. Plasma exchange with the interstitium, intake
+  // and losses enter through the venous compartment.
+  const double intake_mL_per_min = in.crystalloid_mL_per_min + p.patient.baseline_intake_mL_per_h / 60.0;
+  const double losses_mL_per_min = f.urine_mL_per_min + f.insensible_mL_per_min;
+  dydt[kArterialVolume] = c.lv_output_mL_per_min - c.systemic_flow_mL_per_min;
+  dydt[kVenousVolume] = c.systemic_flow_mL_per_min - c.venous_return_mL_per_min + intake_mL_per_min -
+                        f.filtration_mL_per_min + f.lymph_mL_per_min - f.urine_mL_per_min;
+  dydt[kCentralVolume] = c.venous_return_mL_per_min - c.rv_output_mL_per_min;
+  dydt[kPulmonaryVolume] = c.rv_output_mL_per_min - c.lv_output_mL_per_min;
+
+  // Baroreflex arms follow the sympathetic target with first-order lags.
+  dydt[kCardiacSympathetic] = (o.sympathetic_target - y[kCardiacSympathetic]) / b.cardiac_time_constant_min;
+  dydt[kVascularSympathetic] = (o.sympathetic_target - y[kVascularSympathetic]) / b.vascular_time_constant_min;
+
+  // Norepinephrine: one compartment, exogenous and endogenous, and an effect site.
+  const double volume_L = ne.volume_L * weight_scale(p);
+  const double cl = o.ne_clearance_L_per_min;
+  const double infusion_ug_per_min = in.ne_dose_ug_per_kg_min * p.patient.weight_kg;
+  dydt[kNeExogenous] = (infusion_ug_per_min - cl * y[kNeExogenous]) / volume_L;
+  dydt[kNeEndogenous] =
+      (ne_endogenous_production_ug_per_min(p, y[kVascularSympathetic]) - cl * y[kNeEndogenous]) / volume_L;
+  dydt[kNeEffectSite] = std::log(2.0) / ne.effect_site_half_life_min * (y[kNeExogenous] - y[kNeEffectSite]);
+
+  // Sepsis course and its reporting marker.
+  dydt[kInflammation] = (in.sepsis_severity - y[kInflammation]) / sep.inflammation_time_constant_min;
+  dydt[kIl6] = std::log(2.0) / sep.il6_half_life_min *
+               (sep.il6_baseline_pg_per_mL + sep.il6_gain_pg_per_mL * y[kInflammation] - y[kIl6]);
+
+  // Fluids: interstitium, proteins, red cells (no bleeding or transfusion yet).
+  dydt[kInterstitialVolume] = f.filtration_mL_per_min - f.lymph_mL_per_min - f.insensible_mL_per_min;
+  dydt[kPlasmaProtein] = f.protein_return_g_per_min - f.protein_escape_g_per_min;
+  dydt[kInterstitialProtein] = f.protein_escape_g_per_min - f.protein_return_g_per_min;
+  dydt[kRedCellVolume] = 0.0;
+
+  // Lactate.
+  dydt[kLactate] = (o.oxygen.lactate_production_mmol_per_min -
+                    o.oxygen.lactate_clearance_L_per_min * y[kLactate]) / lactate_volume_L(p);
+
+  // Bookkeeping for balances.
+  dydt[kFluidIn] = intake_mL_per_min;
+  dydt[kFluidOut] = losses_mL_per_min;
+  return 0;
+}
+
+namespace {
+
+// Relax the circulation and baroreflex to their steady state with everything else frozen
+// (explicit Euler on six states; fast time constants only, so 30 simulated minutes suffice).
+void settle_circulation(const ModelParams& p, const ModelReference& ref, StateVector& y) {
+  const Inputs none;
+  constexpr double kStepMin = 0.0005;
+  for (int i = 0; i < 60000; ++i) {
+    const Observables o = observe(p, ref, none, y);
+    const auto& c = o.circulation;
+    y[kArterialVolume] += kStepMin * (c.lv_output_mL_per_min - c.systemic_flow_mL_per_min);
+    y[kVenousVolume] += kStepMin * (c.systemic_flow_mL_per_min - c.venous_return_mL_per_min);
+    y[kCentralVolume] += kStepMin * (c.venous_return_mL_per_min - c.rv_output_mL_per_min);
+    y[kPulmonaryVolume] += kStepMin * (c.rv_output_mL_per_min - c.lv_output_mL_per_min);
+    y[kCardiacSympathetic] +=
+        kStepMin * (o.sympathetic_target - y[kCardiacSympathetic]) / p.baroreflex.cardiac_time_constant_min;
+    y[kVascularSympathetic] +=
+        kStepMin * (o.sympathetic_target - y[kVascularSympathetic]) / p.baroreflex.vascular_time_constant_min;
+  }
+}
+
+}  // namespace
+
+InitialCondition reference_state(const ModelParams& p) {
+  const auto& h = p.hemodynamics;
+  const auto& f = p.fluids;
+  const double s = weight_scale(p);
+  InitialCondition ic;
+  StateVector& y = ic.state;
+  y.fill(0.0);
+
+  // Circulation at nominal pressures; the venous compartment holds the remaining blood.
+  const double blood_mL = h.blood_volume_mL_per_kg * p.patient.weight_kg;
+  y[kArterialVolume] = (h.arterial_unstressed_mL + h.arterial_compliance_mL_per_mmHg * 90.0) * s;
+  y[kCentralVolume] = (h.central_unstressed_mL + h.central_compliance_mL_per_mmHg * 5.0) * s;
+  y[kPulmonaryVolume] = (h.pulmonary_unstressed_mL + h.pulmonary_compliance_mL_per_mmHg * 8.0) * s;
+  y[kVenousVolume] = blood_mL - y[kArterialVolume] - y[kCentralVolume] - y[kPulmonaryVolume];
+  y[kCardiacSympathetic] = 0.5;
+  y[kVascularSympathetic] = 0.5;
+  y[kRedCellVolume] = h.haematocrit_fraction * blood_mL;
+
+  // Fluid compartments need a provisional reference to evaluate the circulation.
+  const double plasma_mL = blood_mL - y[kRedCellVolume];
+  ic.reference.fluids = fluid_reference(p, 16.0, 5000.0 * s, plasma_mL);
+  y[kInterstitialVolume] = f.interstitial_volume_mL_per_kg * 70.0 * s;
+  y[kPlasmaProtein] = f.plasma_protein_g_per_dL / 100.0 * plasma_mL;
+  y[kInterstitialProtein] = ic.reference.fluids.interstitial_protein_g;
+  y[kIl6] = p.sepsis.il6_baseline_pg_per_mL;
+  settle_circulation(p, ic.reference, y);
+
+  // Fluid exchange in balance at the settled pressures.
+  const Observables o0 = observe(p, ic.reference, Inputs{}, y);
+  ic.reference.fluids = fluid_reference(p, o0.circulation.venous_mmHg,
+                                        o0.circulation.systemic_flow_mL_per_min, plasma_mL);
+  y[kInterstitialProtein] = ic.reference.fluids.interstitial_protein_g;
+
+  // Drug and metabolite concentrations at their steady states.
+  const double cl = ne_clearance_L_per_min(p);
+  y[kNeEndogenous] = ne_endogenous_production_ug_per_min(p, y[kVascularSympathetic]) / cl;
+  const Observables o = observe(p, ic.reference, Inputs{}, y);
+  y[kLactate] = o.oxygen.lactate_production_mmol_per_min / o.oxygen.lactate_clearance_L_per_min;
+  return ic;
+}
+
+}  // namespace coherence::model

@@ -1,0 +1,108 @@
+// The whole-body model: state layout, piecewise-constant inputs, the pure right-hand side and
+// the observables computed from a state.
+//
+// State vector (units in the names; see docs/model/*.md for each system's equations):
+//   circulation   arterial_mL, venous_mL, central_mL, pulmonary_mL
+//   baroreflex    cardiac_sympathetic, vascular_sympathetic        (activity 0..1)
+//   norepinephrine ne_exogenous_ug_per_L, ne_endogenous_ug_per_L, ne_effect_site_ug_per_L
+//   sepsis        inflammation (0..1), il6_pg_per_mL
+//   fluids        interstitial_mL, plasma_protein_g, interstitial_protein_g, red_cell_mL
+//   metabolism    lactate_mmol_per_L
+//   bookkeeping   fluid_in_mL, fluid_out_mL                         (cumulative, for balances)
+// Sepsis: dI/dt = (S(t) - I) / tau, S(t) the severity course of the scenario (an input);
+//   dIL6/dt = ln2/t1/2 (IL6_0 + g I - IL6).
+// Water balance: d/dt[(V_blood - V_rbc) + V_i] = intake - urine - insensible exactly, and the two
+// bookkeeping states integrate the right-hand terms, so the sum is an invariant.
+#pragma once
+
+#include <array>
+#include <span>
+
+#include "model/fluids.hpp"
+#include "model/hemodynamics.hpp"
+#include "model/oxygen.hpp"
+#include "model/params.hpp"
+
+namespace coherence::model {
+
+enum StateIndex : int {
+  kArterialVolume = 0,
+  kVenousVolume,
+  kCentralVolume,
+  kPulmonaryVolume,
+  kCardiacSympathetic,
+  kVascularSympathetic,
+  kNeExogenous,
+  kNeEndogenous,
+  kNeEffectSite,
+  kInflammation,
+  kIl6,
+  kInterstitialVolume,
+  kPlasmaProtein,
+  kInterstitialProtein,
+  kRedCellVolume,
+  kLactate,
+  kFluidIn,
+  kFluidOut,
+  kStateCount
+};
+
+inline constexpr std::array<const char*, kStateCount> kStateNames = {
+    "arterial_volume_mL",     "venous_volume_mL",       "central_volume_mL",
+    "pulmonary_volume_mL",    "cardiac_sympathetic",    "vascular_sympathetic",
+    "ne_exogenous_ug_per_L",  "ne_endogenous_ug_per_L", "ne_effect_site_ug_per_L",
+    "inflammation",           "il6_pg_per_mL",          "interstitial_volume_mL",
+    "plasma_protein_g",       "interstitial_protein_g", "red_cell_volume_mL",
+    "lactate_mmol_per_L",     "fluid_in_mL",            "fluid_out_mL"};
+
+// Inputs held constant between two discontinuities (events, protocol decisions).
+struct Inputs {
+  double ne_dose_ug_per_kg_min = 0.0;
+  double crystalloid_mL_per_min = 0.0;   // boluses + maintenance, into plasma
+  double sepsis_severity = 0.0;          // target of the inflammation level, 0..1
+};
+
+// Everything a monitor, an output column or a test may want at one instant.
+struct Observables {
+  CirculationState circulation;
+  CirculationTone tone;
+  FluidExchange fluids;
+  OxygenBalance oxygen;
+  double blood_volume_mL = 0.0;
+  double plasma_volume_mL = 0.0;
+  double haematocrit = 0.0;
+  double svr_dyn_s_per_cm5 = 0.0;
+  double ne_plasma_ug_per_L = 0.0;
+  double ne_clearance_L_per_min = 0.0;
+  double extraction_capacity = 1.0;
+  double sympathetic_target = 0.5;
+};
+
+// Values fixed at model construction (derived once from the parameters).
+struct ModelReference {
+  FluidReference fluids;
+};
+
+using StateVector = std::array<double, kStateCount>;
+
+// Healthy reference state (all compartments at nominal pressures) and the derived reference.
+struct InitialCondition {
+  StateVector state{};
+  ModelReference reference;
+};
+InitialCondition reference_state(const ModelParams& p);
+
+// Algebraic variables of the model at state y.
+Observables observe(const ModelParams& p, const ModelReference& ref, const Inputs& in,
+                    std::span<const double, kStateCount> y);
+
+// The right-hand side dy/dt = f(y; inputs). Pure: writes only dydt. Returns 0 on success,
+// > 0 when y is outside the physical domain (CVODE retries with a smaller step).
+int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& in,
+                std::span<const double, kStateCount> y, std::span<double, kStateCount> dydt);
+
+// Extraction capacity of the capillary bed (1 = fully perfused). Issue 3's capillary network
+// replaces this sepsis-only placeholder with perfused capillary density and heterogeneity.
+double extraction_capacity(const ModelParams& p, double inflammation);
+
+}  // namespace coherence::model

@@ -1,0 +1,43 @@
+#include "model/norepinephrine.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "model/smooth.hpp"
+
+namespace coherence::model {
+
+double weight_scale(const ModelParams& p) { return p.patient.weight_kg / 70.0; }
+
+double ne_clearance_L_per_min(const ModelParams& p) {
+  const auto& ne = p.norepinephrine;
+  const double saps = std::max(p.patient.saps2, 1.0);
+  return ne.clearance_at_saps20_L_per_min * std::pow(saps / 20.0, -ne.clearance_saps_exponent) *
+         std::pow(weight_scale(p), 0.75);
+}
+
+NorepinephrineEffects ne_effects(const ModelParams& p, double c_e, double inflammation) {
+  const auto& ne = p.norepinephrine;
+  const auto& sep = p.sepsis;
+  const double ec50_shift = (1.0 + sep.ne_ec50_shift * inflammation) / p.patient.ne_sensitivity;
+  const double emax_scale = 1.0 - sep.ne_emax_loss * inflammation;
+  const double h_r = hill(c_e, ne.resistance_ec50_ug_per_L * ec50_shift, ne.resistance_hill);
+  const double h_v = hill(c_e, ne.venous_ec50_ug_per_L * ec50_shift, ne.venous_hill);
+  const double h_c = hill(c_e, ne.cardiac_ec50_ug_per_L * ec50_shift, ne.cardiac_hill);
+  NorepinephrineEffects out;
+  out.resistance_log_factor = ne.resistance_emax_log * emax_scale * h_r;
+  out.venous_unstressed_shift_mL =
+      ne.venous_unstressed_shift_mL * weight_scale(p) * emax_scale * h_v;
+  out.elastance_factor = 1.0 + ne.contractility_emax * emax_scale * h_c;
+  out.heart_rate_bpm = ne.heart_rate_emax_bpm * emax_scale * h_c;
+  out.effect_site_ug_per_L = c_e;
+  return out;
+}
+
+double ne_endogenous_production_ug_per_min(const ModelParams& p, double s) {
+  const auto& ne = p.norepinephrine;
+  return ne.endogenous_production_ug_per_min * std::pow(weight_scale(p), 0.75) *
+         std::exp(ne.endogenous_sympathetic_log_gain * (s - 0.5));
+}
+
+}  // namespace coherence::model

@@ -1,0 +1,191 @@
+#include "model/ode_solver.hpp"
+
+#include <cvode/cvode.h>
+#include <nvector/nvector_serial.h>
+#include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunmatrix/sunmatrix_dense.h>
+
+#include <cmath>
+#include <sstream>
+#include <utility>
+
+namespace coherence::model {
+
+namespace {
+
+struct ContextDeleter {
+  void operator()(SUNContext ctx) const { SUNContext_Free(&ctx); }
+};
+struct VectorDeleter {
+  void operator()(N_Vector v) const { N_VDestroy(v); }
+};
+struct MatrixDeleter {
+  void operator()(SUNMatrix m) const { SUNMatDestroy(m); }
+};
+struct LinearSolverDeleter {
+  void operator()(SUNLinearSolver ls) const { SUNLinSolFree(ls); }
+};
+struct CvodeDeleter {
+  void operator()(void* mem) const { CVodeFree(&mem); }
+};
+
+using ContextPtr = std::unique_ptr<std::remove_pointer_t<SUNContext>, ContextDeleter>;
+using VectorPtr = std::unique_ptr<std::remove_pointer_t<N_Vector>, VectorDeleter>;
+using MatrixPtr = std::unique_ptr<std::remove_pointer_t<SUNMatrix>, MatrixDeleter>;
+using LinearSolverPtr = std::unique_ptr<std::remove_pointer_t<SUNLinearSolver>, LinearSolverDeleter>;
+using CvodePtr = std::unique_ptr<void, CvodeDeleter>;
+
+}  // namespace
+
+struct OdeSolver::Impl {
+  RightHandSide rhs;
+  std::size_t size = 0;
+  ContextPtr context;
+  VectorPtr y;
+  VectorPtr abstol;
+  MatrixPtr matrix;
+  LinearSolverPtr linear_solver;
+  CvodePtr cvode;
+  double t = 0.0;
+  SolverStatistics before_reinit;  // CVodeReInit resets CVODE's counters: keep the totals here
+  std::string last_error;
+
+  // CVODE's C callback: never lets an exception cross into C.
+  static int rhs_callback(sunrealtype t, N_Vector y, N_Vector ydot, void* user_data) {
+    auto* self = static_cast<Impl*>(user_data);
+    try {
+      const std::span<const double> ys(N_VGetArrayPointer(y), self->size);
+      const std::span<double> ds(N_VGetArrayPointer(ydot), self->size);
+      return self->rhs(t, ys, ds);
+    } catch (...) {
+      return -1;
+    }
+  }
+
+  // Keep CVODE's message for the exception instead of printing to stderr.
+  static void error_callback(int /*code*/, const char* module, const char* function, char* msg,
+                             void* data) {
+    auto* self = static_cast<Impl*>(data);
+    std::ostringstream os;
+    os << module << "::" << function << ": " << msg;
+    self->last_error = os.str();
+  }
+
+  void check(int flag, const char* what) const {
+    if (flag < 0) {
+      throw SolverError(std::string(what) + " failed (flag " + std::to_string(flag) + ")", t);
+    }
+  }
+};
+
+OdeSolver::OdeSolver(RightHandSide rhs, double t0, std::span<const double> y0,
+                     const SolverOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.rhs = std::move(rhs);
+  s.size = y0.size();
+  s.t = t0;
+  const auto n = static_cast<sunindextype>(s.size);
+
+  SUNContext ctx = nullptr;
+  s.check(SUNContext_Create(nullptr, &ctx), "SUNContext_Create");
+  s.context.reset(ctx);
+  s.y.reset(N_VNew_Serial(n, ctx));
+  s.abstol.reset(N_VNew_Serial(n, ctx));
+  if (!s.y || !s.abstol) throw SolverError("cannot allocate CVODE vectors", t0);
+  double* yd = N_VGetArrayPointer(s.y.get());
+  double* ad = N_VGetArrayPointer(s.abstol.get());
+  for (std::size_t i = 0; i < s.size; ++i) {
+    yd[i] = y0[i];
+    ad[i] = options.absolute_tolerances.empty() ? 1e-8 : options.absolute_tolerances.at(i);
+  }
+
+  s.cvode.reset(CVodeCreate(CV_BDF, ctx));
+  if (!s.cvode) throw SolverError("CVodeCreate failed", t0);
+  void* mem = s.cvode.get();
+  s.check(CVodeSetErrHandlerFn(mem, &Impl::error_callback, &s), "CVodeSetErrHandlerFn");
+  s.check(CVodeInit(mem, &Impl::rhs_callback, t0, s.y.get()), "CVodeInit");
+  s.check(CVodeSVtolerances(mem, options.relative_tolerance, s.abstol.get()), "CVodeSVtolerances");
+  s.check(CVodeSetUserData(mem, &s), "CVodeSetUserData");
+  s.check(CVodeSetMaxNumSteps(mem, options.max_steps_per_call), "CVodeSetMaxNumSteps");
+  if (options.max_step > 0.0) s.check(CVodeSetMaxStep(mem, options.max_step), "CVodeSetMaxStep");
+
+  s.matrix.reset(SUNDenseMatrix(n, n, ctx));
+  s.linear_solver.reset(SUNLinSol_Dense(s.y.get(), s.matrix.get(), ctx));
+  if (!s.matrix || !s.linear_solver) throw SolverError("cannot allocate the dense linear solver", t0);
+  s.check(CVodeSetLinearSolver(mem, s.linear_solver.get(), s.matrix.get()), "CVodeSetLinearSolver");
+}
+
+OdeSolver::~OdeSolver() {
+  if (!impl_) return;
+  // CVODE memory first, then the objects it refers to, the context last.
+  impl_->cvode.reset();
+  impl_->linear_solver.reset();
+  impl_->matrix.reset();
+  impl_->abstol.reset();
+  impl_->y.reset();
+  impl_->context.reset();
+}
+
+OdeSolver::OdeSolver(OdeSolver&&) noexcept = default;
+OdeSolver& OdeSolver::operator=(OdeSolver&&) noexcept = default;
+
+void OdeSolver::advance_to(double t_out) {
+  Impl& s = *impl_;
+  if (t_out <= s.t) return;
+  s.last_error.clear();
+  double t_reached = s.t;
+  const int flag = CVode(s.cvode.get(), t_out, s.y.get(), &t_reached, CV_NORMAL);
+  s.t = t_reached;
+  if (flag < 0) {
+    std::ostringstream os;
+    os << "integration failed at t = " << t_reached << " (CVODE flag " << flag << ")";
+    if (!s.last_error.empty()) os << ": " << s.last_error;
+    throw SolverError(os.str(), t_reached);
+  }
+}
+
+void OdeSolver::set_stop_time(double t_stop) {
+  impl_->check(CVodeSetStopTime(impl_->cvode.get(), t_stop), "CVodeSetStopTime");
+}
+
+void OdeSolver::reinitialize() {
+  Impl& s = *impl_;
+  const SolverStatistics so_far = statistics();
+  s.check(CVodeReInit(s.cvode.get(), s.t, s.y.get()), "CVodeReInit");
+  s.before_reinit = so_far;
+  ++s.before_reinit.reinitializations;
+}
+
+void OdeSolver::reset_state(std::span<const double> y) {
+  double* yd = N_VGetArrayPointer(impl_->y.get());
+  for (std::size_t i = 0; i < impl_->size; ++i) yd[i] = y[i];
+  reinitialize();
+}
+
+double OdeSolver::time() const { return impl_->t; }
+
+std::span<const double> OdeSolver::state() const {
+  return {N_VGetArrayPointer(impl_->y.get()), impl_->size};
+}
+
+SolverStatistics OdeSolver::statistics() const {
+  SolverStatistics now;
+  void* mem = impl_->cvode.get();
+  CVodeGetNumSteps(mem, &now.steps);
+  CVodeGetNumRhsEvals(mem, &now.rhs_evaluations);
+  CVodeGetNumJacEvals(mem, &now.jacobian_evaluations);
+  CVodeGetNumErrTestFails(mem, &now.error_test_failures);
+  CVodeGetNumNonlinSolvConvFails(mem, &now.nonlinear_convergence_failures);
+  const SolverStatistics& b = impl_->before_reinit;
+  now.steps += b.steps;
+  now.rhs_evaluations += b.rhs_evaluations;
+  now.jacobian_evaluations += b.jacobian_evaluations;
+  now.error_test_failures += b.error_test_failures;
+  now.nonlinear_convergence_failures += b.nonlinear_convergence_failures;
+  now.reinitializations = b.reinitializations;
+  return now;
+}
+
+}  // namespace coherence::model

@@ -1,0 +1,157 @@
+// Immutable description of one virtual patient: every physiological parameter of the model.
+//
+// Internal units, chosen once for the whole model: time in minutes, volume in mL, pressure in
+// mmHg, flow in mL/min, NE concentration in ug/L, lactate in mmol/L. Values below are for the
+// 70 kg reference adult; `scaled_to_weight()` scales volumes, compliances and resistances.
+// Every default carries its source and label (V read in the source, D derived, C from public
+// model code, R recalled/assumed); docs/model/*.md tabulates them with the same labels.
+#pragma once
+
+namespace coherence::model {
+
+// Systemic and cardiopulmonary circulation (docs/model/hemodynamics.md).
+struct HemodynamicParams {
+  double blood_volume_mL_per_kg = 70.0;             // V textbook
+  double haematocrit_fraction = 0.42;               // V textbook adult
+  double arterial_compliance_mL_per_mmHg = 1.5;     // D SV/pulse pressure 70/45
+  double arterial_unstressed_mL = 620.0;            // D 15% of BV minus stressed
+  double venous_compliance_mL_per_mmHg = 55.0;      // D total ~1.0 mL/mmHg/kg (Maas 2009, ICU)
+  double venous_unstressed_mL = 2550.0;             // D BV minus other compartments, Pmsf ~16
+  double central_compliance_mL_per_mmHg = 4.0;      // R central veins + right heart
+  double central_unstressed_mL = 220.0;             // R
+  double pulmonary_compliance_mL_per_mmHg = 9.0;    // R pulmonary + left atrium
+  double pulmonary_unstressed_mL = 400.0;           // R pulmonary blood volume ~500 mL
+  double systemic_resistance_mmHg_min_per_mL = 0.0140;   // D (MAP-CVP)/CO ~ 1100 dyn s/cm5
+  double venous_return_resistance_mmHg_min_per_mL = 0.0021;  // D (Pv - CVP)/CO ~ 11/5300
+  double pulmonary_resistance_mmHg_min_per_mL = 0.0016;  // V PVR ~ 130 dyn s/cm5 textbook
+  // Ventricles: end-diastolic exponential P-V relation, end-systolic elastance (Ursino 1998).
+  double lv_end_systolic_elastance_mmHg_per_mL = 2.95;  // C Ursino 1998
+  double lv_unstressed_volume_mL = 16.77;                // C Ursino 1998
+  double lv_diastolic_p0_mmHg = 1.5;                     // C Ursino 1998
+  double lv_diastolic_stiffness_per_mL = 0.014;          // C Ursino 1998
+  double rv_end_systolic_elastance_mmHg_per_mL = 1.75;   // C Ursino 1998
+  double rv_unstressed_volume_mL = 40.8;                 // C Ursino 1998
+  double rv_diastolic_p0_mmHg = 1.5;                     // C Ursino 1998
+  double rv_diastolic_stiffness_per_mL = 0.011;          // C Ursino 1998
+  double filling_time_constant_s = 0.15;                 // R diastolic filling; limits CO at high HR
+  double intrinsic_heart_rate_bpm = 70.0;                // V textbook
+};
+
+// Arterial baroreflex on HR, contractility, arterial resistance, venous unstressed volume.
+struct BaroreflexParams {
+  double map_set_point_mmHg = 90.0;          // R
+  double map_slope_mmHg = 9.0;               // R sigmoid width (Ursino 1998 order of magnitude)
+  double cardiac_time_constant_min = 0.05;   // R ~3 s vagal/sympathetic cardiac arm
+  double vascular_time_constant_min = 0.3;   // R ~20 s vascular arm
+  double heart_rate_gain = 1.2;              // R HR = HR0 (1 + g (s - 0.5)): 28..112 bpm
+  double contractility_gain = 0.8;           // R elastance +-40%
+  double resistance_log_gain = 1.0;          // R R = R0 exp(g (s - 0.5))
+  double venous_unstressed_shift_mL = 500.0; // R +-500 mL capacitance mobilisation
+};
+
+// Norepinephrine pharmacokinetics and pharmacodynamics (docs/model/norepinephrine.md).
+struct NorepinephrineParams {
+  double volume_L = 8.8;                         // D Beloeil 2005: V = t1/2 CL / ln 2
+  double clearance_at_saps20_L_per_min = 3.0;    // V Beloeil 2005
+  double clearance_saps_exponent = 1.096;        // D log-log line through (20, 3.0) and (60, 0.9)
+  double effect_site_half_life_min = 0.3;        // C Joachim 2024 ~25 s lag (ln2 / ke0)
+  double endogenous_production_ug_per_min = 0.38;  // D Ensinger 1992 baseline 0.2 ug/L x CL 1.9
+  double endogenous_sympathetic_log_gain = 3.5;  // D septic endogenous ~1.5 ug/L (Abboud 2009)
+  // Hill curves on effect-site concentration (healthy; sepsis shifts them).
+  double resistance_ec50_ug_per_L = 2.6;         // C Joachim 2024 MAP EC50
+  double resistance_hill = 1.46;                 // C Joachim 2024
+  double resistance_emax_log = 1.5;              // R calibrated to Jhanji 2009: R x exp(Emax H)
+  double venous_ec50_ug_per_L = 2.6;             // R same receptor pool as resistance
+  double venous_hill = 3.0;                      // R calibrated to Persichini 2012
+  double venous_unstressed_shift_mL = 2000.0;    // R splanchnic reservoir (Gelman 2018); Persichini
+  double cardiac_ec50_ug_per_L = 6.1;            // C Joachim 2024 CO EC50
+  double cardiac_hill = 2.3;                     // C Joachim 2024
+  double contractility_emax = 0.4;               // R calibrated to Monnet 2011 / Hamzaoui 2010
+  double heart_rate_emax_bpm = 8.0;              // R modest beta-1 chronotropy
+};
+
+// Sepsis as a process: an inflammation level I (0..1) follows a severity course.
+struct SepsisParams {
+  double inflammation_time_constant_min = 120.0;  // R hours-scale course
+  double vasoplegia_log = 1.1;                    // R R x exp(-k I): SVR ~ 1/3 at I = 1
+  double venodilation_mL = 600.0;                 // R unstressed volume gained at I = 1
+  double myocardial_depression = 0.35;            // R elastance x (1 - k I)
+  double tachycardia_bpm = 30.0;                  // R fever / inflammation
+  double baroreflex_impairment = 0.5;             // R gains x (1 - k I)
+  double ne_ec50_shift = 8.0;                     // R EC50 x (1 + k I): hyporesponsiveness
+  double ne_emax_loss = 0.3;                      // R Emax x (1 - k I) (Oualha 2014 direction)
+  double filtration_gain = 0.8;                   // R Kf x (1 + k I): capillary leak
+  double reflection_loss = 0.35;                  // R sigma - k I
+  double protein_permeability_gain = 2.0;         // R PS x (1 + k I): albumin escape 5 -> 15 %/h
+  double metabolic_gain = 0.15;                   // R VO2 demand x (1 + k I)
+  double il6_baseline_pg_per_mL = 2.0;            // R
+  double il6_gain_pg_per_mL = 1500.0;             // R septic shock IL-6 ~ 10^2 - 10^4
+  double il6_half_life_min = 120.0;               // R
+};
+
+// Fluids: Starling filtration, lymph, plasma protein, urine (docs/model/fluids.md).
+struct FluidParams {
+  double interstitial_volume_mL_per_kg = 170.0;       // V textbook ISF ~ 12 L
+  double interstitial_pressure_mmHg = -2.0;           // V Guyton
+  double interstitial_compliance_low_mL_per_mmHg = 600.0;    // R tight near normal volume
+  double interstitial_compliance_high_mL_per_mmHg = 8000.0;  // R oedema: compliant
+  double interstitial_pressure_span_mmHg = 3.0;       // R transition width
+  double filtration_coefficient_mL_per_min_mmHg = 1.5;  // R calibrated to bolus t1/2 (Nunes 2014)
+  double reflection_coefficient = 0.9;                // R
+  double plasma_protein_g_per_dL = 7.0;               // V textbook
+  double lymph_flow_mL_per_kg_h = 4.7;                // V prenodal lymph ~8 L/day (Renkin)
+  double protein_escape_fraction_per_h = 0.05;        // R albumin escape 5 %/h (Fleck 1985)
+  double lymph_gain_mL_per_min_mmHg = 2.0;            // R lymph rises steeply with Pi
+  double urine_mL_per_kg_h = 1.0;                     // V textbook
+  double urine_anuria_map_mmHg = 50.0;                // R pressure natriuresis intercept
+  double urine_reference_map_mmHg = 90.0;             // R
+  double insensible_mL_per_kg_h = 0.5;                // V textbook
+};
+
+// Oxygen delivery, consumption and lactate (docs/model/oxygen.md).
+struct OxygenParams {
+  double mchc_g_per_dL = 33.3;                 // V Hb = Hct x MCHC
+  double arterial_saturation_fraction = 0.97;  // V
+  double arterial_po2_mmHg = 90.0;             // V
+  double vo2_mL_per_kg_min = 3.0;              // V Lieberman 2000
+  double max_extraction_fraction = 0.6;        // V critical O2ER ~0.6 (Ronco 1993)
+  double sepsis_extraction_loss = 0.3;         // R shunting until issue 3's capillaries set it
+  double supply_dependence_smoothing = 0.05;   // R smooth min width, fraction of demand
+  double lactate_per_o2_deficit = 1.0;         // R mmol lactate per mmol O2 shortfall
+  double lactate_volume_L_per_kg = 0.285;      // V 270-300 mL/kg
+  double lactate_clearance_mL_per_kg_h = 1002.0;  // V Levraut 1998 (normal-lactate group)
+  double basal_lactate_mmol_per_kg_h = 0.5;       // D 0.5 mmol/L x clearance (Lieberman 2000)
+  double septic_lactate_mmol_per_kg_h = 1.0;      // D Levraut septic production 1.19 at I ~ 0.7
+  double reference_cardiac_index_mL_per_kg_min = 75.0;  // D CO 5.25 L/min for 70 kg
+  double hepatic_flow_half_saturation = 0.35;  // R clearance falls when flow < ~50% of normal
+};
+
+// Patient characteristics that vary between virtual patients.
+struct PatientParams {
+  double weight_kg = 70.0;
+  double age_y = 60.0;
+  double saps2 = 30.0;           // 30 reproduces Ensinger's healthy NE CL 1.9 L/min
+  double ne_sensitivity = 1.0;   // EC50 / sensitivity; cohorts span 0.1x - 10x (Joosten)
+  double hepatic_function = 1.0; // multiplies lactate clearance; 0.47 = Levraut impaired group
+  double baroreflex_gain = 1.0;  // 1 intact; sedation/anaesthesia blunt it (~0.5, R)
+  double baseline_intake_mL_per_h = 0.0;  // oral/enteral water intake
+};
+
+struct ModelParams {
+  PatientParams patient;
+  HemodynamicParams hemodynamics;
+  BaroreflexParams baroreflex;
+  NorepinephrineParams norepinephrine;
+  SepsisParams sepsis;
+  FluidParams fluids;
+  OxygenParams oxygen;
+};
+
+// The weight scaling of the reference adult: volumes and compliances x (w/70), resistances and
+// elastances x (70/w), clearance x (w/70)^0.75 (allometric, as Oualha 2014).
+double weight_scale(const ModelParams& p);
+
+// Norepinephrine clearance in L/min for the patient's SAPS II and weight.
+double ne_clearance_L_per_min(const ModelParams& p);
+
+}  // namespace coherence::model

@@ -1,0 +1,48 @@
+// One virtual patient in time: the model's right-hand side integrated by the ODE solver, with
+// inputs that change only at discontinuities the caller announces.
+//
+//   Simulator sim(params, t_start_min);        // healthy reference state at t_start
+//   sim.set_inputs(inputs, next_change_min);   // a discontinuity: restart the integrator
+//   sim.advance_to(t_min);                     // any t <= next_change_min
+//   sim.observe();                             // MAP, CO, lactate ... at the current time
+#pragma once
+
+#include <memory>
+
+#include "model/model.hpp"
+#include "model/ode_solver.hpp"
+
+namespace coherence::model {
+
+// Tolerances suited to the model's state scales (mL, ug/L, mmol/L ...).
+SolverOptions default_solver_options();
+
+class Simulator {
+ public:
+  Simulator(const ModelParams& params, double t_start_min,
+            const SolverOptions& options = default_solver_options());
+
+  // Change the inputs at the current time; they hold until `valid_until_min`.
+  void set_inputs(const Inputs& inputs, double valid_until_min);
+  // Integrate to t_min (<= the horizon of the current inputs). Throws SolverError.
+  void advance_to(double t_min);
+
+  double time_min() const;
+  const Inputs& inputs() const;
+  const ModelParams& params() const;
+  StateVector state() const;
+  Observables observe() const;
+  SolverStatistics statistics() const;
+
+ private:
+  struct Core {
+    ModelParams params;
+    ModelReference reference;
+    Inputs inputs;
+  };
+  std::unique_ptr<Core> core_;  // stable address for the solver's right-hand side
+  OdeSolver solver_;
+  double horizon_min_ = 0.0;
+};
+
+}  // namespace coherence::model

@@ -1,0 +1,109 @@
+// `coherence run SCENARIO.toml [--set KEY=VALUE]... [--out DIR]`: one patient.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "output/files.hpp"
+#include "run/runner.hpp"
+#include "scenario/scenario.hpp"
+
+namespace coherence::cli {
+
+void setup_run(CLI::App& app, std::shared_ptr<RunOptions> opts) {
+  CLI::App* sub = app.add_subcommand("run", "Simulate one scenario and write timeseries.csv, summary.json, trends.png");
+  sub->add_option("scenario", opts->scenario_file, "Scenario file (TOML)")->required();
+  sub->add_option("--set", opts->overrides, "Override a scalar key by its dotted path, e.g. patient.weight_kg=80")
+      ->type_name("KEY=VALUE");
+  sub->add_option("--out", opts->out_dir, "Output folder (created if missing)")->capture_default_str();
+  sub->add_flag("--no-plot", opts->no_plot, "Do not render trends.png");
+}
+
+namespace {
+
+// Summary figures of a finished run (from the sampled rows).
+nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
+  using run::column_index;
+  nlohmann::json j;
+  j["scenario"] = s.name;
+  j["scenario_file"] = s.file;
+  j["status"] = r.completed ? "complete" : "failed";
+  if (!r.completed) j["error"] = r.error;
+  j["duration_h"] = s.duration_min / 60.0;
+  j["simulation_start_min"] = r.start_min;
+  j["rows"] = r.rows.size();
+  if (!r.rows.empty()) {
+    const auto col = [&](const char* name) {
+      std::vector<double> v;
+      for (const auto& row : r.rows) v.push_back(row[column_index(name)]);
+      return v;
+    };
+    const auto map = col("map_mmHg");
+    const auto ne = col("ne_dose_ug_per_kg_min");
+    const auto lac = col("lactate_mmol_per_L");
+    const double dt_h = s.output_interval_min / 60.0;
+    const auto below = std::count_if(map.begin(), map.end(), [](double m) { return m < 65.0; });
+    const auto& last = r.rows.back();
+    j["map_min_mmHg"] = *std::min_element(map.begin(), map.end());
+    j["hours_map_below_65"] = static_cast<double>(below) * dt_h;
+    j["ne_peak_ug_per_kg_min"] = *std::max_element(ne.begin(), ne.end());
+    j["lactate_peak_mmol_per_L"] = *std::max_element(lac.begin(), lac.end());
+    nlohmann::json fin;
+    for (const char* c : {"time_min", "map_mmHg", "hr_bpm", "co_L_per_min", "cvp_mmHg", "lactate_mmol_per_L",
+                          "ne_dose_ug_per_kg_min", "fluids_in_mL", "fluid_balance_mL"}) {
+      fin[c] = last[column_index(c)];
+    }
+    j["final"] = fin;
+  }
+  j["solver"] = {{"steps", r.solver.steps},
+                 {"rhs_evaluations", r.solver.rhs_evaluations},
+                 {"jacobian_evaluations", r.solver.jacobian_evaluations},
+                 {"error_test_failures", r.solver.error_test_failures},
+                 {"nonlinear_convergence_failures", r.solver.nonlinear_convergence_failures},
+                 {"restarts", r.solver.reinitializations}};
+  return j;
+}
+
+}  // namespace
+
+int run_run(const RunOptions& opts) {
+  std::vector<scenario::Override> overrides;
+  for (const auto& text : opts.overrides) overrides.push_back(scenario::parse_override(text));
+  const scenario::Scenario s = scenario::load_scenario(opts.scenario_file, overrides);
+
+  const std::filesystem::path out = opts.out_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", out.string(), ec.message()));
+  // Never leave results of an earlier run looking like this run's.
+  for (const char* f : {"timeseries.csv", "summary.json", "trends.png"}) std::filesystem::remove(out / f, ec);
+
+  const run::RunResult r = run::run_scenario(s);
+  output::write_file_atomic(out / "timeseries.csv", output::format_csv(run::timeseries_columns(), r.rows));
+  nlohmann::json summary = summarise(s, r);
+  std::vector<std::string> plots;
+  if (r.completed && !opts.no_plot) {
+    std::string reason;
+    if (output::plot_trends(out / "timeseries.csv", out / "trends.png", s.name, reason)) {
+      plots.push_back("trends.png");
+    } else {
+      std::fprintf(stderr, "coherence: warning: trends.png not written: %s\n", reason.c_str());
+    }
+  }
+  summary["plots"] = plots;
+  output::write_json(out / "summary.json", summary);
+  if (!r.completed) {
+    std::fprintf(stderr, "coherence: %s: simulation failed: %s (partial results in %s, status \"failed\")\n",
+                 s.file.c_str(), r.error.c_str(), out.string().c_str());
+    return 1;
+  }
+  std::printf("%s: %zu rows, %.1f h simulated -> %s\n", s.name.c_str(), r.rows.size(), s.duration_min / 60.0,
+              out.string().c_str());
+  return 0;
+}
+
+}  // namespace coherence::cli

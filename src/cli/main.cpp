@@ -1,0 +1,46 @@
+// `coherence`: one executable, one file per subcommand. Exit codes: 0 success, 1 runtime
+// failure, 2 bad input or usage. Every error is one line on stderr.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "scenario/scenario.hpp"
+
+#ifndef COHERENCE_VERSION
+#define COHERENCE_VERSION "unknown"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace coherence;
+  CLI::App app{"Coherence: septic shock physiology and resuscitation-strategy sandbox", "coherence"};
+  app.set_version_flag("--version", std::string("coherence ") + COHERENCE_VERSION);
+  app.require_subcommand(1);
+  auto run_opts = std::make_shared<cli::RunOptions>();
+  auto validate_opts = std::make_shared<cli::ValidateOptions>();
+  cli::setup_run(app, run_opts);
+  cli::setup_validate(app, validate_opts);
+
+  // Parse and run inside one try block so that every error reaches the same handler.
+  try {
+    app.parse(argc, argv);
+    if (app.got_subcommand("run")) return cli::run_run(*run_opts);
+    if (app.got_subcommand("validate")) return cli::run_validate(*validate_opts);
+    return 2;
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "coherence: %s (see --help)\n", e.what());
+    return 2;
+  } catch (const scenario::InputError& e) {
+    std::fprintf(stderr, "coherence: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "coherence: error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,118 @@
+#include "output/files.hpp"
+
+#include <fmt/format.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace coherence::output {
+
+void write_file_atomic(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path tmp = path.string() + ".partial";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error(fmt::format("{}: cannot open for writing", tmp.string()));
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error(fmt::format("{}: write failed", tmp.string()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error(fmt::format("{}: cannot rename into place: {}", path.string(), ec.message()));
+}
+
+std::string format_csv(const std::vector<std::string>& columns, const std::vector<std::vector<double>>& rows) {
+  std::string out;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    out += columns[i];
+    out += (i + 1 < columns.size()) ? ',' : '\n';
+  }
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (std::isfinite(row[i])) out += fmt::format("{:.6g}", row[i]);
+      out += (i + 1 < row.size()) ? ',' : '\n';
+    }
+  }
+  return out;
+}
+
+void write_json(const std::filesystem::path& path, const nlohmann::json& j) {
+  write_file_atomic(path, j.dump(2) + "\n");
+}
+
+namespace {
+
+// Runs argv[0] with arguments, no shell; returns the exit status or -1 if it could not start.
+int run_process(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// gnuplot string literal (single quotes; a quote is doubled).
+std::string quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += (c == '\'') ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+bool plot_trends(const std::filesystem::path& csv, const std::filesystem::path& png, const std::string& title,
+                 std::string& reason) {
+  const std::filesystem::path script = png.string() + ".gp";
+  std::string gp;
+  gp += "set terminal pngcairo size 1200,900 font 'sans,10'\n";
+  gp += "set output " + quoted(png.string() + ".partial") + "\n";
+  gp += "set termoption noenhanced\n";
+  gp += "set datafile separator ','\nset key autotitle columnhead top left\nset grid\n";
+  gp += "set multiplot layout 4,1 title " + quoted(title) + "\n";
+  gp += "set lmargin 10\nset xlabel ''\n";
+  gp += "f = " + quoted(csv.string()) + "\n";
+  gp += "set ylabel 'mmHg / bpm'\nplot f using ($1/60):2 with lines lw 2 lc rgb '#c0392b', "
+        "f using ($1/60):3 with lines lc rgb '#7f8c8d', 65 with lines dt 2 lc rgb '#c0392b' title 'MAP 65'\n";
+  gp += "set ylabel 'L/min / mmHg'\nplot f using ($1/60):4 with lines lw 2 lc rgb '#2471a3', "
+        "f using ($1/60):5 with lines lc rgb '#16a085', f using ($1/60):7 with lines lc rgb '#8e44ad'\n";
+  gp += "set ylabel 'ug/kg/min'\nplot f using ($1/60):9 with steps lw 2 lc rgb '#d35400'\n";
+  gp += "set xlabel 'time (h)'\nset ylabel 'mmol/L'\nplot f using ($1/60):12 with lines lw 2 lc rgb '#1e8449'\n";
+  gp += "unset multiplot\n";
+  try {
+    write_file_atomic(script, gp);
+  } catch (const std::exception& e) {
+    reason = e.what();
+    return false;
+  }
+  const int status = run_process({"gnuplot", script.string()});
+  if (status != 0) {
+    reason = status < 0 ? "gnuplot not found (install gnuplot-nox)" : fmt::format("gnuplot exited with {}", status);
+    std::filesystem::remove(png.string() + ".partial");
+    return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(png.string() + ".partial", png, ec);
+  if (ec) {
+    reason = ec.message();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace coherence::output

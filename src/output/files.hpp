@@ -1,0 +1,25 @@
+// Output files: written to a temporary name and renamed into place, so that a reader never sees
+// a half-written file under its final name.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace coherence::output {
+
+// Writes `text` to `path` atomically (temporary file + rename). Throws std::runtime_error.
+void write_file_atomic(const std::filesystem::path& path, const std::string& text);
+
+// CSV with a header row; NaN values become empty cells; numbers in %.6g.
+std::string format_csv(const std::vector<std::string>& columns, const std::vector<std::vector<double>>& rows);
+
+void write_json(const std::filesystem::path& path, const nlohmann::json& j);
+
+// Renders trend panels of a timeseries.csv to PNG through gnuplot (a child process).
+// Returns false with a reason when gnuplot is missing or fails; never throws for that.
+bool plot_trends(const std::filesystem::path& csv, const std::filesystem::path& png, const std::string& title,
+                 std::string& reason);
+
+}  // namespace coherence::output

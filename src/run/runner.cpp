@@ -1,0 +1,174 @@
+#include "run/runner.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "model/simulator.hpp"
+
+namespace coherence::run {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+const std::vector<std::string> kColumns = {
+    // DESIGN.md contract.
+    "time_min", "map_mmHg", "hr_bpm", "co_L_per_min", "cvp_mmHg", "svr_dyn_s_per_cm5", "pmsf_mmHg",
+    "blood_volume_mL", "ne_dose_ug_per_kg_min", "ne_plasma_ug_per_L", "fluids_in_mL", "lactate_mmol_per_L",
+    "crt_s", "mottling_score", "do2_mL_per_min", "vo2_mL_per_min", "mfi", "ppv_pct", "tvd_mm_per_mm2",
+    "pvd_mm_per_mm2", "hi",
+    // Extras.
+    "stroke_volume_mL", "haematocrit", "haemoglobin_g_per_dL", "plasma_volume_mL", "interstitial_volume_mL",
+    "fluid_balance_mL", "urine_mL_per_h", "capillary_filtration_mL_per_min", "inflammation", "il6_pg_per_mL",
+    "o2_extraction", "sympathetic_activity"};
+
+// What the scenario's events have set at a given time.
+struct Timeline {
+  double ne_dose = 0.0;
+  double maintenance_mL_per_min = 0.0;
+  double severity = 0.0;
+  struct Bolus {
+    double end_min;
+    double rate_mL_per_min;
+  };
+  std::vector<Bolus> boluses;
+
+  model::Inputs inputs(double t) const {
+    model::Inputs in;
+    in.ne_dose_ug_per_kg_min = ne_dose;
+    in.sepsis_severity = severity;
+    in.crystalloid_mL_per_min = maintenance_mL_per_min;
+    for (const auto& b : boluses) {
+      if (t < b.end_min) in.crystalloid_mL_per_min += b.rate_mL_per_min;
+    }
+    return in;
+  }
+};
+
+std::vector<double> sample(const model::Simulator& sim, double fluid_in_at_0, double fluid_out_at_0) {
+  const model::Observables o = sim.observe();
+  const model::StateVector y = sim.state();
+  const auto& c = o.circulation;
+  const double in_mL = y[model::kFluidIn] - fluid_in_at_0;
+  const double out_mL = y[model::kFluidOut] - fluid_out_at_0;
+  return {sim.time_min(),
+          c.arterial_mmHg,
+          o.tone.heart_rate_bpm,
+          c.lv_output_mL_per_min / 1000.0,
+          c.central_mmHg,
+          o.svr_dyn_s_per_cm5,
+          c.mean_systemic_filling_mmHg,
+          o.blood_volume_mL,
+          sim.inputs().ne_dose_ug_per_kg_min,
+          o.ne_plasma_ug_per_L,
+          in_mL,
+          y[model::kLactate],
+          kNaN,  // crt_s: skin microcirculation (issue 3)
+          kNaN,  // mottling_score
+          o.oxygen.delivery_mL_per_min,
+          o.oxygen.consumption_mL_per_min,
+          kNaN,  // mfi and the other sublingual measures (issue 3)
+          kNaN,
+          kNaN,
+          kNaN,
+          kNaN,
+          c.lv_stroke_volume_mL,
+          o.haematocrit,
+          o.oxygen.haemoglobin_g_per_dL,
+          o.plasma_volume_mL,
+          y[model::kInterstitialVolume],
+          in_mL - out_mL,
+          o.fluids.urine_mL_per_min * 60.0,
+          o.fluids.filtration_mL_per_min,
+          y[model::kInflammation],
+          y[model::kIl6],
+          o.oxygen.extraction_fraction,
+          y[model::kVascularSympathetic]};
+}
+
+}  // namespace
+
+const std::vector<std::string>& timeseries_columns() { return kColumns; }
+
+std::size_t column_index(const std::string& name) {
+  const auto it = std::find(kColumns.begin(), kColumns.end(), name);
+  if (it == kColumns.end()) throw std::out_of_range("unknown column " + name);
+  return static_cast<std::size_t>(it - kColumns.begin());
+}
+
+RunResult run_scenario(const scenario::Scenario& s) {
+  using scenario::EventAction;
+  RunResult result;
+  const double t_end = s.duration_min;
+  double t_start = std::min(0.0, s.sepsis_onset_min);
+  if (!s.events.empty()) t_start = std::min(t_start, s.events.front().at_min);
+  result.start_min = t_start;
+
+  // Breakpoints: sepsis onset, every event, every bolus end, and t = 0 (the output origin).
+  std::vector<double> breaks = {t_start, 0.0, t_end};
+  if (s.sepsis_onset_min > t_start && s.sepsis_onset_min < t_end) breaks.push_back(s.sepsis_onset_min);
+  for (const auto& e : s.events) {
+    breaks.push_back(e.at_min);
+    if (e.action == EventAction::kBolus) breaks.push_back(std::min(e.at_min + e.duration_min, t_end));
+  }
+  std::sort(breaks.begin(), breaks.end());
+  breaks.erase(std::unique(breaks.begin(), breaks.end()), breaks.end());
+
+  model::Simulator sim(s.params, t_start);
+  Timeline timeline;
+  std::size_t next_event = 0;
+  long next_output = 0;
+  double fluid_in_0 = 0.0, fluid_out_0 = 0.0;
+  auto output_time = [&](long k) { return static_cast<double>(k) * s.output_interval_min; };
+  auto record = [&] {
+    if (result.rows.empty()) {  // t = 0: the origin of the cumulative fluid columns
+      fluid_in_0 = sim.state()[model::kFluidIn];
+      fluid_out_0 = sim.state()[model::kFluidOut];
+    }
+    result.rows.push_back(sample(sim, fluid_in_0, fluid_out_0));
+    ++next_output;
+  };
+
+  try {
+    for (std::size_t b = 0; b + 1 < breaks.size(); ++b) {
+      const double t0 = breaks[b];
+      const double t1 = breaks[b + 1];
+      // Apply everything that happens at t0.
+      timeline.severity = (t0 >= s.sepsis_onset_min) ? s.sepsis_severity : 0.0;
+      while (next_event < s.events.size() && s.events[next_event].at_min <= t0) {
+        const auto& e = s.events[next_event++];
+        switch (e.action) {
+          case EventAction::kNeDose: timeline.ne_dose = e.dose_ug_per_kg_min; break;
+          case EventAction::kMaintenance: timeline.maintenance_mL_per_min = e.rate_mL_per_h / 60.0; break;
+          case EventAction::kSepsisSeverity: timeline.severity = e.severity; break;
+          case EventAction::kBolus:
+            timeline.boluses.push_back({e.at_min + e.duration_min, e.volume_mL / e.duration_min});
+            break;
+        }
+      }
+      // A severity event outlives the scenario's initial course.
+      for (std::size_t k = 0; k < next_event; ++k) {
+        if (s.events[k].action == EventAction::kSepsisSeverity && s.events[k].at_min >= s.sepsis_onset_min) {
+          timeline.severity = s.events[k].severity;
+        }
+      }
+      sim.set_inputs(timeline.inputs(t0), t1);
+      if (output_time(next_output) == t0) record();
+      while (output_time(next_output) < t1 - 1e-9) {
+        sim.advance_to(output_time(next_output));
+        record();
+      }
+      sim.advance_to(t1);
+    }
+    if (output_time(next_output) <= t_end + 1e-9) record();
+    result.completed = true;
+  } catch (const model::SolverError& e) {
+    result.error = e.what();
+  }
+  result.solver = sim.statistics();
+  return result;
+}
+
+}  // namespace coherence::run

@@ -1,0 +1,408 @@
+#include "scenario/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+#include <toml++/toml.h>
+
+namespace coherence::scenario {
+
+namespace {
+
+constexpr double kBig = 1e9;
+
+const std::vector<KeySpec> kKeys = {
+    {"scenario.name", KeyType::kString, "", 0, 0, true, 0, "Short title shown in outputs."},
+    {"scenario.description", KeyType::kString, "", 0, 0, false, 0, "Free text: what the scenario shows."},
+    {"scenario.duration_h", KeyType::kNumber, "h", 0.1, 720, true, 0,
+     "Simulated time after admission (t = 0) written to the outputs."},
+    {"scenario.output_interval_min", KeyType::kNumber, "min", 0.1, 60, false, 5,
+     "Spacing of the rows of timeseries.csv."},
+    {"patient.weight_kg", KeyType::kNumber, "kg", 30, 250, false, 70,
+     "Body weight: scales volumes, compliances, resistances, clearances and weight-based doses."},
+    {"patient.saps2", KeyType::kNumber, "points", 0, 163, false, 30,
+     "SAPS II severity score: sets NE clearance (Beloeil 2005). 30 reproduces healthy clearance."},
+    {"patient.ne_sensitivity", KeyType::kNumber, "x population", 0.05, 20, false, 1,
+     "Norepinephrine sensitivity: EC50s are divided by it (cohorts span 0.1-10x)."},
+    {"patient.hepatic_function", KeyType::kNumber, "fraction", 0.05, 1.5, false, 1,
+     "Multiplies hepatic lactate clearance (0.47 = Levraut's impaired-clearance group)."},
+    {"patient.baroreflex_gain", KeyType::kNumber, "fraction", 0, 1.5, false, 1,
+     "Baroreflex gain: 1 intact, about 0.5 under sedation or anaesthesia."},
+    {"patient.baseline_intake_mL_per_h", KeyType::kNumber, "mL/h", 0, 500, false, 0,
+     "Oral/enteral water intake (healthy adult about 105 mL/h)."},
+    {"patient.blood_volume_mL_per_kg", KeyType::kNumber, "mL/kg", 50, 100, false, 70,
+     "Total blood volume before sepsis."},
+    {"patient.haematocrit_fraction", KeyType::kNumber, "fraction", 0.15, 0.6, false, 0.42,
+     "Haematocrit before sepsis."},
+    {"sepsis.onset_min", KeyType::kNumber, "min", -4320, 4320, false, 0,
+     "Time the sepsis course starts; negative = before admission (the run starts there)."},
+    {"sepsis.severity", KeyType::kNumber, "0-1", 0, 1, false, 0,
+     "Target inflammation level from onset (0 none, 0.7 typical septic shock, 1 refractory)."},
+    {"events[].at_min", KeyType::kNumber, "min", -4320, 43200, true, 0,
+     "Event time; events must be in non-decreasing time order."},
+    {"events[].action", KeyType::kString, "", 0, 0, true, 0,
+     "One of ne_dose, bolus, maintenance, sepsis_severity."},
+    {"events[].dose_ug_per_kg_min", KeyType::kNumber, "ug/kg/min", 0, 5, false, 0,
+     "ne_dose: norepinephrine infusion rate from this time on."},
+    {"events[].volume_mL", KeyType::kNumber, "mL", 1, 5000, false, 0, "bolus: crystalloid volume."},
+    {"events[].duration_min", KeyType::kNumber, "min", 0.5, 1440, false, 0,
+     "bolus: infusion time of the bolus."},
+    {"events[].rate_mL_per_h", KeyType::kNumber, "mL/h", 0, 1000, false, 0,
+     "maintenance: crystalloid maintenance rate from this time on."},
+    {"events[].severity", KeyType::kNumber, "0-1", 0, 1, false, 0,
+     "sepsis_severity: new target inflammation level from this time on."},
+};
+
+const std::map<std::string, EventAction, std::less<>> kActions = {
+    {"ne_dose", EventAction::kNeDose},
+    {"bolus", EventAction::kBolus},
+    {"maintenance", EventAction::kMaintenance},
+    {"sepsis_severity", EventAction::kSepsisSeverity},
+};
+
+// Keys each action needs (beyond at_min and action).
+const std::map<EventAction, std::vector<std::string>> kActionKeys = {
+    {EventAction::kNeDose, {"dose_ug_per_kg_min"}},
+    {EventAction::kBolus, {"volume_mL", "duration_min"}},
+    {EventAction::kMaintenance, {"rate_mL_per_h"}},
+    {EventAction::kSepsisSeverity, {"severity"}},
+};
+
+const KeySpec* find_spec(std::string_view path) {
+  for (const auto& k : kKeys) {
+    if (k.path == path) return &k;
+  }
+  return nullptr;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t prev = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cur = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      prev = cur;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string suggestion(std::string_view path) {
+  const KeySpec* best = nullptr;
+  std::size_t best_d = 4;
+  for (const auto& k : kKeys) {
+    const std::size_t d = edit_distance(path, k.path);
+    if (d < best_d) {
+      best_d = d;
+      best = &k;
+    }
+  }
+  return best ? fmt::format(" (did you mean '{}'?)", best->path) : std::string();
+}
+
+// Maps "events.3.at_min" to "events[].at_min".
+std::string spec_path(std::string_view dotted) {
+  const std::string s(dotted);
+  if (s.rfind("events.", 0) == 0) {
+    const auto second = s.find('.', 7);
+    if (second != std::string::npos) return "events[]" + s.substr(second);
+  }
+  return s;
+}
+
+// Reads keys from the parsed document, remembering which override set which path.
+class Reader {
+ public:
+  Reader(std::string file, std::map<std::string, std::string> overridden)
+      : file_(std::move(file)), overridden_(std::move(overridden)) {}
+
+  [[noreturn]] void fail(const std::string& path, const toml::node* node, const std::string& rule) const {
+    if (auto it = overridden_.find(path); it != overridden_.end()) {
+      throw InputError(fmt::format("--set {}: {}", it->second, rule));
+    }
+    const int line = node ? static_cast<int>(node->source().begin.line) : 0;
+    if (line > 0) throw InputError(fmt::format("{}:{}: {}: {}", file_, line, path, rule));
+    throw InputError(fmt::format("{}: {}: {}", file_, path, rule));
+  }
+
+  // A number key: present and valid, or its default; the key must be declared.
+  double number(const toml::table& table, const std::string& prefix, std::string_view key,
+                const toml::node* parent) const {
+    const std::string path = prefix + std::string(key);
+    const KeySpec* spec = find_spec(spec_path(path));
+    const toml::node* node = table.get(key);
+    if (!node) {
+      if (spec->required) fail(path, parent, "required key is missing");
+      return spec->default_value;
+    }
+    std::optional<double> v;
+    if (auto d = node->value_exact<double>()) v = *d;
+    if (auto i = node->value_exact<int64_t>()) v = static_cast<double>(*i);
+    if (!v) fail(path, node, fmt::format("must be a number in {}, got {}", spec->unit.empty() ? "units" : spec->unit,
+                                         describe(*node)));
+    if (!std::isfinite(*v)) fail(path, node, fmt::format("= {}: must be a finite number", *v));
+    if (*v < spec->min || *v > spec->max) {
+      fail(path, node, fmt::format("= {}: out of range [{}, {}] {}", *v, spec->min, spec->max, spec->unit));
+    }
+    return *v;
+  }
+
+  std::string string(const toml::table& table, const std::string& prefix, std::string_view key,
+                     const toml::node* parent) const {
+    const std::string path = prefix + std::string(key);
+    const KeySpec* spec = find_spec(spec_path(path));
+    const toml::node* node = table.get(key);
+    if (!node) {
+      if (spec->required) fail(path, parent, "required key is missing");
+      return {};
+    }
+    auto s = node->value_exact<std::string>();
+    if (!s) fail(path, node, fmt::format("must be a string, got {}", describe(*node)));
+    return *s;
+  }
+
+  // Every key of the table must be declared.
+  void check_known(const toml::table& table, const std::string& prefix, const std::string& spec_prefix) const {
+    for (const auto& [key, node] : table) {
+      const std::string path = prefix + std::string(key.str());
+      const std::string spath = spec_prefix + std::string(key.str());
+      if (!find_spec(spath)) fail(path, &node, "unknown key" + suggestion(spath));
+    }
+  }
+
+  static std::string describe(const toml::node& n) {
+    switch (n.type()) {
+      case toml::node_type::string: return fmt::format("string \"{}\"", *n.value<std::string>());
+      case toml::node_type::boolean: return *n.value<bool>() ? "true" : "false";
+      case toml::node_type::table: return "a table";
+      case toml::node_type::array: return "an array";
+      default: return "a value of another type";
+    }
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  std::map<std::string, std::string> overridden_;
+};
+
+const toml::table* subtable(const Reader& r, const toml::table& root, std::string_view name) {
+  const toml::node* node = root.get(name);
+  if (!node) return nullptr;
+  if (!node->is_table()) r.fail(std::string(name), node, "must be a table");
+  return node->as_table();
+}
+
+// Sets a value at a dotted path inside the document (tables created as needed).
+void apply_override(toml::table& root, const Override& o, toml::node&& value) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = o.key.find('.', start);
+    parts.push_back(o.key.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  toml::table* table = &root;
+  if (parts.front() == "events") {
+    const toml::node* events = root.get("events");
+    if (!events || !events->is_array()) throw InputError(fmt::format("--set {}: the file has no events", o.text));
+  }
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    toml::node* next = table->get(parts[i]);
+    if (next && next->is_array()) {
+      // events.N.key: N must name an existing element.
+      auto* arr = next->as_array();
+      std::size_t idx = 0;
+      try {
+        idx = std::stoul(parts[i + 1]);
+      } catch (...) {
+        throw InputError(fmt::format("--set {}: '{}' is not an event index", o.text, parts[i + 1]));
+      }
+      if (idx >= arr->size() || !(*arr)[idx].is_table()) {
+        throw InputError(fmt::format("--set {}: there is no event {} (the file has {})", o.text, idx, arr->size()));
+      }
+      table = (*arr)[idx].as_table();
+      ++i;
+      continue;
+    }
+    if (!next) {
+      table->insert(parts[i], toml::table{});
+      next = table->get(parts[i]);
+    }
+    if (!next->is_table()) throw InputError(fmt::format("--set {}: '{}' is not a table", o.text, parts[i]));
+    table = next->as_table();
+  }
+  table->insert_or_assign(parts.back(), std::move(value));
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& scenario_keys() { return kKeys; }
+
+std::string_view action_name(EventAction a) {
+  for (const auto& [name, act] : kActions) {
+    if (act == a) return name;
+  }
+  return "?";
+}
+
+Override parse_override(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    throw InputError(fmt::format("--set {}: expected KEY=VALUE", text));
+  }
+  Override o{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)), std::string(text)};
+  const std::string spath = spec_path(o.key);
+  const KeySpec* spec = find_spec(spath);
+  if (!spec) throw InputError(fmt::format("--set {}: unknown key '{}'{}", text, o.key, suggestion(spath)));
+  if (o.value.empty()) throw InputError(fmt::format("--set {}: empty value", text));
+  return o;
+}
+
+Scenario load_scenario(const std::filesystem::path& path, const std::vector<Override>& overrides) {
+  const std::string file = path.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw InputError(fmt::format("{}: cannot read scenario file (no such file)", file));
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    throw InputError(fmt::format("{}:{}: TOML syntax error: {}", file, e.source().begin.line, e.description()));
+  }
+
+  // Overrides: values parse as TOML, otherwise as a bare string.
+  std::map<std::string, std::string> overridden;
+  for (const auto& o : overrides) {
+    toml::node_type type = toml::node_type::string;
+    std::optional<toml::table> parsed;
+    try {
+      parsed = toml::parse("v = " + o.value);
+    } catch (const toml::parse_error&) {
+    }
+    if (parsed && parsed->get("v")) {
+      const toml::node* v = parsed->get("v");
+      type = v->type();
+      toml::node* mutable_v = parsed->get("v");
+      if (type == toml::node_type::floating_point) {
+        apply_override(root, o, toml::value<double>(*mutable_v->value<double>()));
+      } else if (type == toml::node_type::integer) {
+        apply_override(root, o, toml::value<int64_t>(*mutable_v->value<int64_t>()));
+      } else if (type == toml::node_type::boolean) {
+        apply_override(root, o, toml::value<bool>(*mutable_v->value<bool>()));
+      } else {
+        apply_override(root, o, toml::value<std::string>(o.value));
+      }
+    } else {
+      apply_override(root, o, toml::value<std::string>(o.value));
+    }
+    overridden[o.key] = o.text;
+  }
+
+  const Reader r(file, overridden);
+  Scenario s;
+  s.file = file;
+  for (const auto& [key, node] : root) {
+    const std::string k(key.str());
+    if (k != "scenario" && k != "patient" && k != "sepsis" && k != "events") {
+      r.fail(k, &node, "unknown table (expected [scenario], [patient], [sepsis] or [[events]])");
+    }
+    if (k != "events" && !node.is_table()) r.fail(k, &node, "must be a table");
+  }
+
+  // [scenario]
+  const toml::table* sc = subtable(r, root, "scenario");
+  if (!sc) throw InputError(fmt::format("{}: missing required table [scenario]", file));
+  r.check_known(*sc, "scenario.", "scenario.");
+  s.name = r.string(*sc, "scenario.", "name", sc);
+  s.description = r.string(*sc, "scenario.", "description", sc);
+  s.duration_min = 60.0 * r.number(*sc, "scenario.", "duration_h", sc);
+  s.output_interval_min = r.number(*sc, "scenario.", "output_interval_min", sc);
+
+  // [patient]
+  static const toml::table kEmpty;
+  const toml::table* pt = subtable(r, root, "patient");
+  const toml::table& patient = pt ? *pt : kEmpty;
+  r.check_known(patient, "patient.", "patient.");
+  auto& pp = s.params.patient;
+  pp.weight_kg = r.number(patient, "patient.", "weight_kg", pt);
+  pp.saps2 = r.number(patient, "patient.", "saps2", pt);
+  pp.ne_sensitivity = r.number(patient, "patient.", "ne_sensitivity", pt);
+  pp.hepatic_function = r.number(patient, "patient.", "hepatic_function", pt);
+  pp.baroreflex_gain = r.number(patient, "patient.", "baroreflex_gain", pt);
+  pp.baseline_intake_mL_per_h = r.number(patient, "patient.", "baseline_intake_mL_per_h", pt);
+  s.params.hemodynamics.blood_volume_mL_per_kg = r.number(patient, "patient.", "blood_volume_mL_per_kg", pt);
+  s.params.hemodynamics.haematocrit_fraction = r.number(patient, "patient.", "haematocrit_fraction", pt);
+
+  // [sepsis]
+  const toml::table* sp = subtable(r, root, "sepsis");
+  const toml::table& sepsis = sp ? *sp : kEmpty;
+  r.check_known(sepsis, "sepsis.", "sepsis.");
+  s.sepsis_onset_min = r.number(sepsis, "sepsis.", "onset_min", sp);
+  s.sepsis_severity = r.number(sepsis, "sepsis.", "severity", sp);
+
+  // [[events]]
+  if (const toml::node* ev = root.get("events")) {
+    if (!ev->is_array_of_tables()) r.fail("events", ev, "must be an array of tables ([[events]])");
+    const toml::array& arr = *ev->as_array();
+    double previous = -kBig;
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const toml::table& t = *arr[i].as_table();
+      const std::string prefix = fmt::format("events.{}.", i);
+      Event e;
+      e.line = static_cast<int>(t.source().begin.line);
+      r.check_known(t, prefix, "events[].");
+      e.at_min = r.number(t, prefix, "at_min", &arr[i]);
+      const std::string action = r.string(t, prefix, "action", &arr[i]);
+      const auto it = kActions.find(action);
+      if (it == kActions.end()) {
+        r.fail(prefix + "action", t.get("action"),
+               fmt::format("= \"{}\": must be one of ne_dose, bolus, maintenance, sepsis_severity", action));
+      }
+      e.action = it->second;
+      const auto& needed = kActionKeys.at(e.action);
+      for (const auto& [key, node] : t) {
+        const std::string k(key.str());
+        if (k == "at_min" || k == "action") continue;
+        if (std::find(needed.begin(), needed.end(), k) == needed.end()) {
+          r.fail(prefix + k, &node, fmt::format("does not apply to action \"{}\"", action));
+        }
+      }
+      for (const auto& k : needed) {
+        if (!t.get(k)) r.fail(prefix + k, &arr[i], fmt::format("required for action \"{}\"", action));
+      }
+      switch (e.action) {
+        case EventAction::kNeDose: e.dose_ug_per_kg_min = r.number(t, prefix, "dose_ug_per_kg_min", &arr[i]); break;
+        case EventAction::kBolus:
+          e.volume_mL = r.number(t, prefix, "volume_mL", &arr[i]);
+          e.duration_min = r.number(t, prefix, "duration_min", &arr[i]);
+          break;
+        case EventAction::kMaintenance: e.rate_mL_per_h = r.number(t, prefix, "rate_mL_per_h", &arr[i]); break;
+        case EventAction::kSepsisSeverity: e.severity = r.number(t, prefix, "severity", &arr[i]); break;
+      }
+      if (e.at_min < previous) {
+        r.fail(prefix + "at_min", t.get("at_min"),
+               fmt::format("= {}: events must be in time order (previous event at {} min)", e.at_min, previous));
+      }
+      if (e.at_min > s.duration_min) {
+        r.fail(prefix + "at_min", t.get("at_min"),
+               fmt::format("= {}: after the end of the scenario ({} min)", e.at_min, s.duration_min));
+      }
+      previous = e.at_min;
+      s.events.push_back(e);
+    }
+  }
+  return s;
+}
+
+}  // namespace coherence::scenario

@@ -1,0 +1,80 @@
+// Scenario files (TOML): one patient, a sepsis course and a timeline of events.
+//
+// Every accepted key is declared once in `scenario_keys()` with its type, unit, range and
+// meaning; the loader validates against it and docs/scenarios.md documents exactly that list
+// (a test checks the two agree). Errors name the file, line, key, value and rule.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/params.hpp"
+
+namespace coherence::scenario {
+
+// Bad user input: reported as one line, exit code 2.
+class InputError : public std::runtime_error {
+ public:
+  explicit InputError(const std::string& message) : std::runtime_error(message) {}
+};
+
+enum class KeyType { kNumber, kString, kInteger };
+
+struct KeySpec {
+  std::string_view path;  // dotted; array items as "events[].key"
+  KeyType type;
+  std::string_view unit;
+  double min;
+  double max;
+  bool required;
+  double default_value;
+  std::string_view description;
+};
+
+// Every key the loader accepts.
+const std::vector<KeySpec>& scenario_keys();
+
+enum class EventAction { kNeDose, kBolus, kMaintenance, kSepsisSeverity };
+
+struct Event {
+  double at_min = 0.0;
+  EventAction action = EventAction::kNeDose;
+  double dose_ug_per_kg_min = 0.0;  // ne_dose
+  double volume_mL = 0.0;           // bolus
+  double duration_min = 0.0;        // bolus
+  double rate_mL_per_h = 0.0;       // maintenance
+  double severity = 0.0;            // sepsis_severity
+  int line = 0;                     // where it was declared, for messages
+};
+
+struct Scenario {
+  std::string file;
+  std::string name;
+  std::string description;
+  double duration_min = 0.0;
+  double output_interval_min = 5.0;
+  double sepsis_onset_min = 0.0;
+  double sepsis_severity = 0.0;
+  model::ModelParams params;
+  std::vector<Event> events;  // in time order
+};
+
+// One `--set KEY=VALUE` override.
+struct Override {
+  std::string key;
+  std::string value;
+  std::string text;  // as given, for messages
+};
+
+// Parses "KEY=VALUE"; throws InputError on a malformed or unknown key.
+Override parse_override(std::string_view text);
+
+// Loads, applies overrides, validates. Throws InputError.
+Scenario load_scenario(const std::filesystem::path& file, const std::vector<Override>& overrides = {});
+
+std::string_view action_name(EventAction a);
+
+}  // namespace coherence::scenario

@@ -1,0 +1,274 @@
+#include "validation/experiments.hpp"
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+
+namespace coherence::validation {
+
+using model::Inputs;
+using model::ModelParams;
+using model::Simulator;
+
+namespace {
+
+constexpr double kTypicalSeverity = 0.7;
+constexpr double kOnsetMin = -360.0;
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+ValidationResult result(std::string id, std::string system, std::string quantity, std::string source,
+                        std::string unit, double measured, double low, double high,
+                        bool acceptance = true) {
+  return {std::move(id), std::move(system), std::move(quantity), std::move(source), std::move(unit),
+          measured, low, high, acceptance};
+}
+
+// Septic course from onset, fluid resuscitation (30 mL/kg over 2 h before t = 0), then
+// maintenance: returns the simulator at t = 0.
+std::unique_ptr<Simulator> resuscitated_septic(const ModelParams& p, double severity = kTypicalSeverity) {
+  auto sim = std::make_unique<Simulator>(p, kOnsetMin);
+  Inputs in;
+  in.sepsis_severity = severity;
+  sim->set_inputs(in, -120.0);
+  sim->advance_to(-120.0);
+  in.crystalloid_mL_per_min = 30.0 * p.patient.weight_kg / 120.0 + maintenance_inputs(p, severity).crystalloid_mL_per_min;
+  sim->set_inputs(in, 0.0);
+  sim->advance_to(0.0);
+  return sim;
+}
+
+// Hold the given inputs for `minutes` and return the observables at the end.
+model::Observables hold(Simulator& sim, const Inputs& in, double minutes) {
+  const double t_end = sim.time_min() + minutes;
+  sim.set_inputs(in, t_end);
+  sim.advance_to(t_end);
+  return sim.observe();
+}
+
+Inputs with_ne(Inputs in, double dose) {
+  in.ne_dose_ug_per_kg_min = dose;
+  return in;
+}
+
+std::vector<ValidationResult> healthy_baseline() {
+  const ModelParams p = healthy_adult();
+  Simulator sim(p, 0.0);
+  const auto o = hold(sim, Inputs{}, 60.0);
+  const char* src = "teaching tables (CALIBRATION.md)";
+  return {
+      result("healthy_map", "hemodynamics", "Healthy adult MAP", src, "mmHg", o.circulation.arterial_mmHg, 70, 100),
+      result("healthy_co", "hemodynamics", "Healthy adult cardiac output", src, "L/min",
+             o.circulation.lv_output_mL_per_min / 1000.0, 4, 8),
+      result("healthy_cvp", "hemodynamics", "Healthy adult CVP", src, "mmHg", o.circulation.central_mmHg, 2, 8),
+      result("healthy_svr", "hemodynamics", "Healthy adult SVR", src, "dyn s/cm5", o.svr_dyn_s_per_cm5, 800, 1400,
+             false),
+      result("healthy_lactate", "oxygen", "Healthy lactate", "Lieberman 2000", "mmol/L",
+             sim.state()[model::kLactate], 0.4, 0.6),
+      result("healthy_o2er", "oxygen", "Healthy O2 extraction", "Lieberman 2000 (VO2/DO2 3.0/14)", "fraction",
+             o.oxygen.extraction_fraction, 0.17, 0.27),
+  };
+}
+
+std::vector<ValidationResult> untreated_septic_shock() {
+  const ModelParams p = septic_adult();
+  Simulator sim(p, kOnsetMin);
+  Inputs in;
+  in.sepsis_severity = kTypicalSeverity;
+  sim.set_inputs(in, 0.0);
+  sim.advance_to(0.0);
+  const auto o = sim.observe();
+  return {result("untreated_septic_map", "hemodynamics", "Untreated septic shock MAP, 6 h after onset",
+                 "definition of septic shock", "mmHg", o.circulation.arterial_mmHg, 0, 64.99)};
+}
+
+// MAP after 60 min of a dose, from the resuscitated septic state at t = 0.
+double septic_map_at_dose(double dose) {
+  const ModelParams p = septic_adult();
+  auto sim = resuscitated_septic(p);
+  return hold(*sim, with_ne(maintenance_inputs(p, kTypicalSeverity), dose), 60.0).circulation.arterial_mmHg;
+}
+
+std::vector<ValidationResult> septic_ne_sensitivity() {
+  const double map0 = septic_map_at_dose(0.0);
+  const double map01 = septic_map_at_dose(0.1);
+  const double map018 = septic_map_at_dose(0.18);
+  const double map041 = septic_map_at_dose(0.41);
+  return {
+      result("jhanji_map_rise_per_0_1", "norepinephrine", "Septic shock: MAP rise with NE 0 -> 0.1 ug/kg/min",
+             "Jhanji 2009 (~13 mmHg per 0.1)", "mmHg", map01 - map0, 10, 16),
+      result("jhanji_slope_018_041", "norepinephrine", "Septic shock: MAP rise per 0.1 ug/kg/min, 0.18 -> 0.41",
+             "Jhanji 2009 (MAP 60 -> 90)", "mmHg per 0.1", (map041 - map018) / 2.3, 10, 16, false),
+  };
+}
+
+std::vector<ValidationResult> nonseptic_ne_sensitivity() {
+  // Maas 2013: sedated, ventilated post-cardiac-surgery patients (blunted baroreflex).
+  ModelParams p = healthy_adult();
+  p.patient.baroreflex_gain = 0.5;
+  Simulator a(p, 0.0);
+  const double map0 = hold(a, Inputs{}, 60.0).circulation.arterial_mmHg;
+  Simulator b(p, 0.0);
+  const double map004 = hold(b, with_ne(Inputs{}, 0.04), 60.0).circulation.arterial_mmHg;
+  const double septic_per_dose = (septic_map_at_dose(0.1) - septic_map_at_dose(0.0)) / 0.1;
+  const double nonseptic_per_dose = (map004 - map0) / 0.04;
+  return {
+      result("maas_map_rise_0_04", "norepinephrine", "Non-septic sedated patient: MAP rise with NE +0.04",
+             "Maas 2013 (+20 mmHg)", "mmHg", map004 - map0, 12, 28),
+      result("maas_sensitivity_ratio", "norepinephrine",
+             "Sensitivity ratio non-septic / septic (MAP rise per ug/kg/min)", "Maas 2013 vs Jhanji 2009 (~4x)",
+             "ratio", nonseptic_per_dose / septic_per_dose, 2.5, kInfinity),
+  };
+}
+
+std::vector<ValidationResult> persichini_venous() {
+  const ModelParams p = septic_adult();
+  auto sim = resuscitated_septic(p);
+  const Inputs base = maintenance_inputs(p, kTypicalSeverity);
+  const double pmsf_high = hold(*sim, with_ne(base, 0.30), 60.0).circulation.mean_systemic_filling_mmHg;
+  const double pmsf_low = hold(*sim, with_ne(base, 0.19), 30.0).circulation.mean_systemic_filling_mmHg;
+  return {result("persichini_pmsf_drop", "norepinephrine", "Pmsf fall when NE 0.30 -> 0.19 (30 min)",
+                 "Persichini 2012 (33 -> 26 mmHg)", "mmHg", pmsf_high - pmsf_low, 5, 9)};
+}
+
+std::vector<ValidationResult> monnet_cardiac_output() {
+  const ModelParams p = septic_adult();
+  auto sim = resuscitated_septic(p);
+  const Inputs base = maintenance_inputs(p, kTypicalSeverity);
+  const double co_low = hold(*sim, with_ne(base, 0.24), 60.0).circulation.lv_output_mL_per_min;
+  const double co_high = hold(*sim, with_ne(base, 0.48), 30.0).circulation.lv_output_mL_per_min;
+  return {result("monnet_ci_rise", "norepinephrine", "Cardiac index change when NE 0.24 -> 0.48 (30 min)",
+                 "Monnet 2011 (+11%)", "%", 100.0 * (co_high / co_low - 1.0), 5, 20)};
+}
+
+std::vector<ValidationResult> nunes_bolus() {
+  // Fluid-responsive septic patient on NE; 500 mL over 30 min; a twin without the bolus removes
+  // the background drift, leaving the bolus's own effect on cardiac output.
+  const ModelParams p = septic_adult();
+  const Inputs base = with_ne(maintenance_inputs(p, kTypicalSeverity), 0.2);
+  auto with_bolus = resuscitated_septic(p);
+  auto twin = resuscitated_septic(p);
+  hold(*with_bolus, base, 60.0);
+  hold(*twin, base, 60.0);
+  Inputs bolus = base;
+  bolus.crystalloid_mL_per_min += 500.0 / 30.0;
+  hold(*with_bolus, bolus, 30.0);
+  hold(*twin, base, 30.0);
+  const double co_before = twin->observe().circulation.lv_output_mL_per_min;
+  const double gain_peak = with_bolus->observe().circulation.lv_output_mL_per_min - co_before;
+  double half_life = kInfinity;
+  for (int minute = 1; minute <= 180; ++minute) {
+    const double g = hold(*with_bolus, base, 1.0).circulation.lv_output_mL_per_min -
+                     hold(*twin, base, 1.0).circulation.lv_output_mL_per_min;
+    if (g <= 0.5 * gain_peak) {
+      half_life = minute;
+      break;
+    }
+  }
+  return {
+      result("nunes_bolus_gain", "fluids", "CO rise at the end of a 500 mL / 30 min bolus", "Nunes 2014 (CI +18%)",
+             "%", 100.0 * gain_peak / co_before, 8, 30),
+      result("nunes_gain_half_life", "fluids", "Half-life of the bolus's CO gain", "Nunes 2014 (t1/2 20-26 min)",
+             "min", half_life, 15, 35),
+  };
+}
+
+std::vector<ValidationResult> levraut_lactate() {
+  // Hemodynamically stable sepsis (no hypoxia): lactate = production / clearance.
+  auto steady = [](double hepatic_function) {
+    ModelParams p = septic_adult();
+    p.patient.hepatic_function = hepatic_function;
+    auto sim = resuscitated_septic(p, kTypicalSeverity);
+    const auto o = hold(*sim, with_ne(maintenance_inputs(p, kTypicalSeverity), 0.2), 360.0);
+    return std::pair{sim->state()[model::kLactate],
+                     o.oxygen.lactate_production_mmol_per_min * 60.0 / p.patient.weight_kg};
+  };
+  const auto [normal, production] = steady(1.0);
+  const auto [impaired, unused] = steady(473.0 / 1002.0);
+  (void)unused;
+  return {
+      result("levraut_production", "oxygen", "Septic lactate production", "Levraut 1998 (1.19)", "mmol/kg/h",
+             production, 0.95, 1.45),
+      result("levraut_normal_clearance", "oxygen", "Steady lactate, normal clearance (1002 mL/kg/h)",
+             "Levraut 1998 (~1.2)", "mmol/L", normal, 1.0, 1.5),
+      result("levraut_impaired_clearance", "oxygen", "Steady lactate, impaired clearance (473 mL/kg/h)",
+             "Levraut 1998 (~2.5)", "mmol/L", impaired, 2.1, 3.0),
+  };
+}
+
+// Time (min) for plasma exogenous NE to halve after stopping a 30 min infusion.
+double ne_half_life(double saps2) {
+  ModelParams p = septic_adult();
+  p.patient.saps2 = saps2;
+  Simulator sim(p, 0.0);
+  hold(sim, with_ne(Inputs{}, 0.2), 60.0);
+  const double c0 = sim.state()[model::kNeExogenous];
+  sim.set_inputs(Inputs{}, 60.0 + 60.0);
+  // Scan the interpolated solution in 0.05 min steps; report the bracket's midpoint.
+  double lo = 0.0, hi = 30.0;
+  for (double t = 0.05; t <= 30.0; t += 0.05) {
+    sim.advance_to(60.0 + t);
+    if (sim.state()[model::kNeExogenous] <= 0.5 * c0) {
+      hi = t;
+      lo = t - 0.05;
+      break;
+    }
+  }
+  return 0.5 * (lo + hi);
+}
+
+std::vector<ValidationResult> beloeil_pk() {
+  return {
+      result("beloeil_half_life_saps20", "norepinephrine", "NE half-life at SAPS II 20", "Beloeil 2005 (2 min)",
+             "min", ne_half_life(20.0), 1.7, 2.3),
+      result("beloeil_half_life_saps60", "norepinephrine", "NE half-life at SAPS II 60", "Beloeil 2005 (6.8 min)",
+             "min", ne_half_life(60.0), 6.0, 8.0),
+  };
+}
+
+}  // namespace
+
+ModelParams healthy_adult() {
+  ModelParams p;
+  p.patient.saps2 = 30.0;
+  p.patient.baseline_intake_mL_per_h = 105.0;
+  return p;
+}
+
+ModelParams septic_adult() {
+  ModelParams p;
+  p.patient.saps2 = 50.0;
+  p.patient.baseline_intake_mL_per_h = 0.0;
+  return p;
+}
+
+Inputs maintenance_inputs(const ModelParams& p, double severity) {
+  Inputs in;
+  in.sepsis_severity = severity;
+  in.crystalloid_mL_per_min = 1.5 * p.patient.weight_kg / 60.0;  // 1.5 mL/kg/h maintenance
+  return in;
+}
+
+const std::vector<Experiment>& experiments() {
+  static const std::vector<Experiment> all = {
+      {"healthy_baseline", healthy_baseline},
+      {"untreated_septic_shock", untreated_septic_shock},
+      {"septic_ne_sensitivity", septic_ne_sensitivity},
+      {"nonseptic_ne_sensitivity", nonseptic_ne_sensitivity},
+      {"persichini_venous", persichini_venous},
+      {"monnet_cardiac_output", monnet_cardiac_output},
+      {"nunes_bolus", nunes_bolus},
+      {"levraut_lactate", levraut_lactate},
+      {"beloeil_pk", beloeil_pk},
+  };
+  return all;
+}
+
+std::vector<ValidationResult> run_experiment(const std::string& id) {
+  for (const auto& e : experiments()) {
+    if (e.id == id) return e.run();
+  }
+  throw std::out_of_range("unknown validation experiment: " + id);
+}
+
+}  // namespace coherence::validation
