@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# End-to-end tests of the `coherence` command line: outputs, determinism, exit codes, errors.
+# Usage: test_cli.sh COHERENCE_BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+
+# --version and --help succeed.
+"$bin" --version | grep -q '^coherence ' && ok || bad "--version"
+"$bin" run --help >/dev/null && ok || bad "run --help"
+
+# A run writes the contracted files with the contracted columns.
+"$bin" run "$src/scenarios/septic_shock_ne.toml" --out "$work/a" >/dev/null 2>&1 && ok || bad "run septic_shock_ne"
+for f in timeseries.csv summary.json; do [ -s "$work/a/$f" ] && ok || bad "missing $f"; done
+header=$(head -1 "$work/a/timeseries.csv")
+for c in time_min map_mmHg hr_bpm co_L_per_min cvp_mmHg svr_dyn_s_per_cm5 pmsf_mmHg blood_volume_mL \
+         ne_dose_ug_per_kg_min ne_plasma_ug_per_L fluids_in_mL lactate_mmol_per_L crt_s mottling_score \
+         do2_mL_per_min vo2_mL_per_min mfi ppv_pct tvd_mm_per_mm2 pvd_mm_per_mm2 hi; do
+  echo ",$header," | grep -q ",$c," && ok || bad "column $c missing"
+done
+grep -q '"status": "complete"' "$work/a/summary.json" && ok || bad "summary status"
+rows=$(($(wc -l < "$work/a/timeseries.csv") - 1))
+[ "$rows" -eq 865 ] && ok || bad "expected 865 rows (72 h every 5 min), got $rows"
+
+# Determinism: a second run gives byte-identical outputs.
+"$bin" run "$src/scenarios/septic_shock_ne.toml" --out "$work/b" --no-plot >/dev/null 2>&1
+cmp -s "$work/a/timeseries.csv" "$work/b/timeseries.csv" && ok || bad "timeseries.csv differs between runs"
+
+# --set changes the run.
+"$bin" run "$src/scenarios/septic_shock_ne.toml" --out "$work/c" --no-plot --set events.3.dose_ug_per_kg_min=0.4 \
+  >/dev/null 2>&1 && ok || bad "run with --set"
+cmp -s "$work/a/timeseries.csv" "$work/c/timeseries.csv" && bad "--set had no effect" || ok
+
+# Bad input: exit 2, exactly one line on stderr naming the file, no outputs presented.
+check_bad() {  # name, expected fragment, args...
+  local name=$1 fragment=$2
+  shift 2
+  local out="$work/bad_$name"
+  "$bin" run "$@" --out "$out" >/dev/null 2>"$work/err"
+  local rc=$?
+  [ $rc -eq 2 ] || { bad "$name: exit $rc, expected 2"; return; }
+  [ "$(wc -l < "$work/err")" -eq 1 ] || { bad "$name: stderr is not one line: $(cat "$work/err")"; return; }
+  grep -qF -- "$fragment" "$work/err" || { bad "$name: '$fragment' not in: $(cat "$work/err")"; return; }
+  [ ! -e "$out/summary.json" ] || { bad "$name: summary.json written"; return; }
+  ok
+}
+for f in "$src"/tests/bad_input/*.toml; do
+  check_bad "$(basename "$f" .toml)" "$f:" "$f"
+done
+check_bad missing_file "no such file" "$src/scenarios/does_not_exist.toml"
+check_bad unknown_set "unknown key 'patient.wieght_kg'" "$src/scenarios/healthy_adult.toml" --set patient.wieght_kg=80
+check_bad malformed_set "expected KEY=VALUE" "$src/scenarios/healthy_adult.toml" --set weight
+check_bad wrong_type_set "must be a number" "$src/scenarios/healthy_adult.toml" --set patient.saps2=high
+"$bin" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "unknown subcommand should exit 2"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,124 @@
+// Exact solutions and conservation laws.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "model/norepinephrine.hpp"
+#include "model/ode_solver.hpp"
+#include "model/simulator.hpp"
+#include "validation/experiments.hpp"
+
+using namespace coherence::model;
+
+TEST_CASE("Plasma NE after a step and after stopping follows the one-compartment closed form") {
+  // C(t) = (R/CL)(1 - e^{-k t}) while infusing, then C(T) e^{-k (t - T)}; k = CL / V.
+  ModelParams p = coherence::validation::septic_adult();
+  const double dose = 0.25;                                     // ug/kg/min
+  const double rate_ug_per_min = dose * p.patient.weight_kg;   // 17.5 ug/min
+  const double cl = ne_clearance_L_per_min(p);                 // L/min
+  const double volume = p.norepinephrine.volume_L * p.patient.weight_kg / 70.0;
+  const double k = cl / volume;                                // 1/min
+  Simulator sim(p, 0.0);
+  Inputs in;
+  in.ne_dose_ug_per_kg_min = dose;
+  sim.set_inputs(in, 30.0);
+  for (double t : {1.0, 2.0, 5.0, 10.0, 30.0}) {
+    sim.advance_to(t);
+    const double exact = rate_ug_per_min / cl * (1.0 - std::exp(-k * t));
+    CHECK(std::abs(sim.state()[kNeExogenous] - exact) / exact < 1e-4);
+  }
+  const double c_stop = sim.state()[kNeExogenous];
+  sim.set_inputs(Inputs{}, 60.0);
+  for (double t : {31.0, 35.0, 45.0, 60.0}) {
+    sim.advance_to(t);
+    const double exact = c_stop * std::exp(-k * (t - 30.0));
+    CHECK(std::abs(sim.state()[kNeExogenous] - exact) / exact < 1e-4);
+  }
+}
+
+TEST_CASE("A Windkessel compartment draining through a resistance decays with tau = R C") {
+  // dV/dt = -(P - P_out)/R with P = (V - V0)/C: P(t) = P_out + (P0 - P_out) e^{-t/(R C)}.
+  const double r_mmHg_min_per_mL = 0.014, c_mL_per_mmHg = 1.5, v0_mL = 620.0, p_out_mmHg = 10.0;
+  const double p0_mmHg = 90.0;
+  RightHandSide rhs = [&](double, std::span<const double> y, std::span<double> d) {
+    const double p = (y[0] - v0_mL) / c_mL_per_mmHg;
+    d[0] = -(p - p_out_mmHg) / r_mmHg_min_per_mL;
+    return 0;
+  };
+  SolverOptions o;
+  o.relative_tolerance = 1e-8;
+  o.absolute_tolerances = {1e-8};
+  const double y0[] = {v0_mL + c_mL_per_mmHg * p0_mmHg};
+  OdeSolver solver(rhs, 0.0, y0, o);
+  const double tau = r_mmHg_min_per_mL * c_mL_per_mmHg;  // 0.021 min
+  for (double t : {0.5 * tau, tau, 3.0 * tau, 6.0 * tau}) {
+    solver.advance_to(t);
+    const double p = (solver.state()[0] - v0_mL) / c_mL_per_mmHg;
+    const double exact = p_out_mmHg + (p0_mmHg - p_out_mmHg) * std::exp(-t / tau);
+    CHECK(p == Approx(exact).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("Total body water is conserved over 72 h of septic shock with fluids and NE") {
+  // (blood - red cells) + interstitium - intake + losses is invariant.
+  const ModelParams p = coherence::validation::septic_adult();
+  Simulator sim(p, -360.0);
+  auto water = [&] {
+    const auto y = sim.state();
+    const double blood = y[kArterialVolume] + y[kVenousVolume] + y[kCentralVolume] + y[kPulmonaryVolume];
+    return blood - y[kRedCellVolume] + y[kInterstitialVolume] - y[kFluidIn] + y[kFluidOut];
+  };
+  const double w0 = water();
+  Inputs in;
+  in.sepsis_severity = 0.7;
+  sim.set_inputs(in, 0.0);
+  sim.advance_to(0.0);
+  in.crystalloid_mL_per_min = 2100.0 / 120.0 + 1.75;
+  in.ne_dose_ug_per_kg_min = 0.2;
+  sim.set_inputs(in, 120.0);
+  sim.advance_to(120.0);
+  in.crystalloid_mL_per_min = 1.75;
+  sim.set_inputs(in, 72.0 * 60.0);
+  sim.advance_to(72.0 * 60.0);
+  CHECK(sim.state()[kFluidIn] > 5000.0);  // fluid really moved
+  CHECK(std::abs(water() - w0) < 0.1);
+}
+
+TEST_CASE("The reference state is a steady state") {
+  const ModelParams p = coherence::validation::healthy_adult();
+  const InitialCondition ic = reference_state(p);
+  StateVector d{};
+  REQUIRE(derivatives(p, ic.reference, Inputs{}, ic.state, d) == 0);
+  // Blood compartments balanced; the interstitium loses only insensible water (0.5 mL/kg/h).
+  for (int i : {kArterialVolume, kCentralVolume, kPulmonaryVolume}) CHECK(std::abs(d[i]) < 0.05);
+  CHECK(d[kInterstitialVolume] == Approx(-0.5 * 70.0 / 60.0).margin(0.05));
+  CHECK(std::abs(d[kLactate]) < 1e-9);
+  CHECK(std::abs(d[kNeEndogenous]) < 1e-9);
+  CHECK(std::abs(d[kPlasmaProtein]) < 1e-6);
+}
+
+TEST_CASE("Heart stopped: systemic pressures equalise at the systemic filling pressure") {
+  // With no ejection the pulmonary compartment is isolated; arteries, veins and the central
+  // veins share one pressure: (sum of their stressed volumes) / (sum of their compliances).
+  ModelParams p = coherence::validation::healthy_adult();
+  p.patient.baroreflex_gain = 0.0;
+  p.hemodynamics.lv_end_systolic_elastance_mmHg_per_mL = 1e-6;  // no ejection
+  p.hemodynamics.rv_end_systolic_elastance_mmHg_per_mL = 1e-6;
+  p.patient.baseline_intake_mL_per_h = 0.0;
+  p.fluids.urine_mL_per_kg_h = 0.0;
+  p.fluids.insensible_mL_per_kg_h = 0.0;
+  p.fluids.filtration_coefficient_mL_per_min_mmHg = 1e-9;  // no transcapillary exchange
+  p.fluids.lymph_flow_mL_per_kg_h = 1e-9;
+  const auto& h = p.hemodynamics;
+  Simulator sim(p, 0.0);
+  sim.set_inputs(Inputs{}, 5.0);
+  sim.advance_to(5.0);
+  const auto y = sim.state();
+  const double stressed = (y[kArterialVolume] - h.arterial_unstressed_mL) + (y[kVenousVolume] - h.venous_unstressed_mL) +
+                          (y[kCentralVolume] - h.central_unstressed_mL);
+  const double compliance =
+      h.arterial_compliance_mL_per_mmHg + h.venous_compliance_mL_per_mmHg + h.central_compliance_mL_per_mmHg;
+  const auto c = sim.observe().circulation;
+  CHECK(c.arterial_mmHg == Approx(stressed / compliance).margin(0.01));
+  CHECK(c.venous_mmHg == Approx(stressed / compliance).margin(0.01));
+  CHECK(c.central_mmHg == Approx(stressed / compliance).margin(0.01));
+}

@@ -1,0 +1,106 @@
+// Scenario loading: good files, --set overrides, and the bad-input corpus.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include "scenario/scenario.hpp"
+
+using namespace coherence::scenario;
+namespace fs = std::filesystem;
+
+namespace {
+const fs::path kSource = COHERENCE_SOURCE_DIR;
+
+std::string first_line(const fs::path& f) {
+  std::ifstream in(f);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+}  // namespace
+
+TEST_CASE("Every shipped scenario loads") {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(kSource / "scenarios")) {
+    if (entry.path().extension() != ".toml") continue;
+    INFO(entry.path());
+    CHECK_NOTHROW(load_scenario(entry.path()));
+    ++count;
+  }
+  CHECK(count >= 3);
+}
+
+TEST_CASE("The septic shock scenario reads its keys and events") {
+  const Scenario s = load_scenario(kSource / "scenarios/septic_shock_ne.toml");
+  CHECK(s.duration_min == 72 * 60);
+  CHECK(s.sepsis_onset_min == -360);
+  CHECK(s.sepsis_severity == Approx(0.7));
+  CHECK(s.params.patient.saps2 == 50);
+  REQUIRE(s.events.size() == 7);
+  CHECK(s.events[0].action == EventAction::kBolus);
+  CHECK(s.events[0].volume_mL == 2100);
+  CHECK(s.events[3].dose_ug_per_kg_min == Approx(0.2));
+}
+
+TEST_CASE("Overrides by --set reach scalars and event fields, and reject unknown keys") {
+  const fs::path f = kSource / "scenarios/septic_shock_ne.toml";
+  const Scenario s = load_scenario(f, {parse_override("patient.weight_kg=82.5"), parse_override("sepsis.severity=1"),
+                                       parse_override("events.3.dose_ug_per_kg_min=0.35"),
+                                       parse_override("scenario.name=renamed")});
+  CHECK(s.params.patient.weight_kg == 82.5);
+  CHECK(s.sepsis_severity == 1.0);
+  CHECK(s.events[3].dose_ug_per_kg_min == Approx(0.35));
+  CHECK(s.name == "renamed");
+  // A key absent from the file but declared takes the override.
+  CHECK(load_scenario(f, {parse_override("patient.ne_sensitivity=2")}).params.patient.ne_sensitivity == 2.0);
+
+  CHECK_THROWS_WITH(parse_override("patient.wieght_kg=80"), Catch::Contains("unknown key 'patient.wieght_kg'"));
+  CHECK_THROWS_WITH(parse_override("weight"), Catch::Contains("expected KEY=VALUE"));
+  CHECK_THROWS_WITH(load_scenario(f, {parse_override("patient.weight_kg=heavy")}),
+                    Catch::Contains("--set patient.weight_kg=heavy: must be a number"));
+  CHECK_THROWS_WITH(load_scenario(f, {parse_override("patient.weight_kg=900")}),
+                    Catch::Contains("--set patient.weight_kg=900: = 900: out of range [30, 250] kg"));
+  CHECK_THROWS_WITH(load_scenario(f, {parse_override("events.9.at_min=5")}), Catch::Contains("there is no event 9"));
+}
+
+TEST_CASE("Bad-input corpus: each file gives one line naming file:line and key") {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(kSource / "tests/bad_input")) {
+    if (entry.path().extension() != ".toml") continue;
+    ++count;
+    const std::string header = first_line(entry.path());
+    REQUIRE(header.rfind("# expect: ", 0) == 0);
+    const std::string expected = header.substr(10);
+    INFO(entry.path().filename().string() << " expects: " << expected);
+    try {
+      load_scenario(entry.path());
+      FAIL("no error");
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      INFO("message: " << msg);
+      CHECK(msg.find(entry.path().string()) == 0);
+      CHECK(msg.find('\n') == std::string::npos);
+      CHECK(msg.find(expected) != std::string::npos);
+      if (entry.path().filename() != "scenario_missing.toml") {
+        CHECK(std::regex_search(msg, std::regex("\\.toml:[1-9][0-9]*: ")));
+      }
+    }
+  }
+  CHECK(count >= 15);
+}
+
+TEST_CASE("A missing scenario file is an input error") {
+  CHECK_THROWS_AS(load_scenario("/nonexistent/scenario.toml"), InputError);
+}
+
+TEST_CASE("Every accepted key is documented in docs/scenarios.md") {
+  std::ifstream in(kSource / "docs/scenarios.md");
+  REQUIRE(in);
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& k : scenario_keys()) {
+    INFO(k.path);
+    CHECK(doc.find("`" + std::string(k.path) + "`") != std::string::npos);
+  }
+}
