@@ -28,7 +28,7 @@ CirculationState circulation(const HemodynamicParams& h, double s, const Circula
   CirculationState out;
   // Compartment pressures: linear pressure-volume relations.
   const double c_a = h.arterial_compliance_mL_per_mmHg * s;
-  const double c_v = h.venous_compliance_mL_per_mmHg * s;
+  const double c_v = tone.venous_compliance_mL_per_mmHg;
   const double c_c = h.central_compliance_mL_per_mmHg * s;
   const double c_p = h.pulmonary_compliance_mL_per_mmHg * s;
   const double v0_a = h.arterial_unstressed_mL * s;

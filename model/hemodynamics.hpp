@@ -31,6 +31,7 @@ struct CirculationTone {
   double rv_elastance_mmHg_per_mL = 1.75;
   double systemic_resistance_mmHg_min_per_mL = 0.0155;
   double venous_unstressed_mL = 2500.0;
+  double venous_compliance_mL_per_mmHg = 55.0;
 };
 
 struct CirculationVolumes {

@@ -34,6 +34,7 @@ CirculationTone circulation_tone(const ModelParams& p, std::span<const double, k
       h.systemic_resistance_mmHg_min_per_mL / s *
       std::exp(b.resistance_log_gain * s_vasc - sep.vasoplegia_log * inflammation +
                ne.resistance_log_factor);
+  t.venous_compliance_mL_per_mmHg = h.venous_compliance_mL_per_mmHg * s * ne.venous_compliance_factor;
   t.venous_unstressed_mL = h.venous_unstressed_mL * s -
                            2.0 * b.venous_unstressed_shift_mL * s * s_vasc +
                            sep.venodilation_mL * s * inflammation - ne.venous_unstressed_shift_mL;

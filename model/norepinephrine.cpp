@@ -28,6 +28,7 @@ NorepinephrineEffects ne_effects(const ModelParams& p, double c_e, double inflam
   out.resistance_log_factor = ne.resistance_emax_log * emax_scale * h_r;
   out.venous_unstressed_shift_mL =
       ne.venous_unstressed_shift_mL * weight_scale(p) * emax_scale * h_v;
+  out.venous_compliance_factor = 1.0 - ne.venous_compliance_loss * emax_scale * h_v;
   out.elastance_factor = 1.0 + ne.contractility_emax * emax_scale * h_c;
   out.heart_rate_bpm = ne.heart_rate_emax_bpm * emax_scale * h_c;
   out.effect_site_ug_per_L = c_e;

@@ -13,6 +13,7 @@
 //   EC50_x = EC50_x,healthy (1 + k_ec50 I) / sensitivity,   Emax_x = Emax_x,healthy (1 - k_emax I)
 //   arterial resistance  R x exp(Emax_R H_R)           (alpha-1 arteriolar constriction)
 //   venous unstressed V0 - dV0_max H_V                 (alpha-1 venoconstriction -> Pmsf up)
+//   venous compliance C_v (1 - k_C H_V)                (venoconstriction stiffens the veins)
 //   LV/RV elastance x (1 + Emax_c H_c)                 (beta-1 inotropy)
 //   heart rate + dHR_max H_c                           (beta-1 chronotropy)
 // The microcirculatory arm (arteriolar tone of the sublingual and skin networks, with its steep
@@ -27,6 +28,7 @@ namespace coherence::model {
 struct NorepinephrineEffects {
   double resistance_log_factor = 0.0;  // added to log R_sys
   double venous_unstressed_shift_mL = 0.0;
+  double venous_compliance_factor = 1.0;
   double elastance_factor = 1.0;
   double heart_rate_bpm = 0.0;
   double effect_site_ug_per_L = 0.0;   // for the microcirculatory arm

@@ -46,7 +46,7 @@ struct BaroreflexParams {
   double heart_rate_gain = 1.2;              // R HR = HR0 (1 + g (s - 0.5)): 28..112 bpm
   double contractility_gain = 0.8;           // R elastance +-40%
   double resistance_log_gain = 1.0;          // R R = R0 exp(g (s - 0.5))
-  double venous_unstressed_shift_mL = 500.0; // R +-500 mL capacitance mobilisation
+  double venous_unstressed_shift_mL = 500.0;  // R +-500 mL capacitance mobilisation
 };
 
 // Norepinephrine pharmacokinetics and pharmacodynamics (docs/model/norepinephrine.md).
@@ -64,6 +64,7 @@ struct NorepinephrineParams {
   double venous_ec50_ug_per_L = 2.6;             // R same receptor pool as resistance
   double venous_hill = 3.0;                      // R calibrated to Persichini 2012
   double venous_unstressed_shift_mL = 2000.0;    // R splanchnic reservoir (Gelman 2018); Persichini
+  double venous_compliance_loss = 0.25;          // R venoconstriction stiffens veins (Rothe 1983)
   double cardiac_ec50_ug_per_L = 6.1;            // C Joachim 2024 CO EC50
   double cardiac_hill = 2.3;                     // C Joachim 2024
   double contractility_emax = 0.4;               // R calibrated to Monnet 2011 / Hamzaoui 2010
@@ -77,7 +78,7 @@ struct SepsisParams {
   double venodilation_mL = 600.0;                 // R unstressed volume gained at I = 1
   double myocardial_depression = 0.35;            // R elastance x (1 - k I)
   double tachycardia_bpm = 30.0;                  // R fever / inflammation
-  double baroreflex_impairment = 0.5;             // R gains x (1 - k I)
+  double baroreflex_impairment = 0.7;             // R gains x (1 - k I)
   double ne_ec50_shift = 8.0;                     // R EC50 x (1 + k I): hyporesponsiveness
   double ne_emax_loss = 0.3;                      // R Emax x (1 - k I) (Oualha 2014 direction)
   double filtration_gain = 0.8;                   // R Kf x (1 + k I): capillary leak
