@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "model/norepinephrine.hpp"
+#include "model/ode_solver.hpp"
 #include "model/smooth.hpp"
 
 namespace coherence::model {
@@ -144,23 +145,32 @@ int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& i
 
 namespace {
 
-// Relax the circulation and baroreflex to their steady state with everything else frozen
-// (explicit Euler on six states; fast time constants only, so 30 simulated minutes suffice).
+// Relax the circulation and baroreflex to their steady state with everything else frozen:
+// the six fast states integrated by the stiff solver for 30 simulated minutes.
 void settle_circulation(const ModelParams& p, const ModelReference& ref, StateVector& y) {
-  const Inputs none;
-  constexpr double kStepMin = 0.0005;
-  for (int i = 0; i < 60000; ++i) {
-    const Observables o = observe(p, ref, none, y);
+  constexpr std::array<int, 6> kFast = {kArterialVolume,    kVenousVolume,      kCentralVolume,
+                                        kPulmonaryVolume,   kCardiacSympathetic, kVascularSympathetic};
+  RightHandSide rhs = [&](double, std::span<const double> z, std::span<double> dz) {
+    StateVector w = y;
+    for (std::size_t i = 0; i < kFast.size(); ++i) w[kFast[i]] = z[i];
+    const Observables o = observe(p, ref, Inputs{}, w);
     const auto& c = o.circulation;
-    y[kArterialVolume] += kStepMin * (c.lv_output_mL_per_min - c.systemic_flow_mL_per_min);
-    y[kVenousVolume] += kStepMin * (c.systemic_flow_mL_per_min - c.venous_return_mL_per_min);
-    y[kCentralVolume] += kStepMin * (c.venous_return_mL_per_min - c.rv_output_mL_per_min);
-    y[kPulmonaryVolume] += kStepMin * (c.rv_output_mL_per_min - c.lv_output_mL_per_min);
-    y[kCardiacSympathetic] +=
-        kStepMin * (o.sympathetic_target - y[kCardiacSympathetic]) / p.baroreflex.cardiac_time_constant_min;
-    y[kVascularSympathetic] +=
-        kStepMin * (o.sympathetic_target - y[kVascularSympathetic]) / p.baroreflex.vascular_time_constant_min;
-  }
+    dz[0] = c.lv_output_mL_per_min - c.systemic_flow_mL_per_min;
+    dz[1] = c.systemic_flow_mL_per_min - c.venous_return_mL_per_min;
+    dz[2] = c.venous_return_mL_per_min - c.rv_output_mL_per_min;
+    dz[3] = c.rv_output_mL_per_min - c.lv_output_mL_per_min;
+    dz[4] = (o.sympathetic_target - z[4]) / p.baroreflex.cardiac_time_constant_min;
+    dz[5] = (o.sympathetic_target - z[5]) / p.baroreflex.vascular_time_constant_min;
+    return 0;
+  };
+  std::array<double, kFast.size()> z0{};
+  for (std::size_t i = 0; i < kFast.size(); ++i) z0[i] = y[kFast[i]];
+  SolverOptions options;
+  options.relative_tolerance = 1e-9;
+  options.absolute_tolerances = {1e-6, 1e-6, 1e-6, 1e-6, 1e-10, 1e-10};
+  OdeSolver solver(rhs, 0.0, z0, options);
+  solver.advance_to(30.0);
+  for (std::size_t i = 0; i < kFast.size(); ++i) y[kFast[i]] = solver.state()[i];
 }
 
 }  // namespace

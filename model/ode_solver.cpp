@@ -48,6 +48,8 @@ struct OdeSolver::Impl {
   LinearSolverPtr linear_solver;
   CvodePtr cvode;
   double t = 0.0;
+  double stop_time = 0.0;
+  bool stop_time_set = false;
   SolverStatistics before_reinit;  // CVodeReInit resets CVODE's counters: keep the totals here
   std::string last_error;
 
@@ -148,12 +150,20 @@ void OdeSolver::advance_to(double t_out) {
 
 void OdeSolver::set_stop_time(double t_stop) {
   impl_->check(CVodeSetStopTime(impl_->cvode.get(), t_stop), "CVodeSetStopTime");
+  impl_->stop_time = t_stop;
+  impl_->stop_time_set = true;
 }
 
 void OdeSolver::reinitialize() {
   Impl& s = *impl_;
   const SolverStatistics so_far = statistics();
   s.check(CVodeReInit(s.cvode.get(), s.t, s.y.get()), "CVodeReInit");
+  // CVodeReInit keeps a stop time that has been reached, and SUNDIALS 6.4 has no call to clear
+  // it: move it out of the way so that integration can continue.
+  if (s.stop_time_set && s.stop_time <= s.t) {
+    s.check(CVodeSetStopTime(s.cvode.get(), 1e300), "CVodeSetStopTime");
+    s.stop_time_set = false;
+  }
   s.before_reinit = so_far;
   ++s.before_reinit.reinitializations;
 }

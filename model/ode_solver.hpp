@@ -58,7 +58,8 @@ class OdeSolver {
   void advance_to(double t_out);
   // The integrator will not step past t_stop until the next call.
   void set_stop_time(double t_stop);
-  // Restart from the current state (after an input changed discontinuously).
+  // Restart from the current state (after an input changed discontinuously); a stop time that
+  // has been reached is lifted.
   void reinitialize();
   // Replace the current state (e.g. an instantaneous bolus) and restart.
   void reset_state(std::span<const double> y);
