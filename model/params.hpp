@@ -24,15 +24,16 @@ struct HemodynamicParams {
   double systemic_resistance_mmHg_min_per_mL = 0.0140;   // D (MAP-CVP)/CO ~ 1100 dyn s/cm5
   double venous_return_resistance_mmHg_min_per_mL = 0.0021;  // D (Pv - CVP)/CO ~ 11/5300
   double pulmonary_resistance_mmHg_min_per_mL = 0.0016;  // V PVR ~ 130 dyn s/cm5 textbook
-  // Ventricles: end-diastolic exponential P-V relation, end-systolic elastance (Ursino 1998).
-  double lv_end_systolic_elastance_mmHg_per_mL = 2.95;  // C Ursino 1998
-  double lv_unstressed_volume_mL = 16.77;                // C Ursino 1998
-  double lv_diastolic_p0_mmHg = 1.5;                     // C Ursino 1998
-  double lv_diastolic_stiffness_per_mL = 0.014;          // C Ursino 1998
-  double rv_end_systolic_elastance_mmHg_per_mL = 1.75;   // C Ursino 1998
-  double rv_unstressed_volume_mL = 40.8;                 // C Ursino 1998
-  double rv_diastolic_p0_mmHg = 1.5;                     // C Ursino 1998
-  double rv_diastolic_stiffness_per_mL = 0.011;          // C Ursino 1998
+  // Ventricles: end-diastolic exponential P-V relation, end-systolic elastance (Ursino 1998,
+  // values recalled; the model is mean-value, so they act as effective parameters).
+  double lv_end_systolic_elastance_mmHg_per_mL = 2.95;  // R Ursino 1998
+  double lv_unstressed_volume_mL = 16.77;                // R Ursino 1998
+  double lv_diastolic_p0_mmHg = 1.5;                     // R Ursino 1998
+  double lv_diastolic_stiffness_per_mL = 0.014;          // R Ursino 1998
+  double rv_end_systolic_elastance_mmHg_per_mL = 1.75;   // R Ursino 1998
+  double rv_unstressed_volume_mL = 40.8;                 // R Ursino 1998
+  double rv_diastolic_p0_mmHg = 1.5;                     // R Ursino 1998
+  double rv_diastolic_stiffness_per_mL = 0.011;          // R Ursino 1998
   double filling_time_constant_s = 0.15;                 // R diastolic filling; limits CO at high HR
   double intrinsic_heart_rate_bpm = 70.0;                // V textbook
 };
@@ -62,7 +63,7 @@ struct NorepinephrineParams {
   double resistance_hill = 1.46;                 // C Joachim 2024
   double resistance_emax_log = 1.5;              // R calibrated to Jhanji 2009: R x exp(Emax H)
   double venous_ec50_ug_per_L = 2.6;             // R same receptor pool as resistance
-  double venous_hill = 3.0;                      // R calibrated to Persichini 2012
+  double venous_hill = 3.0;                      // R steep venous arm (Persichini 2012 direction)
   double venous_unstressed_shift_mL = 2000.0;    // R splanchnic reservoir (Gelman 2018); Persichini
   double venous_compliance_loss = 0.25;          // R venoconstriction stiffens veins (Rothe 1983)
   double cardiac_ec50_ug_per_L = 6.1;            // C Joachim 2024 CO EC50
@@ -78,7 +79,7 @@ struct SepsisParams {
   double venodilation_mL = 600.0;                 // R unstressed volume gained at I = 1
   double myocardial_depression = 0.35;            // R elastance x (1 - k I)
   double tachycardia_bpm = 30.0;                  // R fever / inflammation
-  double baroreflex_impairment = 0.7;             // R gains x (1 - k I)
+  double baroreflex_impairment = 0.7;             // R gains x (1 - k I); Annane 1999: BRS depressed
   double ne_ec50_shift = 8.0;                     // R EC50 x (1 + k I): hyporesponsiveness
   double ne_emax_loss = 0.3;                      // R Emax x (1 - k I) (Oualha 2014 direction)
   double filtration_gain = 0.8;                   // R Kf x (1 + k I): capillary leak
@@ -130,7 +131,6 @@ struct OxygenParams {
 // Patient characteristics that vary between virtual patients.
 struct PatientParams {
   double weight_kg = 70.0;
-  double age_y = 60.0;
   double saps2 = 30.0;           // 30 reproduces Ensinger's healthy NE CL 1.9 L/min
   double ne_sensitivity = 1.0;   // EC50 / sensitivity; cohorts span 0.1x - 10x (Joosten)
   double hepatic_function = 1.0; // multiplies lactate clearance; 0.47 = Levraut impaired group
