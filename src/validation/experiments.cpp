@@ -121,24 +121,28 @@ std::vector<ValidationResult> nonseptic_ne_sensitivity() {
   };
 }
 
-std::vector<ValidationResult> persichini_venous() {
+// A resuscitated septic patient held 60 min on one NE dose, then 30 min on another:
+// the observables at the end of each period.
+std::pair<model::Observables, model::Observables> septic_dose_step(double first_dose, double second_dose) {
   const ModelParams p = septic_adult();
   auto sim = resuscitated_septic(p);
   const Inputs base = maintenance_inputs(p, kTypicalSeverity);
-  const double pmsf_high = hold(*sim, with_ne(base, 0.30), 60.0).circulation.mean_systemic_filling_mmHg;
-  const double pmsf_low = hold(*sim, with_ne(base, 0.19), 30.0).circulation.mean_systemic_filling_mmHg;
+  const model::Observables before = hold(*sim, with_ne(base, first_dose), 60.0);
+  return {before, hold(*sim, with_ne(base, second_dose), 30.0)};
+}
+
+std::vector<ValidationResult> persichini_venous() {
+  const auto [high, low] = septic_dose_step(0.30, 0.19);
+  const double drop = high.circulation.mean_systemic_filling_mmHg - low.circulation.mean_systemic_filling_mmHg;
   return {result("persichini_pmsf_drop", "norepinephrine", "Pmsf fall when NE 0.30 -> 0.19 (30 min)",
-                 "Persichini 2012 (33 -> 26 mmHg)", "mmHg", pmsf_high - pmsf_low, 5, 9)};
+                 "Persichini 2012 (33 -> 26 mmHg)", "mmHg", drop, 5, 9)};
 }
 
 std::vector<ValidationResult> monnet_cardiac_output() {
-  const ModelParams p = septic_adult();
-  auto sim = resuscitated_septic(p);
-  const Inputs base = maintenance_inputs(p, kTypicalSeverity);
-  const double co_low = hold(*sim, with_ne(base, 0.24), 60.0).circulation.lv_output_mL_per_min;
-  const double co_high = hold(*sim, with_ne(base, 0.48), 30.0).circulation.lv_output_mL_per_min;
+  const auto [low, high] = septic_dose_step(0.24, 0.48);
+  const double rise = 100.0 * (high.circulation.lv_output_mL_per_min / low.circulation.lv_output_mL_per_min - 1.0);
   return {result("monnet_ci_rise", "norepinephrine", "Cardiac index change when NE 0.24 -> 0.48 (30 min)",
-                 "Monnet 2011 (+11%)", "%", 100.0 * (co_high / co_low - 1.0), 5, 20)};
+                 "Monnet 2011 (+11%)", "%", rise, 5, 20)};
 }
 
 std::vector<ValidationResult> nunes_bolus() {
