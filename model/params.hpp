@@ -61,14 +61,14 @@ struct NorepinephrineParams {
   // Hill curves on effect-site concentration (healthy; sepsis shifts them).
   double resistance_ec50_ug_per_L = 2.6;         // C Joachim 2024 MAP EC50
   double resistance_hill = 1.46;                 // C Joachim 2024
-  double resistance_emax_log = 1.5;              // R calibrated to Jhanji 2009: R x exp(Emax H)
-  double venous_ec50_ug_per_L = 2.6;             // R same receptor pool as resistance
-  double venous_hill = 3.0;                      // R steep venous arm (Persichini 2012 direction)
-  double venous_unstressed_shift_mL = 2000.0;    // R splanchnic reservoir (Gelman 2018); Persichini
+  double resistance_emax_log = 0.87;             // R calibrated (tools/calibrate_ne): R x exp(Emax H)
+  double venous_ec50_ug_per_L = 2.3;             // R calibrated
+  double venous_hill = 2.9;                      // R calibrated (steep venous arm)
+  double venous_unstressed_shift_mL = 2000.0;    // R calibrated; splanchnic reservoir (Gelman 2008)
   double venous_compliance_loss = 0.25;          // R venoconstriction stiffens veins (Rothe 1983)
   double cardiac_ec50_ug_per_L = 6.1;            // C Joachim 2024 CO EC50
   double cardiac_hill = 2.3;                     // C Joachim 2024
-  double contractility_emax = 0.4;               // R calibrated to Monnet 2011 / Hamzaoui 2010
+  double contractility_emax = 0.17;              // R calibrated
   double heart_rate_emax_bpm = 8.0;              // R modest beta-1 chronotropy
 };
 
@@ -80,9 +80,9 @@ struct SepsisParams {
   double myocardial_depression = 0.35;            // R elastance x (1 - k I)
   double tachycardia_bpm = 30.0;                  // R fever / inflammation
   double baroreflex_impairment = 0.7;             // R gains x (1 - k I); Annane 1999: BRS depressed
-  double ne_ec50_shift = 8.0;                     // R EC50 x (1 + k I): hyporesponsiveness
-  double ne_emax_loss = 0.3;                      // R Emax x (1 - k I) (Oualha 2014 direction)
-  double filtration_gain = 0.8;                   // R Kf x (1 + k I): capillary leak
+  double ne_ec50_shift = 8.1;                    // R calibrated: EC50 x (1 + k I), hyporesponsiveness
+  double ne_emax_loss = 0.11;                    // R calibrated: Emax x (1 - k I) (Oualha 2014 direction)
+  double filtration_gain = 0.45;                 // R calibrated: Kf x (1 + k I), capillary leak
   double reflection_loss = 0.35;                  // R sigma - k I
   double protein_permeability_gain = 2.0;         // R PS x (1 + k I): albumin escape 5 -> 15 %/h
   double metabolic_gain = 0.15;                   // R VO2 demand x (1 + k I)
@@ -98,7 +98,7 @@ struct FluidParams {
   double interstitial_compliance_low_mL_per_mmHg = 600.0;    // R tight near normal volume
   double interstitial_compliance_high_mL_per_mmHg = 8000.0;  // R oedema: compliant
   double interstitial_pressure_span_mmHg = 3.0;       // R transition width
-  double filtration_coefficient_mL_per_min_mmHg = 1.5;  // R calibrated to bolus t1/2 (Nunes 2014)
+  double filtration_coefficient_mL_per_min_mmHg = 1.2;  // R calibrated (bolus t1/2, Nunes 2014)
   double reflection_coefficient = 0.9;                // R
   double plasma_protein_g_per_dL = 7.0;               // V textbook
   double lymph_flow_mL_per_kg_h = 4.7;                // V prenodal lymph ~8 L/day (Renkin)

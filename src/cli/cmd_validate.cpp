@@ -62,7 +62,7 @@ void replace_section(const std::filesystem::path& file, const std::string& body)
 int run_validate(const ValidateOptions& opts) {
   std::vector<validation::ValidationResult> all;
   for (const auto& e : validation::experiments()) {
-    for (auto& r : e.run()) all.push_back(std::move(r));
+    for (auto& r : e.run(model::ModelParams{})) all.push_back(std::move(r));
   }
   int failed = 0;
   for (const auto& r : all) {

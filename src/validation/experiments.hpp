@@ -26,20 +26,26 @@ struct ValidationResult {
   bool pass() const { return measured >= low && measured <= high; }
 };
 
+// An experiment runs on a base parameter set (the model's defaults unless a caller, such as a
+// calibration sweep, passes another) from which it builds its reference patients.
 struct Experiment {
   std::string id;
-  std::function<std::vector<ValidationResult>()> run;
+  std::function<std::vector<ValidationResult>(const model::ModelParams& base)> run;
 };
 
 // Every experiment, in documentation order.
 const std::vector<Experiment>& experiments();
 
 // Runs one experiment by id (throws std::out_of_range for an unknown id).
-std::vector<ValidationResult> run_experiment(const std::string& id);
+std::vector<ValidationResult> run_experiment(const std::string& id,
+                                             const model::ModelParams& base = model::ModelParams{});
 
-// Reference virtual patients used by the experiments.
-model::ModelParams healthy_adult();
-model::ModelParams septic_adult();
+// Reference virtual patients used by the experiments, built on a base parameter set.
+model::ModelParams healthy_adult(const model::ModelParams& base = model::ModelParams{});
+// SAPS II 50, baroreflex intact (before the ICU).
+model::ModelParams septic_adult(const model::ModelParams& base = model::ModelParams{});
+// The same, sedated and ventilated (baroreflex gain 0.5), as in the ICU studies.
+model::ModelParams septic_icu_adult(const model::ModelParams& base = model::ModelParams{});
 
 // Inputs of a septic patient at the given severity on maintenance fluid (1.5 mL/kg/h).
 model::Inputs maintenance_inputs(const model::ModelParams& p, double severity);
