@@ -23,17 +23,17 @@ double end_diastolic_volume(double filling_mmHg, double unstressed_mL, double p0
 
 }  // namespace
 
-CirculationState circulation(const HemodynamicParams& h, double s, const CirculationTone& tone,
-                             const CirculationVolumes& v) {
+CirculationState circulation(const HemodynamicParams& h, double s, double capacity,
+                             const CirculationTone& tone, const CirculationVolumes& v) {
   CirculationState out;
   // Compartment pressures: linear pressure-volume relations.
   const double c_a = h.arterial_compliance_mL_per_mmHg * s;
   const double c_v = tone.venous_compliance_mL_per_mmHg;
   const double c_c = h.central_compliance_mL_per_mmHg * s;
   const double c_p = h.pulmonary_compliance_mL_per_mmHg * s;
-  const double v0_a = h.arterial_unstressed_mL * s;
-  const double v0_c = h.central_unstressed_mL * s;
-  const double v0_p = h.pulmonary_unstressed_mL * s;
+  const double v0_a = h.arterial_unstressed_mL * capacity;
+  const double v0_c = h.central_unstressed_mL * capacity;
+  const double v0_p = h.pulmonary_unstressed_mL * capacity;
   out.arterial_mmHg = (v.arterial_mL - v0_a) / c_a;
   out.venous_mmHg = (v.venous_mL - tone.venous_unstressed_mL) / c_v;
   out.central_mmHg = (v.central_mL - v0_c) / c_c;

@@ -57,8 +57,9 @@ struct CirculationState {
 // Fraction of the end-diastolic filling reached at this heart rate (1 at slow rates).
 double diastolic_filling_fraction(double heart_rate_bpm, double filling_time_constant_s);
 
-// Pressures and flows of the four compartments for given volumes and tone.
-CirculationState circulation(const HemodynamicParams& h, double weight_scale,
+// Pressures and flows of the four compartments for given volumes and tone. weight_scale scales
+// compliances, resistances and the heart; capacity_scale the unstressed volumes (venous: in tone).
+CirculationState circulation(const HemodynamicParams& h, double weight_scale, double capacity_scale,
                              const CirculationTone& tone, const CirculationVolumes& v);
 
 // Baroreflex target sympathetic activity (0..1, 0.5 at the set point).

@@ -36,7 +36,7 @@ CirculationTone circulation_tone(const ModelParams& p, std::span<const double, k
       std::exp(b.resistance_log_gain * s_vasc - sep.vasoplegia_log * inflammation +
                ne.resistance_log_factor);
   t.venous_compliance_mL_per_mmHg = h.venous_compliance_mL_per_mmHg * s * ne.venous_compliance_factor;
-  t.venous_unstressed_mL = h.venous_unstressed_mL * s -
+  t.venous_unstressed_mL = h.venous_unstressed_mL * capacity_scale(p) -
                            2.0 * b.venous_unstressed_shift_mL * s * s_vasc +
                            sep.venodilation_mL * s * inflammation - ne.venous_unstressed_shift_mL;
   return t;
@@ -56,7 +56,7 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
                     std::span<const double, kStateCount> y) {
   Observables o;
   o.tone = circulation_tone(p, y);
-  o.circulation = circulation(p.hemodynamics, weight_scale(p), o.tone, circulation_volumes(y));
+  o.circulation = circulation(p.hemodynamics, weight_scale(p), capacity_scale(p), o.tone, circulation_volumes(y));
   o.blood_volume_mL = y[kArterialVolume] + y[kVenousVolume] + y[kCentralVolume] + y[kPulmonaryVolume];
   o.plasma_volume_mL = o.blood_volume_mL - y[kRedCellVolume];
   o.haematocrit = y[kRedCellVolume] / o.blood_volume_mL;
@@ -185,9 +185,10 @@ InitialCondition reference_state(const ModelParams& p) {
 
   // Circulation at nominal pressures; the venous compartment holds the remaining blood.
   const double blood_mL = h.blood_volume_mL_per_kg * p.patient.weight_kg;
-  y[kArterialVolume] = (h.arterial_unstressed_mL + h.arterial_compliance_mL_per_mmHg * 90.0) * s;
-  y[kCentralVolume] = (h.central_unstressed_mL + h.central_compliance_mL_per_mmHg * 5.0) * s;
-  y[kPulmonaryVolume] = (h.pulmonary_unstressed_mL + h.pulmonary_compliance_mL_per_mmHg * 8.0) * s;
+  const double cap = capacity_scale(p);
+  y[kArterialVolume] = h.arterial_unstressed_mL * cap + h.arterial_compliance_mL_per_mmHg * 90.0 * s;
+  y[kCentralVolume] = h.central_unstressed_mL * cap + h.central_compliance_mL_per_mmHg * 5.0 * s;
+  y[kPulmonaryVolume] = h.pulmonary_unstressed_mL * cap + h.pulmonary_compliance_mL_per_mmHg * 8.0 * s;
   y[kVenousVolume] = blood_mL - y[kArterialVolume] - y[kCentralVolume] - y[kPulmonaryVolume];
   y[kCardiacSympathetic] = 0.5;
   y[kVascularSympathetic] = 0.5;

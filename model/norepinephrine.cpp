@@ -1,6 +1,6 @@
 #include "model/norepinephrine.hpp"
 
-#include <algorithm>
+#include <cassert>
 #include <cmath>
 
 #include "model/smooth.hpp"
@@ -9,10 +9,14 @@ namespace coherence::model {
 
 double weight_scale(const ModelParams& p) { return p.patient.weight_kg / 70.0; }
 
+double capacity_scale(const ModelParams& p) {
+  return weight_scale(p) * p.hemodynamics.blood_volume_mL_per_kg / 70.0;
+}
+
 double ne_clearance_L_per_min(const ModelParams& p) {
   const auto& ne = p.norepinephrine;
-  const double saps = std::max(p.patient.saps2, 1.0);
-  return ne.clearance_at_saps20_L_per_min * std::pow(saps / 20.0, -ne.clearance_saps_exponent) *
+  assert(p.patient.saps2 > 0.0 && "SAPS II is validated at load time");
+  return ne.clearance_at_saps20_L_per_min * std::pow(p.patient.saps2 / 20.0, -ne.clearance_saps_exponent) *
          std::pow(weight_scale(p), 0.75);
 }
 

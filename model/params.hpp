@@ -131,7 +131,7 @@ struct OxygenParams {
 // Patient characteristics that vary between virtual patients.
 struct PatientParams {
   double weight_kg = 70.0;
-  double saps2 = 30.0;           // 30 reproduces Ensinger's healthy NE CL 1.9 L/min
+  double saps2 = 30.0;           // 10..120; 30 reproduces Ensinger's healthy NE CL 1.9 L/min
   double ne_sensitivity = 1.0;   // EC50 / sensitivity; cohorts span 0.1x - 10x (Joosten)
   double hepatic_function = 1.0; // multiplies lactate clearance; 0.47 = Levraut impaired group
   double baroreflex_gain = 1.0;  // 1 intact; sedation/anaesthesia blunt it (~0.5, R)
@@ -151,6 +151,11 @@ struct ModelParams {
 // The weight scaling of the reference adult: volumes and compliances x (w/70), resistances and
 // elastances x (70/w), clearance x (w/70)^0.75 (allometric, as Oualha 2014).
 double weight_scale(const ModelParams& p);
+
+// Scaling of vessel capacities (unstressed volumes): weight x (normal blood volume per kg / 70),
+// so that a patient whose normal blood volume is lower per kg has smaller vessels, not a
+// permanently empty circulation.
+double capacity_scale(const ModelParams& p);
 
 // Norepinephrine clearance in L/min for the patient's SAPS II and weight.
 double ne_clearance_L_per_min(const ModelParams& p);

@@ -31,8 +31,13 @@ nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
   nlohmann::json j;
   j["scenario"] = s.name;
   j["scenario_file"] = s.file;
-  j["status"] = r.completed ? "complete" : "failed";
+  j["status"] = !r.completed ? "failed" : (r.arrest_min ? "circulatory_arrest" : "complete");
   if (!r.completed) j["error"] = r.error;
+  if (r.arrest_min) {
+    j["circulatory_arrest_at_min"] = *r.arrest_min;
+    j["note"] = fmt::format("MAP fell below {} mmHg: the run stops there; the model is not valid beyond it",
+                            run::kCirculatoryArrestMap_mmHg);
+  }
   j["duration_h"] = s.duration_min / 60.0;
   j["simulation_start_min"] = r.start_min;
   j["rows"] = r.rows.size();
@@ -100,6 +105,11 @@ int run_run(const RunOptions& opts) {
     std::fprintf(stderr, "coherence: %s: simulation failed: %s (partial results in %s, status \"failed\")\n",
                  s.file.c_str(), r.error.c_str(), out.string().c_str());
     return 1;
+  }
+  if (r.arrest_min) {
+    std::printf("%s: circulatory arrest (MAP < %g mmHg) at t = %.0f min; %zu rows -> %s\n", s.name.c_str(),
+                run::kCirculatoryArrestMap_mmHg, *r.arrest_min, r.rows.size(), out.string().c_str());
+    return 0;
   }
   std::printf("%s: %zu rows, %.1f h simulated -> %s\n", s.name.c_str(), r.rows.size(), s.duration_min / 60.0,
               out.string().c_str());

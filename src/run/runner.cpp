@@ -129,6 +129,7 @@ RunResult run_scenario(const scenario::Scenario& s) {
     }
     result.rows.push_back(sample(sim, fluid_in_0, fluid_out_0));
     ++next_output;
+    if (result.rows.back()[1] < kCirculatoryArrestMap_mmHg) result.arrest_min = sim.time_min();
   };
 
   try {
@@ -156,13 +157,14 @@ RunResult run_scenario(const scenario::Scenario& s) {
       }
       sim.set_inputs(timeline.inputs(t0), t1);
       if (output_time(next_output) == t0) record();
-      while (output_time(next_output) < t1 - 1e-9) {
+      while (!result.arrest_min && output_time(next_output) < t1 - 1e-9) {
         sim.advance_to(output_time(next_output));
         record();
       }
+      if (result.arrest_min) break;
       sim.advance_to(t1);
     }
-    if (output_time(next_output) <= t_end + 1e-9) record();
+    if (!result.arrest_min && output_time(next_output) <= t_end + 1e-9) record();
     result.completed = true;
   } catch (const model::SolverError& e) {
     result.error = e.what();

@@ -2,6 +2,7 @@
 // start of the sepsis course (or t = 0) to the end, and samples the outputs.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,10 +14,15 @@ namespace coherence::run {
 // Column names of timeseries.csv (DESIGN.md's contract first, then extras).
 const std::vector<std::string>& timeseries_columns();
 
+// MAP below which the circulation is considered arrested: the run stops there, because the
+// model (no cardiac arrest, no death, linear vessels) is not valid beyond it.
+inline constexpr double kCirculatoryArrestMap_mmHg = 20.0;
+
 struct RunResult {
   std::vector<std::vector<double>> rows;  // one per output time; NaN = not computed (empty cell)
-  bool completed = false;
-  std::string error;                      // why the run stopped early
+  bool completed = false;                 // reached the end, or stopped at circulatory arrest
+  std::optional<double> arrest_min;       // first output time with MAP < kCirculatoryArrestMap_mmHg
+  std::string error;                      // why the run failed
   double start_min = 0.0;                 // where integration began (before t = 0 if sepsis did)
   model::SolverStatistics solver;
 };

@@ -37,6 +37,12 @@ cmp -s "$work/a/timeseries.csv" "$work/b/timeseries.csv" && ok || bad "timeserie
   >/dev/null 2>&1 && ok || bad "run with --set"
 cmp -s "$work/a/timeseries.csv" "$work/c/timeseries.csv" && bad "--set had no effect" || ok
 
+# Circulatory arrest: refractory sepsis without treatment stops the run with its own status.
+"$bin" run "$src/scenarios/septic_shock_untreated.toml" --set sepsis.severity=1 --set scenario.duration_h=48 \
+  --out "$work/arrest" --no-plot >/dev/null 2>&1 && ok || bad "arrest run should exit 0"
+grep -q '"status": "circulatory_arrest"' "$work/arrest/summary.json" && ok || bad "arrest status missing"
+grep -q '"circulatory_arrest_at_min"' "$work/arrest/summary.json" && ok || bad "arrest time missing"
+
 # Bad input: exit 2, exactly one line on stderr naming the file, no outputs presented.
 check_bad() {  # name, expected fragment, args...
   local name=$1 fragment=$2

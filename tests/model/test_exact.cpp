@@ -122,3 +122,22 @@ TEST_CASE("Heart stopped: systemic pressures equalise at the systemic filling pr
   CHECK(c.venous_mmHg == Approx(stressed / compliance).margin(0.01));
   CHECK(c.central_mmHg == Approx(stressed / compliance).margin(0.01));
 }
+
+TEST_CASE("Vessel capacities scale with the patient's normal blood volume") {
+  // A patient whose normal blood volume is 55 or 90 mL/kg (obese, athletic) is still a healthy
+  // adult at rest: the circulation is neither empty nor overfilled.
+  for (double bv : {55.0, 90.0}) {
+    ModelParams p = coherence::validation::healthy_adult();
+    p.hemodynamics.blood_volume_mL_per_kg = bv;
+    Simulator sim(p, 0.0);
+    sim.set_inputs(Inputs{}, 60.0);
+    sim.advance_to(60.0);
+    const auto o = sim.observe();
+    INFO("blood volume " << bv << " mL/kg");
+    CHECK(o.circulation.arterial_mmHg > 70.0);
+    CHECK(o.circulation.arterial_mmHg < 100.0);
+    CHECK(o.circulation.central_mmHg > 1.0);
+    CHECK(o.circulation.central_mmHg < 8.0);
+    CHECK(o.blood_volume_mL == Approx(bv * 70.0).epsilon(0.02));
+  }
+}
