@@ -48,8 +48,9 @@ CirculationVolumes circulation_volumes(std::span<const double, kStateCount> y) {
 
 }  // namespace
 
-double extraction_capacity(const ModelParams& p, double inflammation) {
-  return 1.0 - p.oxygen.sepsis_extraction_loss * inflammation;
+double capillary_outflow_pressure_mmHg(const ModelParams& p, double venous_mmHg, double interstitial_mmHg) {
+  const double tissue = interstitial_mmHg + p.micro.tissue_pressure_offset_mmHg;
+  return venous_mmHg + soft_positive(tissue - venous_mmHg, 0.5);
 }
 
 Observables observe(const ModelParams& p, const ModelReference& ref, const Inputs& /*in*/,
@@ -78,9 +79,21 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   fi.inflammation = y[kInflammation];
   o.fluids = fluid_exchange(p, ref.fluids, fi);
 
-  o.extraction_capacity = extraction_capacity(p, y[kInflammation]);
+  // Microcirculation drivers and the smooth mean-field that sets oxygen extraction.
+  MicroDrivers& md = o.micro_drivers;
+  const double outflow = capillary_outflow_pressure_mmHg(p, o.circulation.venous_mmHg, o.fluids.interstitial_mmHg);
+  md.perfusion_ratio = (o.circulation.arterial_mmHg - outflow) / ref.micro_perfusion_pressure_mmHg;
+  md.ne_effect_site_ug_per_L = std::max(0.0, y[kNeEffectSite]);
+  md.inflammation = std::max(0.0, y[kInflammation]);
+  md.haematocrit = o.haematocrit;
+  md.reference_haematocrit = p.hemodynamics.haematocrit_fraction;
+  md.tissue_pressure_rise_mmHg = o.fluids.interstitial_mmHg + p.micro.tissue_pressure_offset_mmHg - ref.tissue_pressure_mmHg;
+  md.sympathetic_activity = y[kVascularSympathetic];
+  md.ne_sensitivity = p.patient.ne_sensitivity;
+  md.injury = p.patient.microvascular_injury;
+  o.micro = micro_mean_field(p.micro, md, (y[kInterstitialVolume] - ref.interstitial_volume_mL) / 1000.0);
   o.oxygen = oxygen_balance(p, o.haematocrit, o.circulation.lv_output_mL_per_min, y[kInflammation],
-                            o.extraction_capacity);
+                            o.micro.extraction_capacity);
   return o;
 }
 
@@ -208,6 +221,16 @@ InitialCondition reference_state(const ModelParams& p) {
   ic.reference.fluids = fluid_reference(p, o0.circulation.venous_mmHg,
                                         o0.circulation.systemic_flow_mL_per_min, plasma_mL);
   y[kInterstitialProtein] = ic.reference.fluids.interstitial_protein_g;
+
+  // Microcirculation reference: healthy perfusion and tissue pressures.
+  ic.reference.interstitial_volume_mL = y[kInterstitialVolume];
+  {
+    const Observables oh = observe(p, ic.reference, Inputs{}, y);
+    ic.reference.tissue_pressure_mmHg = oh.fluids.interstitial_mmHg + p.micro.tissue_pressure_offset_mmHg;
+    ic.reference.micro_perfusion_pressure_mmHg =
+        oh.circulation.arterial_mmHg -
+        capillary_outflow_pressure_mmHg(p, oh.circulation.venous_mmHg, oh.fluids.interstitial_mmHg);
+  }
 
   // Drug and metabolite concentrations at their steady states.
   const double cl = ne_clearance_L_per_min(p);

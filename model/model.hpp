@@ -20,6 +20,7 @@
 
 #include "model/fluids.hpp"
 #include "model/hemodynamics.hpp"
+#include "model/microcirculation.hpp"
 #include "model/oxygen.hpp"
 #include "model/params.hpp"
 
@@ -74,13 +75,17 @@ struct Observables {
   double svr_dyn_s_per_cm5 = 0.0;
   double ne_plasma_ug_per_L = 0.0;
   double ne_clearance_L_per_min = 0.0;
-  double extraction_capacity = 1.0;
+  MicroDrivers micro_drivers;
+  MicroMeanField micro;
   double sympathetic_target = 0.5;
 };
 
 // Values fixed at model construction (derived once from the parameters).
 struct ModelReference {
   FluidReference fluids;
+  double micro_perfusion_pressure_mmHg = 75.0;  // MAP - outflow pressure, healthy
+  double tissue_pressure_mmHg = 2.0;            // interstitial + offset, healthy
+  double interstitial_volume_mL = 11900.0;
 };
 
 using StateVector = std::array<double, kStateCount>;
@@ -101,8 +106,8 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
 int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& in,
                 std::span<const double, kStateCount> y, std::span<double, kStateCount> dydt);
 
-// Extraction capacity of the capillary bed (1 = fully perfused). Issue 3's capillary network
-// replaces this sepsis-only placeholder with perfused capillary density and heterogeneity.
-double extraction_capacity(const ModelParams& p, double inflammation);
+// Outflow pressure of the capillary beds: venous pressure, or tissue pressure where it is higher
+// (Starling resistor), smoothly.
+double capillary_outflow_pressure_mmHg(const ModelParams& p, double venous_mmHg, double interstitial_mmHg);
 
 }  // namespace coherence::model

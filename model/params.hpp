@@ -117,15 +117,73 @@ struct OxygenParams {
   double arterial_po2_mmHg = 90.0;             // V
   double vo2_mL_per_kg_min = 3.0;              // V Lieberman 2000
   double max_extraction_fraction = 0.6;        // V critical O2ER ~0.6 (Ronco 1993)
-  double sepsis_extraction_loss = 0.3;         // R shunting until issue 3's capillaries set it
   double supply_dependence_smoothing = 0.05;   // R smooth min width, fraction of demand
   double lactate_per_o2_deficit = 1.0;         // R mmol lactate per mmol O2 shortfall
   double lactate_volume_L_per_kg = 0.285;      // V 270-300 mL/kg
   double lactate_clearance_mL_per_kg_h = 1002.0;  // V Levraut 1998 (normal-lactate group)
   double basal_lactate_mmol_per_kg_h = 0.5;       // D 0.5 mmol/L x clearance (Lieberman 2000)
-  double septic_lactate_mmol_per_kg_h = 1.0;      // D Levraut septic production 1.19 at I ~ 0.7
+  double septic_lactate_mmol_per_kg_h = 1.7;      // D Levraut 1998: 1.19 total in stable sepsis (I 0.4)
   double reference_cardiac_index_mL_per_kg_min = 75.0;  // D CO 5.25 L/min for 70 kg
   double hepatic_flow_half_saturation = 0.35;  // R clearance falls when flow < ~50% of normal
+};
+
+// Capillary networks: 5 sublingual sites and the skin (docs/model/microcirculation.md).
+struct MicrocirculationParams {
+  // Geometry of one sublingual field (SDF MicroScan-like optics).
+  double field_width_um = 940.0;                    // V issue 3 / device field ~0.94 x 0.75 mm
+  double field_height_um = 750.0;                   // V
+  double small_vessel_density_mm_per_mm2 = 18.5;    // V healthy TVD 16.7 (Edul 2012) - 21 (2009 study)
+  double capillary_diameter_min_um = 5.0;           // V capillaries 5-10 um
+  double capillary_diameter_max_um = 10.0;          // V
+  double medium_vessel_fraction = 0.15;             // D 11-20 um share of small-vessel length (5.2/26.5)
+  double capillary_length_mean_um = 170.0;          // R visible capillary segments
+  int venules_per_site = 2;                         // R
+  double venule_diameter_min_um = 22.0;             // V venules 20-50 um
+  double venule_diameter_max_um = 45.0;             // V
+  // Flow.
+  double capillary_velocity_um_per_s = 1330.0;      // V healthy RBC velocity 1332 (Edul 2012)
+  double velocity_log_sd = 0.25;                    // R vessel-to-vessel spread
+  double autoregulation_index = 0.8;                // R healthy flow ~ P^(1 - 0.8)
+  double autoregulation_loss = 0.9;                 // R fraction lost at I = 1 (septic loss)
+  double opening_threshold = 0.22;                  // R drive below which a capillary stops
+  double threshold_log_sd = 0.35;                   // R vessel-to-vessel spread of thresholds
+  double sepsis_threshold_gain = 1.3;               // R obstruction: threshold x (1 + g I injury)
+  double unit_log_sd_healthy = 0.08;                // R arteriolar-unit heterogeneity
+  double unit_log_sd_sepsis = 0.45;                 // R added at I = 1 x injury
+  double site_log_sd_healthy = 0.03;                // R site-to-site heterogeneity
+  double site_log_sd_sepsis = 0.10;                 // R added at I = 1 x injury
+  double unit_size_um = 180.0;                      // R arteriolar territory
+  double stop_go_width = 0.15;                      // R flow margin over which flow is stop-go
+  double stop_go_period_min_s = 2.0;                // R
+  double stop_go_period_max_s = 8.0;                // R
+  // Norepinephrine on precapillary arterioles (the microcirculatory arm; the cliff).
+  double ne_ec50_ug_per_L = 32.0;                   // R calibrated: cliff ~0.7-0.8 ug/kg/min (Dai 2026)
+  double ne_hill = 6.0;                             // R steep high-concentration arm
+  double ne_emax = 0.55;                            // R maximal fractional drive loss
+  double ne_ec50_sepsis_shift = 1.0;                // R EC50 x (1 + k I) / sensitivity
+  // Red cells in capillaries.
+  double tube_haematocrit_ratio = 0.5;              // R Fahraeus effect in capillaries
+  double skimming_log_sd = 0.5;                     // R plasma skimming at normal haematocrit
+  double skimming_dilution_exponent = 1.5;          // R skimming sd x (Hct_ref / Hct)^k (Pries)
+  double rbc_volume_um3 = 90.0;                     // V mean corpuscular volume 90 fL
+  // Tissue pressure and oedema.
+  double tissue_pressure_offset_mmHg = 4.0;         // R sublingual tissue pressure above interstitial
+  double tissue_compression_per_mmHg = 0.15;        // R thresholds rise as tissue pressure rises
+  // Observation.
+  double window_s = 4.0;                            // V DESIGN.md flow-class window
+  // Skin (capillary refill, mottling).
+  double skin_sympathetic_log_gain = 0.6;           // R skin arterioles: strong sympathetic tone
+  double skin_ne_ec50_ug_per_L = 9.5;               // R skin more NE-sensitive (mottling from ~0.25, Dai)
+  double skin_ne_emax = 0.65;                       // R skin arterioles close more completely
+  double skin_sepsis_factor = 0.4;                  // R skin capillaries less obstructed (CRT 2-6 s)
+  double skin_ne_hill = 2.5;                        // R gradual skin arm (mottling r = 0.36, Dai)
+  double crt_healthy_s = 1.5;                       // V 1.2-1.8 s (Schriger & Baraff 1988)
+  double crt_flow_exponent = 0.7;                   // R CRT ~ skin flow^-k
+  double crt_min_flow_index = 0.08;                 // R bounds CRT (~9 s) when skin flow stops
+  // Coupling to oxygen extraction.
+  double extraction_perfusion_exponent = 1.0;       // R capacity ~ perfused fraction^k
+  double extraction_heterogeneity_loss = 0.3;       // R shunting by heterogeneous flow
+  double extraction_oedema_loss_per_L = 0.05;       // R longer diffusion distance
 };
 
 // Patient characteristics that vary between virtual patients.
@@ -136,6 +194,7 @@ struct PatientParams {
   double hepatic_function = 1.0; // multiplies lactate clearance; 0.47 = Levraut impaired group
   double baroreflex_gain = 1.0;  // 1 intact; sedation/anaesthesia blunt it (~0.5, R)
   double baseline_intake_mL_per_h = 0.0;  // oral/enteral water intake
+  double microvascular_injury = 1.0;       // 0 sepsis spares capillaries, 1 typical, 2 severe
 };
 
 struct ModelParams {
@@ -146,6 +205,7 @@ struct ModelParams {
   SepsisParams sepsis;
   FluidParams fluids;
   OxygenParams oxygen;
+  MicrocirculationParams micro;
 };
 
 // The weight scaling of the reference adult: volumes and compliances x (w/70), resistances and

@@ -5,13 +5,12 @@
 #include <limits>
 #include <stdexcept>
 
+#include "model/microcirculation.hpp"
 #include "model/simulator.hpp"
 
 namespace coherence::run {
 
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 const std::vector<std::string> kColumns = {
     // DESIGN.md contract.
@@ -22,7 +21,8 @@ const std::vector<std::string> kColumns = {
     // Extras.
     "stroke_volume_mL", "haematocrit", "haemoglobin_g_per_dL", "plasma_volume_mL", "interstitial_volume_mL",
     "fluid_balance_mL", "urine_mL_per_h", "capillary_filtration_mL_per_min", "inflammation", "il6_pg_per_mL",
-    "o2_extraction", "sympathetic_activity"};
+    "o2_extraction", "sympathetic_activity", "mfi_vessel", "debacker_per_mm", "rbc_velocity_um_per_s",
+    "skin_perfused_fraction", "perfused_fraction_meanfield", "extraction_capacity"};
 
 // What the scenario's events have set at a given time.
 struct Timeline {
@@ -47,8 +47,12 @@ struct Timeline {
   }
 };
 
-std::vector<double> sample(const model::Simulator& sim, double fluid_in_at_0, double fluid_out_at_0) {
+std::vector<double> sample(const model::Simulator& sim, const model::Network& network, double fluid_in_at_0,
+                           double fluid_out_at_0) {
   const model::Observables o = sim.observe();
+  // Ground truth of the capillary networks over the observation window starting now.
+  const model::MicroMetrics micro =
+      model::evaluate_network(sim.params().micro, network, o.micro_drivers, sim.time_min() * 60.0);
   const model::StateVector y = sim.state();
   const auto& c = o.circulation;
   const double in_mL = y[model::kFluidIn] - fluid_in_at_0;
@@ -65,15 +69,15 @@ std::vector<double> sample(const model::Simulator& sim, double fluid_in_at_0, do
           o.ne_plasma_ug_per_L,
           in_mL,
           y[model::kLactate],
-          kNaN,  // crt_s: skin microcirculation (issue 3)
-          kNaN,  // mottling_score
+          micro.crt_s,
+          micro.mottling_score,
           o.oxygen.delivery_mL_per_min,
           o.oxygen.consumption_mL_per_min,
-          kNaN,  // mfi and the other sublingual measures (issue 3)
-          kNaN,
-          kNaN,
-          kNaN,
-          kNaN,
+          micro.mean.mfi,
+          micro.mean.ppv_pct,
+          micro.mean.tvd_mm_per_mm2,
+          micro.mean.pvd_mm_per_mm2,
+          micro.hi,
           c.lv_stroke_volume_mL,
           o.haematocrit,
           o.oxygen.haemoglobin_g_per_dL,
@@ -85,7 +89,13 @@ std::vector<double> sample(const model::Simulator& sim, double fluid_in_at_0, do
           y[model::kInflammation],
           y[model::kIl6],
           o.oxygen.extraction_fraction,
-          y[model::kVascularSympathetic]};
+          y[model::kVascularSympathetic],
+          micro.mean.mfi_vessel,
+          micro.mean.debacker_per_mm,
+          micro.mean.rbc_velocity_um_per_s,
+          micro.skin_perfused_fraction,
+          o.micro.perfused_fraction,
+          o.micro.extraction_capacity};
 }
 
 }  // namespace
@@ -117,6 +127,7 @@ RunResult run_scenario(const scenario::Scenario& s) {
   breaks.erase(std::unique(breaks.begin(), breaks.end()), breaks.end());
 
   model::Simulator sim(s.params, t_start);
+  const model::Network network = model::generate_network(s.params.micro, s.seed);
   Timeline timeline;
   std::size_t next_event = 0;
   long next_output = 0;
@@ -127,7 +138,7 @@ RunResult run_scenario(const scenario::Scenario& s) {
       fluid_in_0 = sim.state()[model::kFluidIn];
       fluid_out_0 = sim.state()[model::kFluidOut];
     }
-    result.rows.push_back(sample(sim, fluid_in_0, fluid_out_0));
+    result.rows.push_back(sample(sim, network, fluid_in_0, fluid_out_0));
     ++next_output;
     if (result.rows.back()[1] < kCirculatoryArrestMap_mmHg) result.arrest_min = sim.time_min();
   };

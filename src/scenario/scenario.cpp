@@ -22,6 +22,8 @@ const std::vector<KeySpec> kKeys = {
      "Simulated time after admission (t = 0) written to the outputs."},
     {"scenario.output_interval_min", KeyType::kNumber, "min", 0.1, 60, false, 5,
      "Spacing of the rows of timeseries.csv."},
+    {"scenario.seed", KeyType::kInteger, "", 0, 2147483647, false, 1,
+     "Seed of the capillary networks (geometry and per-vessel draws): same seed, same vessels."},
     {"patient.weight_kg", KeyType::kNumber, "kg", 30, 250, false, 70,
      "Body weight: scales volumes, compliances, resistances, clearances and weight-based doses."},
     {"patient.saps2", KeyType::kNumber, "points", 10, 120, false, 30,
@@ -38,6 +40,8 @@ const std::vector<KeySpec> kKeys = {
      "The patient's normal blood volume; vessel capacities scale with it (obese adults ~55-60)."},
     {"patient.haematocrit_fraction", KeyType::kNumber, "fraction", 0.15, 0.6, false, 0.42,
      "Haematocrit before sepsis."},
+    {"patient.microvascular_injury", KeyType::kNumber, "x typical", 0, 2, false, 1,
+     "How hard sepsis hits the capillaries: 0 spares them (near-normal microcirculation), 1 typical, 2 severe."},
     {"sepsis.onset_min", KeyType::kNumber, "min", -4320, 4320, false, 0,
      "Time the sepsis course starts; negative = before admission (the run starts there)."},
     {"sepsis.severity", KeyType::kNumber, "0-1", 0, 1, false, 0,
@@ -150,6 +154,23 @@ class Reader {
     if (!std::isfinite(*v)) fail(path, node, fmt::format("= {}: must be a finite number", *v));
     if (*v < spec->min || *v > spec->max) {
       fail(path, node, fmt::format("= {}: out of range [{}, {}] {}", *v, spec->min, spec->max, spec->unit));
+    }
+    return *v;
+  }
+
+  std::int64_t integer(const toml::table& table, const std::string& prefix, std::string_view key,
+                       const toml::node* parent) const {
+    const std::string path = prefix + std::string(key);
+    const KeySpec* spec = find_spec(spec_path(path));
+    const toml::node* node = table.get(key);
+    if (!node) {
+      if (spec->required) fail(path, parent, "required key is missing");
+      return static_cast<std::int64_t>(spec->default_value);
+    }
+    auto v = node->value_exact<int64_t>();
+    if (!v) fail(path, node, fmt::format("must be an integer, got {}", describe(*node)));
+    if (static_cast<double>(*v) < spec->min || static_cast<double>(*v) > spec->max) {
+      fail(path, node, fmt::format("= {}: out of range [{}, {}]", *v, spec->min, spec->max));
     }
     return *v;
   }
@@ -328,6 +349,7 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
   s.description = r.string(*sc, "scenario.", "description", sc);
   s.duration_min = 60.0 * r.number(*sc, "scenario.", "duration_h", sc);
   s.output_interval_min = r.number(*sc, "scenario.", "output_interval_min", sc);
+  s.seed = static_cast<std::uint64_t>(r.integer(*sc, "scenario.", "seed", sc));
 
   // [patient]
   static const toml::table kEmpty;
@@ -343,6 +365,7 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
   pp.baseline_intake_mL_per_h = r.number(patient, "patient.", "baseline_intake_mL_per_h", pt);
   s.params.hemodynamics.blood_volume_mL_per_kg = r.number(patient, "patient.", "blood_volume_mL_per_kg", pt);
   s.params.hemodynamics.haematocrit_fraction = r.number(patient, "patient.", "haematocrit_fraction", pt);
+  pp.microvascular_injury = r.number(patient, "patient.", "microvascular_injury", pt);
 
   // [sepsis]
   const toml::table* sp = subtable(r, root, "sepsis");

@@ -5,6 +5,7 @@
 // (a test checks the two agree). Errors name the file, line, key, value and rule.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -56,6 +57,7 @@ struct Scenario {
   std::string description;
   double duration_min = 0.0;
   double output_interval_min = 5.0;
+  std::uint64_t seed = 1;  // capillary network geometry and per-vessel draws
   double sepsis_onset_min = 0.0;
   double sepsis_severity = 0.0;
   model::ModelParams params;

@@ -1,0 +1,406 @@
+#include "model/microcirculation.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <numbers>
+
+#include "model/random.hpp"
+#include "model/smooth.hpp"
+
+namespace coherence::model {
+
+namespace {
+
+constexpr double kSmallVesselDiameter_um = 20.0;
+constexpr double kSluggishVelocity_um_per_s = 300.0;
+constexpr double kVisibleOccupancy = 0.2;
+constexpr double kIntermittentLow = 0.2;
+constexpr double kIntermittentHigh = 0.8;
+constexpr std::uint64_t kPurposeGeometry = 1;
+
+double polyline_length(const std::vector<PointUm>& p) {
+  double l = 0.0;
+  for (std::size_t i = 1; i < p.size(); ++i) l += std::hypot(p[i].x_um - p[i - 1].x_um, p[i].y_um - p[i - 1].y_um);
+  return l;
+}
+
+// A tortuous curve by a persistent random walk, stopped at the field's edge.
+std::vector<PointUm> walk(Rng& rng, double width, double height, PointUm start, double heading, double target_um,
+                          double step_um, double curvature_sd) {
+  std::vector<PointUm> p{start};
+  double length = 0.0;
+  while (length < target_um) {
+    heading += curvature_sd * rng.normal();
+    const PointUm next{p.back().x_um + step_um * std::cos(heading), p.back().y_um + step_um * std::sin(heading)};
+    if (next.x_um < 0.0 || next.x_um > width || next.y_um < 0.0 || next.y_um > height) break;
+    p.push_back(next);
+    length += step_um;
+  }
+  return p;
+}
+
+void draw_vessel_properties(const MicrocirculationParams& m, Rng& rng, Vessel& v) {
+  const double sd = m.velocity_log_sd;
+  v.reference_velocity_um_per_s = m.capillary_velocity_um_per_s * std::exp(sd * rng.normal() - 0.5 * sd * sd);
+  v.threshold_z = rng.normal();
+  v.skimming_z = rng.normal();
+  v.stop_go_period_s = rng.uniform(m.stop_go_period_min_s, m.stop_go_period_max_s);
+  v.stop_go_phase = rng.uniform();
+}
+
+Site generate_site(const MicrocirculationParams& m, Rng& rng, std::string name) {
+  Site s;
+  s.name = std::move(name);
+  s.width_um = m.field_width_um;
+  s.height_um = m.field_height_um;
+  s.units_x = static_cast<int>(std::ceil(s.width_um / m.unit_size_um));
+  const int units_y = static_cast<int>(std::ceil(s.height_um / m.unit_size_um));
+  for (int i = 0; i < s.units_x * units_y; ++i) s.unit_z.push_back(rng.normal());
+  s.site_z = rng.normal();
+
+  // Capillaries and small (11-20 um) vessels up to the target density.
+  const double area_mm2 = s.width_um * s.height_um * 1e-6;
+  const double target_um = m.small_vessel_density_mm_per_mm2 * area_mm2 * 1000.0;
+  double total_um = 0.0;
+  while (total_um < target_um) {
+    Vessel v;
+    v.diameter_um = rng.uniform() < m.medium_vessel_fraction ? rng.uniform(11.0, 19.0)
+                                                              : rng.uniform(m.capillary_diameter_min_um,
+                                                                            m.capillary_diameter_max_um);
+    const double length = m.capillary_length_mean_um * rng.uniform(0.5, 1.5);
+    const PointUm start{rng.uniform(0.0, s.width_um), rng.uniform(0.0, s.height_um)};
+    v.polyline = walk(rng, s.width_um, s.height_um, start, rng.uniform(0.0, 2.0 * std::numbers::pi), length, 4.0, 0.3);
+    draw_vessel_properties(m, rng, v);
+    v.length_um = polyline_length(v.polyline);
+    if (v.length_um < 25.0) continue;
+    const PointUm mid = v.polyline[v.polyline.size() / 2];
+    const int ux = std::min(s.units_x - 1, static_cast<int>(mid.x_um / m.unit_size_um));
+    const int uy = std::min(units_y - 1, static_cast<int>(mid.y_um / m.unit_size_um));
+    v.unit = uy * s.units_x + ux;
+    total_um += v.length_um;
+    s.vessels.push_back(std::move(v));
+  }
+  // Venules: wide, gently curved, crossing the field from the left edge.
+  for (int k = 0; k < m.venules_per_site; ++k) {
+    Vessel v;
+    v.diameter_um = rng.uniform(m.venule_diameter_min_um, m.venule_diameter_max_um);
+    const PointUm start{0.0, rng.uniform(0.1, 0.9) * s.height_um};
+    v.polyline = walk(rng, s.width_um, s.height_um, start, rng.uniform(-0.35, 0.35), 1e9, 6.0, 0.06);
+    draw_vessel_properties(m, rng, v);
+    v.length_um = polyline_length(v.polyline);
+    v.unit = static_cast<int>(rng.uniform() * static_cast<double>(s.unit_z.size())) % static_cast<int>(s.unit_z.size());
+    s.vessels.push_back(std::move(v));
+  }
+  return s;
+}
+
+// Moving time of a square wave (period T, phase, duty) between t0 and t0 + w, as a fraction of w.
+double square_wave_fraction(double t0, double w, double period, double phase, double duty) {
+  if (duty <= 0.0) return 0.0;
+  if (duty >= 1.0) return 1.0;
+  auto cumulative = [&](double t) {
+    const double x = t / period + phase;
+    const double whole = std::floor(x);
+    return period * (whole * duty + std::min(x - whole, duty));
+  };
+  return (cumulative(t0 + w) - cumulative(t0)) / w;
+}
+
+double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); }
+
+struct Spreads {
+  double site, unit, threshold_scale;
+};
+
+Spreads spreads(const MicrocirculationParams& m, const MicroDrivers& d) {
+  const double sepsis = d.inflammation * d.injury;
+  Spreads s;
+  s.site = m.site_log_sd_healthy + m.site_log_sd_sepsis * sepsis;
+  s.unit = m.unit_log_sd_healthy + m.unit_log_sd_sepsis * sepsis;
+  s.threshold_scale = (1.0 + m.sepsis_threshold_gain * sepsis);
+  return s;
+}
+
+// Smooth positive part that is exactly 0 at x = 0 (the healthy reference) and C-infinity.
+double smooth_rise(double x, double width) { return soft_positive(x, width) - width * std::log(2.0); }
+
+double tissue_compression(const MicrocirculationParams& m, const MicroDrivers& d) {
+  // Capillaries are compressed as tissue pressure rises (oedema): thresholds rise with it.
+  return 1.0 + m.tissue_compression_per_mmHg * smooth_rise(d.tissue_pressure_rise_mmHg, 0.5);
+}
+
+double skimming_sd(const MicrocirculationParams& m, const MicroDrivers& d) {
+  return m.skimming_log_sd * std::pow(d.reference_haematocrit / d.haematocrit, m.skimming_dilution_exponent);
+}
+
+}  // namespace
+
+Network generate_network(const MicrocirculationParams& m, std::uint64_t seed, std::uint64_t patient) {
+  Rng rng = Rng::stream(seed, patient, kPurposeGeometry);
+  Network net;
+  for (int k = 1; k <= 5; ++k) net.sublingual.push_back(generate_site(m, rng, "sublingual_" + std::to_string(k)));
+  net.skin = generate_site(m, rng, "skin");
+  return net;
+}
+
+double mean_drive(const MicrocirculationParams& m, const MicroDrivers& d, bool skin) {
+  const double sepsis = d.inflammation * d.injury;
+  const double autoregulation = m.autoregulation_index * std::max(0.0, 1.0 - m.autoregulation_loss * sepsis);
+  const double pressure = std::pow(std::max(d.perfusion_ratio, 1e-3), 1.0 - autoregulation);
+  const double ec50 = (skin ? m.skin_ne_ec50_ug_per_L : m.ne_ec50_ug_per_L) *
+                      (1.0 + m.ne_ec50_sepsis_shift * d.inflammation) / d.ne_sensitivity;
+  const double ce = std::max(0.0, d.ne_effect_site_ug_per_L);
+  const double ne = 1.0 - (skin ? m.skin_ne_emax : m.ne_emax) * hill(ce, ec50, skin ? m.skin_ne_hill : m.ne_hill);
+  const double viscosity = std::exp(1.5 * (d.reference_haematocrit - d.haematocrit));
+  double drive = pressure * ne * viscosity;
+  if (skin) drive *= std::exp(-m.skin_sympathetic_log_gain * (d.sympathetic_activity - 0.5));
+  return drive;
+}
+
+double vessel_velocity_um_per_s(const Vessel& v, const VesselState& s, double t_s) {
+  if (s.duty >= 1.0) return s.velocity_moving_um_per_s;
+  if (s.duty <= 0.0) return 0.0;
+  const double x = t_s / v.stop_go_period_s + v.stop_go_phase;
+  return (x - std::floor(x)) < s.duty ? s.velocity_moving_um_per_s : 0.0;
+}
+
+std::vector<VesselState> site_states(const MicrocirculationParams& m, const Site& site, const MicroDrivers& drivers,
+                                     double t_s, bool skin) {
+  MicroDrivers d = drivers;
+  if (skin) d.injury *= m.skin_sepsis_factor;
+  const Spreads sp = spreads(m, d);
+  const double d_mean = mean_drive(m, d, skin) * std::exp(sp.site * site.site_z);
+  const double compression = tissue_compression(m, d);
+  const double w = m.stop_go_width;
+  const double theta0 = m.opening_threshold;
+  const double sd_skim = skimming_sd(m, d);
+  const double tube_hct = d.haematocrit * m.tube_haematocrit_ratio;
+  std::vector<VesselState> out;
+  out.reserve(site.vessels.size());
+  for (const Vessel& v : site.vessels) {
+    VesselState s;
+    s.small = v.diameter_um < kSmallVesselDiameter_um;
+    s.drive = d_mean * std::exp(sp.unit * site.unit_z[static_cast<std::size_t>(v.unit)]);
+    const double theta = theta0 * std::exp(m.threshold_log_sd * v.threshold_z) * sp.threshold_scale * compression;
+    s.flow_margin = (s.drive - theta) / (1.0 - theta0);
+    // Flow regime: continuous, stop-go, or stopped.
+    if (s.flow_margin >= w) {
+      s.duty = 1.0;
+      s.velocity_moving_um_per_s = v.reference_velocity_um_per_s * s.flow_margin;
+    } else if (s.flow_margin <= -w) {
+      s.duty = 0.0;
+      s.velocity_moving_um_per_s = 0.0;
+    } else {
+      s.duty = (s.flow_margin + w) / (2.0 * w);
+      s.velocity_moving_um_per_s = v.reference_velocity_um_per_s * w;
+    }
+    // Red cells: tube haematocrit with plasma skimming.
+    const double share = std::exp(sd_skim * v.skimming_z - 0.5 * sd_skim * sd_skim);
+    const double area_um2 = std::numbers::pi * 0.25 * v.diameter_um * v.diameter_um;
+    s.rbc_per_um = tube_hct * share * area_um2 / m.rbc_volume_um3;
+    s.occupancy = 1.0 - std::exp(-s.rbc_per_um * v.length_um);
+    s.visible = s.occupancy >= kVisibleOccupancy;
+    // What an observer sees over the window.
+    const double moving_time = square_wave_fraction(t_s, m.window_s, v.stop_go_period_s, v.stop_go_phase, s.duty);
+    s.moving_fraction = moving_time * s.occupancy;
+    s.mean_velocity_um_per_s = s.velocity_moving_um_per_s * moving_time;
+    if (s.moving_fraction < kIntermittentLow) {
+      s.flow_class = FlowClass::kNone;
+    } else if (s.moving_fraction <= kIntermittentHigh) {
+      s.flow_class = FlowClass::kIntermittent;
+    } else {
+      s.flow_class = s.velocity_moving_um_per_s < kSluggishVelocity_um_per_s ? FlowClass::kSluggish
+                                                                              : FlowClass::kContinuous;
+    }
+    if (s.flow_class == FlowClass::kNone || s.flow_class == FlowClass::kIntermittent) {
+      if (moving_time <= 0.0) {
+        s.cause = NoFlowCause::kStopped;
+      } else if (moving_time > kIntermittentHigh) {
+        s.cause = NoFlowCause::kFewRedCells;
+      } else {
+        s.cause = NoFlowCause::kStopGo;
+      }
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+namespace {
+
+// Splits a segment at the lines x = cx and y = cy; calls f(a, b) for each piece.
+template <typename F>
+void split_segment(PointUm a, PointUm b, double cx, double cy, F&& f) {
+  const double dx = b.x_um - a.x_um;
+  const double dy = b.y_um - a.y_um;
+  double c1 = 2.0, c2 = 2.0;  // parameters of the (up to two) crossings; 2 = none
+  if ((a.x_um < cx) != (b.x_um < cx) && dx != 0.0) c1 = (cx - a.x_um) / dx;
+  if ((a.y_um < cy) != (b.y_um < cy) && dy != 0.0) c2 = (cy - a.y_um) / dy;
+  if (c2 < c1) std::swap(c1, c2);
+  double previous = 0.0;
+  for (double cut : {c1, c2, 1.0}) {
+    if (cut > 1.0 || cut <= previous) continue;
+    f(PointUm{a.x_um + previous * dx, a.y_um + previous * dy}, PointUm{a.x_um + cut * dx, a.y_um + cut * dy});
+    previous = cut;
+  }
+}
+
+}  // namespace
+
+SiteMetrics site_metrics(double width_um, double height_um, std::span<const ObservedVessel> vessels) {
+  SiteMetrics out;
+  const double area_mm2 = width_um * height_um * 1e-6;
+  // Length of small visible vessels per quadrant and flow class.
+  std::array<std::array<double, 4>, 4> quadrant_length{};
+  double total_um = 0.0, perfused_um = 0.0, velocity_weighted = 0.0;
+  double vessel_score_sum = 0.0;
+  int vessel_count = 0;
+  int crossings = 0;
+  const double cx = 0.5 * width_um, cy = 0.5 * height_um;
+  for (const ObservedVessel& v : vessels) {
+    if (!v.visible || v.diameter_um >= kSmallVesselDiameter_um || v.polyline.size() < 2) continue;
+    const int cls = static_cast<int>(v.flow_class);
+    const bool perfused = v.flow_class == FlowClass::kSluggish || v.flow_class == FlowClass::kContinuous;
+    double length_um = 0.0;
+    for (std::size_t i = 1; i < v.polyline.size(); ++i) {
+      const PointUm a = v.polyline[i - 1], b = v.polyline[i];
+      split_segment(a, b, cx, cy, [&](PointUm p, PointUm q) {
+        const double l = std::hypot(q.x_um - p.x_um, q.y_um - p.y_um);
+        const int quadrant = (0.5 * (p.x_um + q.x_um) >= cx ? 1 : 0) + (0.5 * (p.y_um + q.y_um) >= cy ? 2 : 0);
+        quadrant_length[static_cast<std::size_t>(quadrant)][static_cast<std::size_t>(cls)] += l;
+        length_um += l;
+      });
+      // De Backer grid: 3 horizontal and 3 vertical lines at quarters.
+      for (int k = 1; k <= 3; ++k) {
+        const double gx = width_um * k / 4.0, gy = height_um * k / 4.0;
+        if ((a.x_um < gx) != (b.x_um < gx)) ++crossings;
+        if ((a.y_um < gy) != (b.y_um < gy)) ++crossings;
+      }
+    }
+    total_um += length_um;
+    if (perfused) {
+      perfused_um += length_um;
+      velocity_weighted += v.velocity_um_per_s * length_um;
+    }
+    vessel_score_sum += cls;
+    ++vessel_count;
+  }
+  out.tvd_mm_per_mm2 = total_um * 1e-3 / area_mm2;
+  out.pvd_mm_per_mm2 = perfused_um * 1e-3 / area_mm2;
+  out.ppv_pct = total_um > 0.0 ? 100.0 * perfused_um / total_um : 0.0;
+  out.rbc_velocity_um_per_s = perfused_um > 0.0 ? velocity_weighted / perfused_um : 0.0;
+  out.mfi_vessel = vessel_count > 0 ? vessel_score_sum / vessel_count : 0.0;
+  // Quadrant MFI: each quadrant scored by its predominant flow (by length; ties to the lower
+  // score), averaged over the quadrants that contain small vessels.
+  double score_sum = 0.0;
+  int scored = 0;
+  for (std::size_t q = 0; q < 4; ++q) {
+    const auto& lengths = quadrant_length[q];
+    const double sum = lengths[0] + lengths[1] + lengths[2] + lengths[3];
+    if (sum <= 0.0) {
+      out.quadrant_scores[q] = -1.0;
+      continue;
+    }
+    std::size_t best = 0;
+    for (std::size_t c = 1; c < 4; ++c) {
+      if (lengths[c] > lengths[best]) best = c;
+    }
+    out.quadrant_scores[q] = static_cast<double>(best);
+    score_sum += static_cast<double>(best);
+    ++scored;
+  }
+  out.mfi = scored > 0 ? score_sum / scored : 0.0;
+  const double line_length_mm = 3.0 * (width_um + height_um) * 1e-3;
+  out.debacker_per_mm = crossings / line_length_mm;
+  return out;
+}
+
+double heterogeneity_index(std::span<const double> site_mfi) {
+  if (site_mfi.empty()) return 0.0;
+  const auto [lo, hi] = std::minmax_element(site_mfi.begin(), site_mfi.end());
+  double mean = 0.0;
+  for (double v : site_mfi) mean += v;
+  mean /= static_cast<double>(site_mfi.size());
+  return mean > 0.0 ? (*hi - *lo) / mean : 0.0;
+}
+
+namespace {
+
+std::vector<ObservedVessel> observed(const Site& site, const std::vector<VesselState>& states) {
+  std::vector<ObservedVessel> out;
+  out.reserve(site.vessels.size());
+  for (std::size_t i = 0; i < site.vessels.size(); ++i) {
+    const Vessel& v = site.vessels[i];
+    const VesselState& s = states[i];
+    out.push_back({v.polyline, v.diameter_um, s.visible, s.flow_class, s.velocity_moving_um_per_s});
+  }
+  return out;
+}
+
+}  // namespace
+
+MicroMetrics evaluate_network(const MicrocirculationParams& m, const Network& net, const MicroDrivers& d, double t_s) {
+  MicroMetrics out;
+  std::vector<double> site_mfi;
+  for (const Site& site : net.sublingual) {
+    const auto states = site_states(m, site, d, t_s);
+    const auto obs = observed(site, states);
+    out.sites.push_back(site_metrics(site.width_um, site.height_um, obs));
+    site_mfi.push_back(out.sites.back().mfi);
+  }
+  const double n = static_cast<double>(out.sites.size());
+  for (const SiteMetrics& s : out.sites) {
+    out.mean.tvd_mm_per_mm2 += s.tvd_mm_per_mm2 / n;
+    out.mean.pvd_mm_per_mm2 += s.pvd_mm_per_mm2 / n;
+    out.mean.ppv_pct += s.ppv_pct / n;
+    out.mean.mfi += s.mfi / n;
+    out.mean.mfi_vessel += s.mfi_vessel / n;
+    out.mean.debacker_per_mm += s.debacker_per_mm / n;
+    out.mean.rbc_velocity_um_per_s += s.rbc_velocity_um_per_s / n;
+  }
+  out.hi = heterogeneity_index(site_mfi);
+
+  // Skin: perfused fraction and flow index give capillary refill time and mottling.
+  const auto skin = site_states(m, net.skin, d, t_s, true);
+  double length = 0.0, perfused = 0.0, flow = 0.0, reference = 0.0;
+  for (std::size_t i = 0; i < skin.size(); ++i) {
+    const Vessel& v = net.skin.vessels[i];
+    if (!skin[i].small) continue;
+    length += v.length_um;
+    if (skin[i].flow_class >= FlowClass::kSluggish) perfused += v.length_um;
+    flow += skin[i].mean_velocity_um_per_s * skin[i].occupancy * v.length_um;
+    reference += v.reference_velocity_um_per_s * v.length_um;
+  }
+  out.skin_perfused_fraction = length > 0.0 ? perfused / length : 0.0;
+  out.skin_flow_index = reference > 0.0 ? flow / reference : 0.0;
+  out.crt_s = m.crt_healthy_s * std::pow(std::max(out.skin_flow_index, m.crt_min_flow_index), -m.crt_flow_exponent);
+  // Mottling: the extent of non-perfused skin, on the 0-5 clinical scale (Ait-Oufella 2011).
+  out.mottling_score = std::clamp(std::round(5.0 * (0.95 - out.skin_perfused_fraction) / 0.7), 0.0, 5.0) + 0.0;
+  return out;
+}
+
+MicroMeanField micro_mean_field(const MicrocirculationParams& m, const MicroDrivers& d, double interstitial_excess_L) {
+  auto perfused = [&m](const MicroDrivers& dd) {
+    const Spreads sp = spreads(m, dd);
+    const double theta = m.opening_threshold * sp.threshold_scale * tissue_compression(m, dd);
+    const double needed = theta + m.stop_go_width * (1.0 - m.opening_threshold);
+    const double sd = std::sqrt(sp.site * sp.site + sp.unit * sp.unit + m.threshold_log_sd * m.threshold_log_sd);
+    const double occupancy = 1.0 - std::exp(-dd.haematocrit * m.tube_haematocrit_ratio * 28.0 / m.rbc_volume_um3 *
+                                            m.capillary_length_mean_um);
+    return normal_cdf(std::log(mean_drive(m, dd, false) / needed) / sd) * occupancy;
+  };
+  MicroDrivers healthy;
+  healthy.reference_haematocrit = d.reference_haematocrit;
+  healthy.haematocrit = d.reference_haematocrit;
+  MicroMeanField out;
+  out.perfused_fraction = perfused(d);
+  out.heterogeneity_sd = m.unit_log_sd_sepsis * d.inflammation * d.injury;
+  const double relative = out.perfused_fraction / perfused(healthy);
+  out.extraction_capacity = std::pow(std::max(relative, 1e-6), m.extraction_perfusion_exponent) *
+                            (1.0 - m.extraction_heterogeneity_loss * std::min(out.heterogeneity_sd, 1.0)) *
+                            (1.0 - m.extraction_oedema_loss_per_L * smooth_rise(interstitial_excess_L, 0.2));
+  return out;
+}
+
+}  // namespace coherence::model

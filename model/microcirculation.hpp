@@ -1,0 +1,167 @@
+// The microcirculation: explicit capillary networks at 5 sublingual sites and the skin, their
+// per-vessel perfusion, the consensus measures computed exactly from them (ground truth), and a
+// smooth mean-field of the same distributions that couples back into the whole-body model.
+//
+// Geometry (per patient and site, from a seed): tortuous capillary polylines (5-10 um, some
+// 11-20 um) to a target small-vessel density, plus venules (20-50 um); each capillary belongs to
+// an arteriolar unit (a square territory) and carries its own random draws.
+//
+// Drive of vessel i at site k in unit u (1 = healthy reference):
+//   D_i = r_P^(1 - a) * G_NE * V_visc * exp(sd_site z_k + sd_unit z_u)
+//   r_P    = (MAP - P_out) / (MAP - P_out)_ref,  P_out = softmax(P_v, P_i + offset)   (Starling
+//            resistor: venous congestion and tissue pressure both reduce perfusion pressure)
+//   a      = a0 (1 - loss I J)                     autoregulation, lost in sepsis (J = injury)
+//   G_NE   = 1 - Emax_m H(C_e; EC50_m, n),  EC50_m = EC50_m0 (1 + k I) / sensitivity
+//            precapillary alpha-1 closure: the steep high-concentration arm (the "cliff")
+//   V_visc = exp(k_mu (Hct_ref - Hct))         thinner blood flows faster
+//   sd_*   = sd_healthy + sd_sepsis I J        heterogeneity grows with sepsis
+// Opening threshold theta_i = theta0 exp(sd_theta z_i) (1 + g I J) (1 + c dP_tissue) (obstruction,
+// plugging, compression by tissue pressure). Flow margin f_i = (D_i - theta_i) / (1 - theta0):
+//   f_i >= w: flows throughout at v0_i f_i;  f_i <= -w: stopped;
+//   otherwise stop-go: moving a fraction (f_i + w) / 2w of a period T_i at v0_i w.
+// Red cells: lineal density lambda_i = Hct * F * s_i * A_i / V_rbc, s_i lognormal (plasma
+//   skimming; spread grows as Hct falls). Occupancy o_i = 1 - exp(-lambda_i L_i).
+// Observed over a window W (DESIGN.md): moving fraction m_i = (moving time in W / W) * o_i;
+//   invisible if o_i < 0.2 (no red cells to see); none m < 0.2; intermittent 0.2 <= m <= 0.8;
+//   otherwise sluggish (< 300 um/s) or continuous.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/params.hpp"
+
+namespace coherence::model {
+
+struct PointUm {
+  double x_um = 0.0;
+  double y_um = 0.0;
+};
+
+enum class FlowClass : int { kNone = 0, kIntermittent = 1, kSluggish = 2, kContinuous = 3 };
+
+// Why a visible small vessel is not perfused (for coherence-loss diagnostics).
+enum class NoFlowCause : int { kPerfused = 0, kStopped, kStopGo, kFewRedCells };
+
+struct Vessel {
+  std::vector<PointUm> polyline;
+  double diameter_um = 0.0;
+  double length_um = 0.0;
+  int unit = 0;
+  double reference_velocity_um_per_s = 0.0;
+  double threshold_z = 0.0;   // standard normal draw: opening threshold
+  double skimming_z = 0.0;    // standard normal draw: tube haematocrit share
+  double stop_go_period_s = 4.0;
+  double stop_go_phase = 0.0;  // 0..1
+};
+
+struct Site {
+  std::string name;
+  double width_um = 0.0;
+  double height_um = 0.0;
+  std::vector<Vessel> vessels;
+  std::vector<double> unit_z;  // one standard normal draw per arteriolar unit
+  int units_x = 1;
+  double site_z = 0.0;
+};
+
+struct Network {
+  std::vector<Site> sublingual;  // 5 sites
+  Site skin;
+};
+
+// Generates the networks of one patient (deterministic in seed and patient index).
+Network generate_network(const MicrocirculationParams& m, std::uint64_t seed, std::uint64_t patient = 0);
+
+// Site-independent conditions at one instant, from the whole-body model.
+struct MicroDrivers {
+  double perfusion_ratio = 1.0;         // r_P
+  double ne_effect_site_ug_per_L = 0.0;
+  double inflammation = 0.0;
+  double haematocrit = 0.42;
+  double tissue_pressure_rise_mmHg = 0.0;  // above the healthy reference
+  double sympathetic_activity = 0.5;       // vascular arm (skin)
+  double ne_sensitivity = 1.0;
+  double injury = 1.0;                     // patient's microvascular injury (0..2)
+  double reference_haematocrit = 0.42;
+};
+
+// State of one vessel over an observation window.
+struct VesselState {
+  bool small = true;                 // diameter < 20 um
+  bool visible = true;               // red cells present
+  double drive = 1.0;
+  double flow_margin = 1.0;
+  double velocity_moving_um_per_s = 0.0;  // while moving
+  double duty = 1.0;                 // fraction of the stop-go period moving
+  double occupancy = 1.0;            // fraction of time with red cells in view
+  double rbc_per_um = 0.0;           // lineal red-cell density
+  double moving_fraction = 1.0;      // observed in the window
+  double mean_velocity_um_per_s = 0.0;  // time-averaged over the window
+  FlowClass flow_class = FlowClass::kContinuous;
+  NoFlowCause cause = NoFlowCause::kPerfused;
+};
+
+// RBC velocity (um/s) of a vessel at time t (s): the renderer's view of the same state.
+double vessel_velocity_um_per_s(const Vessel& v, const VesselState& s, double t_s);
+
+// Vessel states at a site over the window [t_s, t_s + window_s).
+std::vector<VesselState> site_states(const MicrocirculationParams& m, const Site& site, const MicroDrivers& d,
+                                     double t_s, bool skin = false);
+
+// What the consensus measures need to know about one vessel.
+struct ObservedVessel {
+  std::span<const PointUm> polyline;
+  double diameter_um = 0.0;
+  bool visible = true;
+  FlowClass flow_class = FlowClass::kContinuous;
+  double velocity_um_per_s = 0.0;  // mean while moving
+};
+
+struct SiteMetrics {
+  double tvd_mm_per_mm2 = 0.0;
+  double pvd_mm_per_mm2 = 0.0;
+  double ppv_pct = 0.0;
+  double mfi = 0.0;                 // quadrant method
+  double mfi_vessel = 0.0;          // vessel-by-vessel
+  double debacker_per_mm = 0.0;
+  double rbc_velocity_um_per_s = 0.0;
+  std::array<double, 4> quadrant_scores{};  // -1 for a quadrant without small vessels
+};
+
+// Consensus measures of one field from observed vessels (exact; the ground truth).
+SiteMetrics site_metrics(double width_um, double height_um, std::span<const ObservedVessel> vessels);
+
+// (max - min) / mean of the site MFIs.
+double heterogeneity_index(std::span<const double> site_mfi);
+
+struct MicroMetrics {
+  std::vector<SiteMetrics> sites;
+  SiteMetrics mean;  // means over the sublingual sites
+  double hi = 0.0;
+  double skin_perfused_fraction = 1.0;
+  double skin_flow_index = 1.0;   // skin flow relative to healthy
+  double crt_s = 0.0;
+  double mottling_score = 0.0;    // 0-5 (integer)
+};
+
+// Evaluates every site and the skin at time t_s.
+MicroMetrics evaluate_network(const MicrocirculationParams& m, const Network& net, const MicroDrivers& d,
+                              double t_s);
+
+// Mean-field of the sublingual distributions (smooth in the drivers, for the right-hand side).
+struct MicroMeanField {
+  double perfused_fraction = 1.0;
+  double heterogeneity_sd = 0.0;
+  double extraction_capacity = 1.0;  // relative to healthy
+};
+MicroMeanField micro_mean_field(const MicrocirculationParams& m, const MicroDrivers& d,
+                                double interstitial_excess_L);
+
+// Mean drive of a site before unit/site heterogeneity (exposed for tests and docs).
+double mean_drive(const MicrocirculationParams& m, const MicroDrivers& d, bool skin);
+
+}  // namespace coherence::model
