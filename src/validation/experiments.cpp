@@ -1,5 +1,8 @@
 #include "validation/experiments.hpp"
 
+#include "model/microcirculation.hpp"
+#include "stats/piecewise.hpp"
+
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -251,6 +254,148 @@ std::vector<ValidationResult> beloeil_pk(const ModelParams& base) {
   };
 }
 
+// ---- Microcirculation -------------------------------------------------------------------
+
+constexpr std::uint64_t kNetworkSeed = 1;
+
+model::MicroMetrics micro_now(const Simulator& sim, const model::Network& net) {
+  return model::evaluate_network(sim.params().micro, net, sim.observe().micro_drivers, sim.time_min() * 60.0);
+}
+
+// A resuscitated septic ICU patient given the dose that brings MAP to `target` after 60 min
+// (bisection on the dose); returns the simulator at that time.
+std::unique_ptr<Simulator> titrated_to_map(const ModelParams& p, double target_mmHg, double severity,
+                                           double* dose_out = nullptr) {
+  double lo = 0.0, hi = 1.5;
+  auto map_at = [&](double dose) {
+    auto sim = resuscitated_septic(p, severity);
+    hold(*sim, with_ne(maintenance_inputs(p, severity), dose), 60.0);
+    return sim;
+  };
+  for (int i = 0; i < 30; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (map_at(mid)->observe().circulation.arterial_mmHg < target_mmHg ? lo : hi) = mid;
+  }
+  if (dose_out) *dose_out = 0.5 * (lo + hi);
+  return map_at(0.5 * (lo + hi));
+}
+
+std::vector<ValidationResult> healthy_microcirculation(const ModelParams& base) {
+  const ModelParams p = healthy_adult(base);
+  const model::Network net = model::generate_network(p.micro, kNetworkSeed);
+  Simulator sim(p, 0.0);
+  hold(sim, Inputs{}, 60.0);
+  const auto m = micro_now(sim, net);
+  const char* src = "Edul 2012 (healthy: MFI 2.97, PPV 1.00, RBC velocity 1332 um/s)";
+  return {
+      result("healthy_mfi", "microcirculation", "Healthy MFI", src, "", m.mean.mfi, 2.9, 3.0),
+      result("healthy_ppv", "microcirculation", "Healthy PPV", src, "%", m.mean.ppv_pct, 95, 100),
+      result("healthy_tvd", "microcirculation", "Healthy small-vessel TVD", "Edul 2012 16.7; 2009 study 21 mm/mm2",
+             "mm/mm2", m.mean.tvd_mm_per_mm2, 15, 22),
+      result("healthy_velocity", "microcirculation", "Healthy mean RBC velocity", src, "um/s",
+             m.mean.rbc_velocity_um_per_s, 1000, 1500),
+      result("healthy_crt", "microcirculation", "Healthy capillary refill time", "Schriger & Baraff 1988 (1.2-1.8 s)",
+             "s", m.crt_s, 1.0, 2.0),
+  };
+}
+
+std::vector<ValidationResult> septic_microcirculation(const ModelParams& base) {
+  const ModelParams healthy = healthy_adult(base);
+  const model::Network net = model::generate_network(healthy.micro, kNetworkSeed);
+  Simulator h(healthy, 0.0);
+  hold(h, Inputs{}, 60.0);
+  const auto mh = micro_now(h, net);
+  const ModelParams p = septic_icu_adult(base);
+  const auto sim = titrated_to_map(p, 65.0, kTypicalSeverity);
+  const auto m = micro_now(*sim, net);
+  const char* src = "Edul 2012 (MFI 2.15, PPV 0.78); De Backer 2013 (MFI 2.15 [1.80-2.60], PPV 65 [50-74]%)";
+  return {
+      result("septic_mfi", "microcirculation", "Septic shock at MAP 65: MFI", src, "", m.mean.mfi, 1.8, 2.6),
+      result("septic_ppv", "microcirculation", "Septic shock at MAP 65: PPV", src, "%", m.mean.ppv_pct, 60, 85),
+      result("septic_tvd_ratio", "microcirculation", "Septic / healthy total density",
+             "Edul 2012 (16.9 vs 16.7: unchanged)", "ratio", m.mean.tvd_mm_per_mm2 / mh.mean.tvd_mm_per_mm2, 0.85,
+             1.15),
+      result("septic_pvd_ratio", "microcirculation", "Septic / healthy perfused density",
+             "Edul 2012 (13.2 vs 16.6)", "ratio", m.mean.pvd_mm_per_mm2 / mh.mean.pvd_mm_per_mm2, 0.0, 0.95),
+      result("septic_velocity", "microcirculation", "Septic shock at MAP 65: RBC velocity", "Edul 2012 (830 um/s)",
+             "um/s", m.mean.rbc_velocity_um_per_s, 500, 1100, false),
+      result("septic_crt", "microcirculation", "Septic shock at MAP 65: capillary refill time",
+             "Ait-Oufella 2014 (2.3 survivors, 5.6 non-survivors)", "s", m.crt_s, 2.0, 8.0, false),
+  };
+}
+
+// MFI and PPV of the representative septic ICU patient after 60 min at each dose (MAP follows).
+struct DoseSweep {
+  std::vector<double> dose, mfi, ppv, map;
+};
+
+DoseSweep ne_dose_sweep(const ModelParams& base) {
+  const ModelParams p = septic_icu_adult(base);
+  const model::Network net = model::generate_network(p.micro, kNetworkSeed);
+  DoseSweep sweep;
+  for (int i = 1; i <= 24; ++i) {
+    const double dose = 0.05 * i;
+    auto sim = resuscitated_septic(p);
+    hold(*sim, with_ne(maintenance_inputs(p, kTypicalSeverity), dose), 60.0);
+    const auto m = micro_now(*sim, net);
+    sweep.dose.push_back(dose);
+    sweep.mfi.push_back(m.mean.mfi);
+    sweep.ppv.push_back(m.mean.ppv_pct);
+    sweep.map.push_back(sim->observe().circulation.arterial_mmHg);
+  }
+  return sweep;
+}
+
+std::vector<ValidationResult> ne_cliff(const ModelParams& base) {
+  const DoseSweep s = ne_dose_sweep(base);
+  const auto fit_mfi = stats::piecewise_linear_fit(s.dose, s.mfi);
+  const auto fit_ppv = stats::piecewise_linear_fit(s.dose, s.ppv);
+  auto steepness = [](const stats::PiecewiseFit& f) {
+    return std::abs(f.slope_above) / std::max(std::abs(f.slope_below), 1e-3);
+  };
+  const char* src = "Dai 2026 (breakpoints PPV 0.71, MFI 0.80 ug/kg/min)";
+  return {
+      result("cliff_mfi_breakpoint", "microcirculation", "NE sweep: MFI breakpoint", src, "ug/kg/min",
+             fit_mfi.breakpoint, 0.6, 0.9),
+      result("cliff_ppv_breakpoint", "microcirculation", "NE sweep: PPV breakpoint", src, "ug/kg/min",
+             fit_ppv.breakpoint, 0.6, 0.9),
+      result("cliff_mfi_steepness", "microcirculation", "NE sweep: MFI slope above / below breakpoint",
+             "issue 3 (>= 3x)", "ratio", steepness(fit_mfi), 3.0, kInfinity),
+      result("cliff_ppv_steepness", "microcirculation", "NE sweep: PPV slope above / below breakpoint",
+             "issue 3 (>= 3x)", "ratio", steepness(fit_ppv), 3.0, kInfinity),
+      result("cliff_mfi_fall", "microcirculation", "NE sweep: MFI fall from breakpoint to 1.0",
+             "issue 3 (>= 0.2)", "", fit_mfi.predict(fit_mfi.breakpoint) - fit_mfi.predict(1.0), 0.2, kInfinity),
+      result("cliff_ppv_fall", "microcirculation", "NE sweep: PPV fall from breakpoint to 1.0",
+             "issue 3 (>= 5 points)", "points", fit_ppv.predict(fit_ppv.breakpoint) - fit_ppv.predict(1.0), 5.0,
+             kInfinity),
+  };
+}
+
+std::vector<ValidationResult> baseline_dependence(const ModelParams& base) {
+  // Raising MAP 65 -> 85 with NE (Thooft 2011; the editorial's ref. 16): it helps a poor
+  // microcirculation and does not help a near-normal one.
+  auto change = [&base](double injury) {
+    ModelParams p = septic_icu_adult(base);
+    p.patient.microvascular_injury = injury;
+    const model::Network net = model::generate_network(p.micro, kNetworkSeed);
+    const auto low = micro_now(*titrated_to_map(p, 65.0, kTypicalSeverity), net);
+    const auto high = micro_now(*titrated_to_map(p, 85.0, kTypicalSeverity), net);
+    return std::pair{high.mean.mfi - low.mean.mfi, high.mean.pvd_mm_per_mm2 - low.mean.pvd_mm_per_mm2};
+  };
+  const auto [poor_mfi, poor_pvd] = change(1.0);
+  const auto [normal_mfi, normal_pvd] = change(0.0);
+  return {
+      result("map85_poor_pvd", "microcirculation", "Poor baseline: PVD change, MAP 65 -> 85",
+             "Thooft 2011 (PVD 11.0 -> 13.2)", "mm/mm2", poor_pvd, 0.3, kInfinity),
+      result("map85_poor_mfi", "microcirculation", "Poor baseline: MFI change, MAP 65 -> 85",
+             "Thooft 2011 (MFI 2.4 -> 2.9)", "", poor_mfi, 0.0, kInfinity),
+      result("map85_normal_pvd", "microcirculation", "Near-normal baseline: PVD change, MAP 65 -> 85",
+             "editorial ref. 16 (no gain, or harm)", "mm/mm2", normal_pvd, -kInfinity, 0.2),
+      result("map85_normal_mfi", "microcirculation", "Near-normal baseline: MFI change, MAP 65 -> 85",
+             "editorial ref. 16 (no gain, or harm)", "", normal_mfi, -kInfinity, 0.05),
+  };
+}
+
 }  // namespace
 
 ModelParams healthy_adult(const ModelParams& base) {
@@ -292,6 +437,10 @@ const std::vector<Experiment>& experiments() {
       {"nunes_bolus", nunes_bolus},
       {"levraut_lactate", levraut_lactate},
       {"beloeil_pk", beloeil_pk},
+      {"healthy_microcirculation", healthy_microcirculation},
+      {"septic_microcirculation", septic_microcirculation},
+      {"ne_cliff", ne_cliff},
+      {"baseline_dependence", baseline_dependence},
   };
   return all;
 }

@@ -1,0 +1,151 @@
+// The capillary networks: metric functions on hand-built fields with known answers, geometry,
+// determinism, and the mechanisms behind perfusion.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <vector>
+
+#include "model/microcirculation.hpp"
+#include "model/params.hpp"
+
+using namespace coherence::model;
+
+namespace {
+
+// A straight vessel from (x0, y0) to (x1, y1) in 1 um steps.
+std::vector<PointUm> line(double x0, double y0, double x1, double y1) {
+  const int n = static_cast<int>(std::ceil(std::hypot(x1 - x0, y1 - y0)));
+  std::vector<PointUm> p;
+  for (int i = 0; i <= n; ++i) p.push_back({x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n});
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("Metrics of a hand-built field: TVD, PVD, PPV, quadrant and vessel MFI, De Backer, velocity") {
+  // Field 1000 x 800 um = 0.8 mm^2. Quadrants: TL continuous, TR sluggish, BL intermittent, BR none.
+  // Horizontal vessels of 400 um (each inside one quadrant, avoiding the quarter lines), plus a
+  // venule (excluded: >= 20 um) and an invisible capillary (excluded: no red cells).
+  const auto tl = line(50, 150, 450, 150), tr = line(550, 150, 950, 150);
+  const auto bl = line(50, 650, 450, 650), br = line(550, 650, 950, 650);
+  const auto venule = line(0, 400, 1000, 400), ghost = line(50, 300, 450, 300);
+  std::vector<ObservedVessel> v = {
+      {tl, 6.0, true, FlowClass::kContinuous, 1000.0}, {tr, 6.0, true, FlowClass::kSluggish, 200.0},
+      {bl, 6.0, true, FlowClass::kIntermittent, 100.0}, {br, 6.0, true, FlowClass::kNone, 0.0},
+      {venule, 30.0, true, FlowClass::kContinuous, 2000.0}, {ghost, 6.0, false, FlowClass::kNone, 0.0}};
+  const SiteMetrics m = site_metrics(1000.0, 800.0, v);
+  // Small visible length 4 x 400 um = 1.6 mm over 0.8 mm^2.
+  CHECK(m.tvd_mm_per_mm2 == Approx(2.0).epsilon(1e-9));
+  CHECK(m.pvd_mm_per_mm2 == Approx(1.0).epsilon(1e-9));
+  CHECK(m.ppv_pct == Approx(50.0).epsilon(1e-9));
+  CHECK(m.quadrant_scores[0] == 3.0);  // top-left
+  CHECK(m.quadrant_scores[1] == 2.0);
+  CHECK(m.quadrant_scores[2] == 1.0);
+  CHECK(m.quadrant_scores[3] == 0.0);
+  CHECK(m.mfi == Approx(1.5));
+  CHECK(m.mfi_vessel == Approx(1.5));
+  // Length-weighted velocity of the perfused vessels: (1000 + 200) / 2.
+  CHECK(m.rbc_velocity_um_per_s == Approx(600.0));
+  // Each 400 um vessel crosses one vertical quarter line (x = 250 or 750): 4 crossings over
+  // 3 x (1000 + 800) um = 5.4 mm of grid.
+  CHECK(m.debacker_per_mm == Approx(4.0 / 5.4).epsilon(1e-9));
+}
+
+TEST_CASE("Quadrant MFI uses the predominant class by length, and splits vessels at the midlines") {
+  // One diagonal vessel crossing all four... a horizontal vessel across the vertical midline:
+  // 300 um in the left quadrant (continuous) and 100 um in the right one.
+  const auto across = line(200, 100, 600, 100);
+  const auto right_none = line(700, 100, 900, 100);  // 200 um of no flow in the top-right quadrant
+  std::vector<ObservedVessel> v = {{across, 6.0, true, FlowClass::kContinuous, 900.0},
+                                   {right_none, 6.0, true, FlowClass::kNone, 0.0}};
+  const SiteMetrics m = site_metrics(1000.0, 800.0, v);
+  CHECK(m.quadrant_scores[0] == 3.0);   // 300 um continuous
+  CHECK(m.quadrant_scores[1] == 0.0);   // 200 um none beats 100 um continuous
+  CHECK(m.quadrant_scores[2] == -1.0);  // empty quadrants are not scored
+  CHECK(m.quadrant_scores[3] == -1.0);
+  CHECK(m.mfi == Approx(1.5));
+}
+
+TEST_CASE("Heterogeneity index is (max - min) / mean of site MFIs") {
+  const std::vector<double> mfi = {3.0, 2.5, 2.0, 2.5, 2.5};
+  CHECK(heterogeneity_index(mfi) == Approx(1.0 / 2.5));
+  const std::vector<double> equal = {2.75, 2.75};
+  CHECK(heterogeneity_index(equal) == 0.0);
+}
+
+TEST_CASE("Generated networks: realistic density, sizes, determinism") {
+  const MicrocirculationParams m;
+  const Network a = generate_network(m, 7), b = generate_network(m, 7), c = generate_network(m, 8);
+  REQUIRE(a.sublingual.size() == 5);
+  for (const Site& s : a.sublingual) {
+    double small_um = 0.0;
+    int venules = 0;
+    for (const Vessel& v : s.vessels) {
+      for (const PointUm& p : v.polyline) {
+        CHECK(p.x_um >= 0.0);
+        CHECK(p.x_um <= s.width_um);
+        CHECK(p.y_um >= 0.0);
+        CHECK(p.y_um <= s.height_um);
+      }
+      if (v.diameter_um < 20.0) {
+        small_um += v.length_um;
+        CHECK(v.diameter_um >= 5.0);
+      } else {
+        ++venules;
+      }
+    }
+    const double tvd = small_um * 1e-3 / (s.width_um * s.height_um * 1e-6);
+    CHECK(tvd == Approx(m.small_vessel_density_mm_per_mm2).epsilon(0.05));
+    CHECK(venules == m.venules_per_site);
+  }
+  // Same seed, same vessels; another seed, other vessels.
+  CHECK(a.sublingual[2].vessels.size() == b.sublingual[2].vessels.size());
+  CHECK(a.sublingual[2].vessels[5].polyline.back().x_um == b.sublingual[2].vessels[5].polyline.back().x_um);
+  CHECK(a.sublingual[2].vessels[5].threshold_z == b.sublingual[2].vessels[5].threshold_z);
+  CHECK(a.sublingual[2].vessels[5].polyline.back().x_um != c.sublingual[2].vessels[5].polyline.back().x_um);
+}
+
+TEST_CASE("Perfusion mechanisms: pressure, NE closure, obstruction, red cells") {
+  const MicrocirculationParams m;
+  const Network net = generate_network(m, 3);
+  MicroDrivers healthy;
+  const double ppv_healthy = evaluate_network(m, net, healthy, 0.0).mean.ppv_pct;
+  CHECK(ppv_healthy > 95.0);
+
+  // Sepsis raises thresholds and heterogeneity: perfusion falls.
+  MicroDrivers septic = healthy;
+  septic.inflammation = 0.7;
+  septic.perfusion_ratio = 0.7;
+  const auto ms = evaluate_network(m, net, septic, 0.0);
+  CHECK(ms.mean.ppv_pct < ppv_healthy - 15.0);
+
+  // Raising perfusion pressure recruits capillaries when autoregulation is lost.
+  MicroDrivers pressed = septic;
+  pressed.perfusion_ratio = 1.0;
+  CHECK(evaluate_network(m, net, pressed, 0.0).mean.pvd_mm_per_mm2 > ms.mean.pvd_mm_per_mm2);
+
+  // High NE concentrations close precapillary arterioles.
+  MicroDrivers high_ne = pressed;
+  high_ne.ne_effect_site_ug_per_L = 120.0;
+  CHECK(evaluate_network(m, net, high_ne, 0.0).mean.ppv_pct < evaluate_network(m, net, pressed, 0.0).mean.ppv_pct - 10.0);
+
+  // Haemodilution: fewer red cells per capillary, more vessels seen without moving cells.
+  MicroDrivers diluted = healthy;
+  diluted.haematocrit = 0.15;
+  const auto md = evaluate_network(m, net, diluted, 0.0);
+  CHECK(md.mean.ppv_pct < ppv_healthy);
+  CHECK(md.mean.tvd_mm_per_mm2 < evaluate_network(m, net, healthy, 0.0).mean.tvd_mm_per_mm2);
+}
+
+TEST_CASE("Stop-go vessels move for their duty fraction; stopped vessels never move") {
+  Vessel v;
+  v.stop_go_period_s = 4.0;
+  v.stop_go_phase = 0.0;
+  VesselState s;
+  s.duty = 0.25;
+  s.velocity_moving_um_per_s = 500.0;
+  CHECK(vessel_velocity_um_per_s(v, s, 0.5) == 500.0);
+  CHECK(vessel_velocity_um_per_s(v, s, 1.5) == 0.0);
+  CHECK(vessel_velocity_um_per_s(v, s, 4.2) == 500.0);
+  s.duty = 0.0;
+  for (double t = 0.0; t < 8.0; t += 0.1) CHECK(vessel_velocity_um_per_s(v, s, t) == 0.0);
+}
