@@ -144,14 +144,18 @@ Network generate_network(const MicrocirculationParams& m, std::uint64_t seed, st
   return net;
 }
 
+double ne_precapillary_factor(const MicrocirculationParams& m, const MicroDrivers& d, bool skin) {
+  const double ec50 = (skin ? m.skin_ne_ec50_ug_per_L : m.ne_ec50_ug_per_L) *
+                      (1.0 + m.ne_ec50_sepsis_shift * d.inflammation) / d.ne_sensitivity;
+  const double ce = std::max(0.0, d.ne_effect_site_ug_per_L);
+  return 1.0 - (skin ? m.skin_ne_emax : m.ne_emax) * hill(ce, ec50, skin ? m.skin_ne_hill : m.ne_hill);
+}
+
 double mean_drive(const MicrocirculationParams& m, const MicroDrivers& d, bool skin) {
   const double sepsis = d.inflammation * d.injury;
   const double autoregulation = m.autoregulation_index * std::max(0.0, 1.0 - m.autoregulation_loss * sepsis);
   const double pressure = std::pow(std::max(d.perfusion_ratio, 1e-3), 1.0 - autoregulation);
-  const double ec50 = (skin ? m.skin_ne_ec50_ug_per_L : m.ne_ec50_ug_per_L) *
-                      (1.0 + m.ne_ec50_sepsis_shift * d.inflammation) / d.ne_sensitivity;
-  const double ce = std::max(0.0, d.ne_effect_site_ug_per_L);
-  const double ne = 1.0 - (skin ? m.skin_ne_emax : m.ne_emax) * hill(ce, ec50, skin ? m.skin_ne_hill : m.ne_hill);
+  const double ne = ne_precapillary_factor(m, d, skin);
   const double viscosity = std::exp(1.5 * (d.reference_haematocrit - d.haematocrit));
   double drive = pressure * ne * viscosity;
   if (skin) drive *= std::exp(-m.skin_sympathetic_log_gain * (d.sympathetic_activity - 0.5));
@@ -343,8 +347,17 @@ std::vector<ObservedVessel> observed(const Site& site, const std::vector<VesselS
 MicroMetrics evaluate_network(const MicrocirculationParams& m, const Network& net, const MicroDrivers& d, double t_s) {
   MicroMetrics out;
   std::vector<double> site_mfi;
+  double stopped = 0.0, stop_go = 0.0, few_rbc = 0.0, visible_small = 0.0;
   for (const Site& site : net.sublingual) {
     const auto states = site_states(m, site, d, t_s);
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      if (!states[i].small || !states[i].visible) continue;
+      const double l = site.vessels[i].length_um;
+      visible_small += l;
+      if (states[i].cause == NoFlowCause::kStopped) stopped += l;
+      if (states[i].cause == NoFlowCause::kStopGo) stop_go += l;
+      if (states[i].cause == NoFlowCause::kFewRedCells) few_rbc += l;
+    }
     const auto obs = observed(site, states);
     out.sites.push_back(site_metrics(site.width_um, site.height_um, obs));
     site_mfi.push_back(out.sites.back().mfi);
@@ -360,6 +373,12 @@ MicroMetrics evaluate_network(const MicrocirculationParams& m, const Network& ne
     out.mean.rbc_velocity_um_per_s += s.rbc_velocity_um_per_s / n;
   }
   out.hi = heterogeneity_index(site_mfi);
+  if (visible_small > 0.0) {
+    out.nonperfused_stopped_pct = 100.0 * stopped / visible_small;
+    out.nonperfused_stop_go_pct = 100.0 * stop_go / visible_small;
+    out.nonperfused_few_rbc_pct = 100.0 * few_rbc / visible_small;
+  }
+  out.ne_precapillary_factor = ne_precapillary_factor(m, d, false);
 
   // Skin: perfused fraction and flow index give capillary refill time and mottling.
   const auto skin = site_states(m, net.skin, d, t_s, true);

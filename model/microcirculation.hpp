@@ -146,6 +146,11 @@ struct MicroMetrics {
   double skin_flow_index = 1.0;   // skin flow relative to healthy
   double crt_s = 0.0;
   double mottling_score = 0.0;    // 0-5 (integer)
+  // Share (%) of visible small-vessel length that is not perfused, by cause (means over sites).
+  double nonperfused_stopped_pct = 0.0;
+  double nonperfused_stop_go_pct = 0.0;
+  double nonperfused_few_rbc_pct = 0.0;
+  double ne_precapillary_factor = 1.0;  // G_NE of the sublingual beds
 };
 
 // Evaluates every site and the skin at time t_s.
@@ -163,5 +168,8 @@ MicroMeanField micro_mean_field(const MicrocirculationParams& m, const MicroDriv
 
 // Mean drive of a site before unit/site heterogeneity (exposed for tests and docs).
 double mean_drive(const MicrocirculationParams& m, const MicroDrivers& d, bool skin);
+
+// The NE precapillary factor G_NE (1 = no closure).
+double ne_precapillary_factor(const MicrocirculationParams& m, const MicroDrivers& d, bool skin);
 
 }  // namespace coherence::model

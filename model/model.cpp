@@ -81,13 +81,20 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
 
   // Microcirculation drivers and the smooth mean-field that sets oxygen extraction.
   MicroDrivers& md = o.micro_drivers;
-  const double outflow = capillary_outflow_pressure_mmHg(p, o.circulation.venous_mmHg, o.fluids.interstitial_mmHg);
+  const double oedema_now_L = (y[kInterstitialVolume] - ref.interstitial_volume_mL) / 1000.0;
+  const double outflow = capillary_outflow_pressure_mmHg(
+      p, o.circulation.venous_mmHg,
+      o.fluids.interstitial_mmHg + p.micro.mucosal_swelling_mmHg_per_L * soft_positive(oedema_now_L, 0.2));
   md.perfusion_ratio = (o.circulation.arterial_mmHg - outflow) / ref.micro_perfusion_pressure_mmHg;
   md.ne_effect_site_ug_per_L = std::max(0.0, y[kNeEffectSite]);
   md.inflammation = std::max(0.0, y[kInflammation]);
   md.haematocrit = o.haematocrit;
-  md.reference_haematocrit = p.hemodynamics.haematocrit_fraction;
-  md.tissue_pressure_rise_mmHg = o.fluids.interstitial_mmHg + p.micro.tissue_pressure_offset_mmHg - ref.tissue_pressure_mmHg;
+  md.reference_haematocrit = p.micro.reference_haematocrit;
+  // Local tissue pressure: interstitial pressure, plus swelling of the confined mucosa.
+  const double oedema_L = (y[kInterstitialVolume] - ref.interstitial_volume_mL) / 1000.0;
+  const double tissue_mmHg = o.fluids.interstitial_mmHg + p.micro.tissue_pressure_offset_mmHg +
+                             p.micro.mucosal_swelling_mmHg_per_L * soft_positive(oedema_L, 0.2);
+  md.tissue_pressure_rise_mmHg = tissue_mmHg - ref.tissue_pressure_mmHg;
   md.sympathetic_activity = y[kVascularSympathetic];
   md.ne_sensitivity = p.patient.ne_sensitivity;
   md.injury = p.patient.microvascular_injury;
@@ -226,10 +233,11 @@ InitialCondition reference_state(const ModelParams& p) {
   ic.reference.interstitial_volume_mL = y[kInterstitialVolume];
   {
     const Observables oh = observe(p, ic.reference, Inputs{}, y);
-    ic.reference.tissue_pressure_mmHg = oh.fluids.interstitial_mmHg + p.micro.tissue_pressure_offset_mmHg;
+    const double swelling = p.micro.mucosal_swelling_mmHg_per_L * soft_positive(0.0, 0.2);
+    ic.reference.tissue_pressure_mmHg = oh.fluids.interstitial_mmHg + p.micro.tissue_pressure_offset_mmHg + swelling;
     ic.reference.micro_perfusion_pressure_mmHg =
         oh.circulation.arterial_mmHg -
-        capillary_outflow_pressure_mmHg(p, oh.circulation.venous_mmHg, oh.fluids.interstitial_mmHg);
+        capillary_outflow_pressure_mmHg(p, oh.circulation.venous_mmHg, oh.fluids.interstitial_mmHg + swelling);
   }
 
   // Drug and metabolite concentrations at their steady states.

@@ -83,8 +83,8 @@ struct SepsisParams {
   double ne_ec50_shift = 8.1;                    // R calibrated: EC50 x (1 + k I), hyporesponsiveness
   double ne_emax_loss = 0.11;                    // R calibrated: Emax x (1 - k I) (Oualha 2014 direction)
   double filtration_gain = 0.45;                 // R calibrated: Kf x (1 + k I), capillary leak
-  double reflection_loss = 0.35;                  // R sigma - k I
-  double protein_permeability_gain = 2.0;         // R PS x (1 + k I): albumin escape 5 -> 15 %/h
+  double reflection_loss = 0.15;                  // R sigma - k I (moderate: day-1 balance +3-5 L)
+  double protein_permeability_gain = 1.0;         // R PS x (1 + k I): albumin escape ~2x (Fleck 1985 up to 3x)
   double metabolic_gain = 0.15;                   // R VO2 demand x (1 + k I)
   double il6_baseline_pg_per_mL = 2.0;            // R
   double il6_gain_pg_per_mL = 1500.0;             // R septic shock IL-6 ~ 10^2 - 10^4
@@ -164,11 +164,13 @@ struct MicrocirculationParams {
   // Red cells in capillaries.
   double tube_haematocrit_ratio = 0.5;              // R Fahraeus effect in capillaries
   double skimming_log_sd = 0.5;                     // R plasma skimming at normal haematocrit
-  double skimming_dilution_exponent = 1.5;          // R skimming sd x (Hct_ref / Hct)^k (Pries)
+  double skimming_dilution_exponent = 2.5;          // R skimming sd x (Hct_ref / Hct)^k (Pries)
   double rbc_volume_um3 = 90.0;                     // V mean corpuscular volume 90 fL
+  double reference_haematocrit = 0.42;              // V normal adult: skimming and viscosity reference
   // Tissue pressure and oedema.
   double tissue_pressure_offset_mmHg = 4.0;         // R sublingual tissue pressure above interstitial
-  double tissue_compression_per_mmHg = 0.15;        // R thresholds rise as tissue pressure rises
+  double tissue_compression_per_mmHg = 0.12;        // R thresholds rise as tissue pressure rises
+  double mucosal_swelling_mmHg_per_L = 0.8;         // R confined mucosa: tissue pressure per L of oedema
   // Observation.
   double window_s = 4.0;                            // V DESIGN.md flow-class window
   // Skin (capillary refill, mottling).

@@ -22,7 +22,9 @@ const std::vector<std::string> kColumns = {
     "stroke_volume_mL", "haematocrit", "haemoglobin_g_per_dL", "plasma_volume_mL", "interstitial_volume_mL",
     "fluid_balance_mL", "urine_mL_per_h", "capillary_filtration_mL_per_min", "inflammation", "il6_pg_per_mL",
     "o2_extraction", "sympathetic_activity", "mfi_vessel", "debacker_per_mm", "rbc_velocity_um_per_s",
-    "skin_perfused_fraction", "perfused_fraction_meanfield", "extraction_capacity"};
+    "skin_perfused_fraction", "perfused_fraction_meanfield", "extraction_capacity", "nonperfused_stopped_pct",
+    "nonperfused_stop_go_pct", "nonperfused_few_rbc_pct", "perfusion_pressure_ratio", "tissue_pressure_rise_mmHg",
+    "ne_precapillary_factor"};
 
 // What the scenario's events have set at a given time.
 struct Timeline {
@@ -95,7 +97,13 @@ std::vector<double> sample(const model::Simulator& sim, const model::Network& ne
           micro.mean.rbc_velocity_um_per_s,
           micro.skin_perfused_fraction,
           o.micro.perfused_fraction,
-          o.micro.extraction_capacity};
+          o.micro.extraction_capacity,
+          micro.nonperfused_stopped_pct,
+          micro.nonperfused_stop_go_pct,
+          micro.nonperfused_few_rbc_pct,
+          o.micro_drivers.perfusion_ratio,
+          o.micro_drivers.tissue_pressure_rise_mmHg,
+          micro.ne_precapillary_factor};
 }
 
 }  // namespace
