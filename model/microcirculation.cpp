@@ -141,6 +141,10 @@ Network generate_network(const MicrocirculationParams& m, std::uint64_t seed, st
   Network net;
   for (int k = 1; k <= 5; ++k) net.sublingual.push_back(generate_site(m, rng, "sublingual_" + std::to_string(k)));
   net.skin = generate_site(m, rng, "skin");
+  for (Site* site : {&net.sublingual[0], &net.sublingual[1], &net.sublingual[2], &net.sublingual[3],
+                     &net.sublingual[4], &net.skin}) {
+    for (Vessel& v : site->vessels) v.geometry = measure_vessel(v.polyline, site->width_um, site->height_um);
+  }
   return net;
 }
 
@@ -252,6 +256,25 @@ void split_segment(PointUm a, PointUm b, double cx, double cy, F&& f) {
 
 }  // namespace
 
+VesselGeometry measure_vessel(std::span<const PointUm> polyline, double width_um, double height_um) {
+  VesselGeometry g;
+  const double cx = 0.5 * width_um, cy = 0.5 * height_um;
+  for (std::size_t i = 1; i < polyline.size(); ++i) {
+    const PointUm a = polyline[i - 1], b = polyline[i];
+    split_segment(a, b, cx, cy, [&](PointUm p, PointUm q) {
+      const int quadrant = (0.5 * (p.x_um + q.x_um) >= cx ? 1 : 0) + (0.5 * (p.y_um + q.y_um) >= cy ? 2 : 0);
+      g.quadrant_length_um[static_cast<std::size_t>(quadrant)] += std::hypot(q.x_um - p.x_um, q.y_um - p.y_um);
+    });
+    // De Backer grid: 3 horizontal and 3 vertical lines at quarters.
+    for (int k = 1; k <= 3; ++k) {
+      const double gx = width_um * k / 4.0, gy = height_um * k / 4.0;
+      if ((a.x_um < gx) != (b.x_um < gx)) ++g.grid_crossings;
+      if ((a.y_um < gy) != (b.y_um < gy)) ++g.grid_crossings;
+    }
+  }
+  return g;
+}
+
 SiteMetrics site_metrics(double width_um, double height_um, std::span<const ObservedVessel> vessels) {
   SiteMetrics out;
   const double area_mm2 = width_um * height_um * 1e-6;
@@ -261,27 +284,17 @@ SiteMetrics site_metrics(double width_um, double height_um, std::span<const Obse
   double vessel_score_sum = 0.0;
   int vessel_count = 0;
   int crossings = 0;
-  const double cx = 0.5 * width_um, cy = 0.5 * height_um;
   for (const ObservedVessel& v : vessels) {
-    if (!v.visible || v.diameter_um >= kSmallVesselDiameter_um || v.polyline.size() < 2) continue;
+    if (!v.visible || v.diameter_um >= kSmallVesselDiameter_um) continue;
+    const VesselGeometry g = v.geometry ? *v.geometry : measure_vessel(v.polyline, width_um, height_um);
     const int cls = static_cast<int>(v.flow_class);
     const bool perfused = v.flow_class == FlowClass::kSluggish || v.flow_class == FlowClass::kContinuous;
     double length_um = 0.0;
-    for (std::size_t i = 1; i < v.polyline.size(); ++i) {
-      const PointUm a = v.polyline[i - 1], b = v.polyline[i];
-      split_segment(a, b, cx, cy, [&](PointUm p, PointUm q) {
-        const double l = std::hypot(q.x_um - p.x_um, q.y_um - p.y_um);
-        const int quadrant = (0.5 * (p.x_um + q.x_um) >= cx ? 1 : 0) + (0.5 * (p.y_um + q.y_um) >= cy ? 2 : 0);
-        quadrant_length[static_cast<std::size_t>(quadrant)][static_cast<std::size_t>(cls)] += l;
-        length_um += l;
-      });
-      // De Backer grid: 3 horizontal and 3 vertical lines at quarters.
-      for (int k = 1; k <= 3; ++k) {
-        const double gx = width_um * k / 4.0, gy = height_um * k / 4.0;
-        if ((a.x_um < gx) != (b.x_um < gx)) ++crossings;
-        if ((a.y_um < gy) != (b.y_um < gy)) ++crossings;
-      }
+    for (std::size_t q = 0; q < 4; ++q) {
+      quadrant_length[q][static_cast<std::size_t>(cls)] += g.quadrant_length_um[q];
+      length_um += g.quadrant_length_um[q];
     }
+    crossings += g.grid_crossings;
     total_um += length_um;
     if (perfused) {
       perfused_um += length_um;
@@ -337,7 +350,7 @@ std::vector<ObservedVessel> observed(const Site& site, const std::vector<VesselS
   for (std::size_t i = 0; i < site.vessels.size(); ++i) {
     const Vessel& v = site.vessels[i];
     const VesselState& s = states[i];
-    out.push_back({v.polyline, v.diameter_um, s.visible, s.flow_class, s.velocity_moving_um_per_s});
+    out.push_back({v.polyline, v.diameter_um, s.visible, s.flow_class, s.velocity_moving_um_per_s, &v.geometry});
   }
   return out;
 }

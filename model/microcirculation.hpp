@@ -46,8 +46,18 @@ enum class FlowClass : int { kNone = 0, kIntermittent = 1, kSluggish = 2, kConti
 // Why a visible small vessel is not perfused (for coherence-loss diagnostics).
 enum class NoFlowCause : int { kPerfused = 0, kStopped, kStopGo, kFewRedCells };
 
+// What the consensus measures need of a vessel's geometry in its field (fixed in time).
+struct VesselGeometry {
+  std::array<double, 4> quadrant_length_um{};  // length inside each quadrant (TL, TR, BL, BR)
+  int grid_crossings = 0;                      // crossings of the De Backer grid lines
+};
+
+// Splits a polyline exactly at the field's midlines and counts the quarter-line crossings.
+VesselGeometry measure_vessel(std::span<const PointUm> polyline, double width_um, double height_um);
+
 struct Vessel {
   std::vector<PointUm> polyline;
+  VesselGeometry geometry;  // measured once, at generation
   double diameter_um = 0.0;
   double length_um = 0.0;
   int unit = 0;
@@ -119,6 +129,7 @@ struct ObservedVessel {
   bool visible = true;
   FlowClass flow_class = FlowClass::kContinuous;
   double velocity_um_per_s = 0.0;  // mean while moving
+  const VesselGeometry* geometry = nullptr;  // precomputed; measured from the polyline if null
 };
 
 struct SiteMetrics {

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "output/files.hpp"
+#include "output/vessel_dump.hpp"
 #include "run/runner.hpp"
 #include "scenario/scenario.hpp"
 
@@ -21,6 +22,9 @@ void setup_run(CLI::App& app, std::shared_ptr<RunOptions> opts) {
       ->type_name("KEY=VALUE");
   sub->add_option("--out", opts->out_dir, "Output folder (created if missing)")->capture_default_str();
   sub->add_flag("--no-plot", opts->no_plot, "Do not render trends.png");
+  sub->add_option("--dump-vessels-at-min", opts->dump_vessels_at_min,
+                  "Write the per-vessel ground truth (vessels_t<T>min.json) at these times (min)")
+      ->delimiter(',');
 }
 
 namespace {
@@ -79,15 +83,36 @@ int run_run(const RunOptions& opts) {
   std::vector<scenario::Override> overrides;
   for (const auto& text : opts.overrides) overrides.push_back(scenario::parse_override(text));
   const scenario::Scenario s = scenario::load_scenario(opts.scenario_file, overrides);
+  for (double t : opts.dump_vessels_at_min) {
+    if (!(t >= 0.0 && t <= s.duration_min)) {
+      throw scenario::InputError(fmt::format("--dump-vessels-at-min {}: must lie within the scenario (0 - {} min)", t,
+                                             s.duration_min));
+    }
+  }
 
   const std::filesystem::path out = opts.out_dir;
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", out.string(), ec.message()));
   // Never leave results of an earlier run looking like this run's.
-  for (const char* f : {"timeseries.csv", "summary.json", "trends.png"}) std::filesystem::remove(out / f, ec);
+  for (const auto& entry : std::filesystem::directory_iterator(out, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "timeseries.csv" || name == "summary.json" || name == "trends.png" || name.rfind("vessels_t", 0) == 0) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
 
-  const run::RunResult r = run::run_scenario(s);
+  const run::RunResult r = run::run_scenario(s, opts.dump_vessels_at_min);
+  std::vector<std::string> dumps;
+  for (const auto& snap : r.snapshots) {
+    const std::string name = fmt::format("vessels_t{:g}min.json", snap.time_min);
+    nlohmann::json j = output::network_truth_json(s.params.micro, r.network, snap.drivers, snap.time_min * 60.0);
+    j["time_min"] = snap.time_min;
+    j["scenario"] = s.name;
+    j["seed"] = s.seed;
+    output::write_json(out / name, j);
+    dumps.push_back(name);
+  }
   output::write_file_atomic(out / "timeseries.csv", output::format_csv(run::timeseries_columns(), r.rows));
   nlohmann::json summary = summarise(s, r);
   std::vector<std::string> plots;
@@ -100,6 +125,7 @@ int run_run(const RunOptions& opts) {
     }
   }
   summary["plots"] = plots;
+  summary["vessel_dumps"] = dumps;
   output::write_json(out / "summary.json", summary);
   if (!r.completed) {
     std::fprintf(stderr, "coherence: %s: simulation failed: %s (partial results in %s, status \"failed\")\n",

@@ -14,6 +14,7 @@ struct RunOptions {
   std::vector<std::string> overrides;  // KEY=VALUE
   std::string out_dir = "out/run";
   bool no_plot = false;
+  std::vector<double> dump_vessels_at_min;  // write vessels_t<T>min.json at these times
 };
 void setup_run(CLI::App& app, std::shared_ptr<RunOptions> opts);
 int run_run(const RunOptions& opts);

@@ -116,7 +116,7 @@ std::size_t column_index(const std::string& name) {
   return static_cast<std::size_t>(it - kColumns.begin());
 }
 
-RunResult run_scenario(const scenario::Scenario& s) {
+RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& dump_times_min) {
   using scenario::EventAction;
   RunResult result;
   const double t_end = s.duration_min;
@@ -131,11 +131,18 @@ RunResult run_scenario(const scenario::Scenario& s) {
     breaks.push_back(e.at_min);
     if (e.action == EventAction::kBolus) breaks.push_back(std::min(e.at_min + e.duration_min, t_end));
   }
+  for (double t : dump_times_min) breaks.push_back(t);
   std::sort(breaks.begin(), breaks.end());
   breaks.erase(std::unique(breaks.begin(), breaks.end()), breaks.end());
 
   model::Simulator sim(s.params, t_start);
-  const model::Network network = model::generate_network(s.params.micro, s.seed);
+  result.network = model::generate_network(s.params.micro, s.seed);
+  const model::Network& network = result.network;
+  auto snapshot_if_requested = [&](double t) {
+    for (double d : dump_times_min) {
+      if (d == t) result.snapshots.push_back({t, sim.observe().micro_drivers});
+    }
+  };
   Timeline timeline;
   std::size_t next_event = 0;
   long next_output = 0;
@@ -175,6 +182,7 @@ RunResult run_scenario(const scenario::Scenario& s) {
         }
       }
       sim.set_inputs(timeline.inputs(t0), t1);
+      snapshot_if_requested(t0);
       if (output_time(next_output) == t0) record();
       while (!result.arrest_min && output_time(next_output) < t1 - 1e-9) {
         sim.advance_to(output_time(next_output));
@@ -184,6 +192,7 @@ RunResult run_scenario(const scenario::Scenario& s) {
       sim.advance_to(t1);
     }
     if (!result.arrest_min && output_time(next_output) <= t_end + 1e-9) record();
+    if (!result.arrest_min) snapshot_if_requested(t_end);
     result.completed = true;
   } catch (const model::SolverError& e) {
     result.error = e.what();

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "model/microcirculation.hpp"
 #include "model/ode_solver.hpp"
 #include "scenario/scenario.hpp"
 
@@ -18,6 +19,12 @@ const std::vector<std::string>& timeseries_columns();
 // model (no cardiac arrest, no death, linear vessels) is not valid beyond it.
 inline constexpr double kCirculatoryArrestMap_mmHg = 20.0;
 
+// The microcirculation's drivers at a requested time, for a per-vessel dump.
+struct MicroSnapshot {
+  double time_min = 0.0;
+  model::MicroDrivers drivers;
+};
+
 struct RunResult {
   std::vector<std::vector<double>> rows;  // one per output time; NaN = not computed (empty cell)
   bool completed = false;                 // reached the end, or stopped at circulatory arrest
@@ -25,9 +32,12 @@ struct RunResult {
   std::string error;                      // why the run failed
   double start_min = 0.0;                 // where integration began (before t = 0 if sepsis did)
   model::SolverStatistics solver;
+  model::Network network;                 // the patient's capillary networks
+  std::vector<MicroSnapshot> snapshots;   // at the requested dump times, in order
 };
 
-RunResult run_scenario(const scenario::Scenario& s);
+// Runs the scenario; `dump_times_min` (within [0, duration]) are sampled exactly.
+RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& dump_times_min = {});
 
 // Index of a column in timeseries_columns() (throws std::out_of_range for an unknown name).
 std::size_t column_index(const std::string& name);

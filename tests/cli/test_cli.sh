@@ -37,6 +37,23 @@ cmp -s "$work/a/timeseries.csv" "$work/b/timeseries.csv" && ok || bad "timeserie
   >/dev/null 2>&1 && ok || bad "run with --set"
 cmp -s "$work/a/timeseries.csv" "$work/c/timeseries.csv" && bad "--set had no effect" || ok
 
+# Per-vessel dump at chosen times: the documented keys, and metrics equal to the timeseries row.
+"$bin" run "$src/scenarios/septic_shock_ne.toml" --out "$work/dump" --no-plot --dump-vessels-at-min 0,60 \
+  >/dev/null 2>&1 && ok || bad "run with --dump-vessels-at-min"
+for f in vessels_t0min.json vessels_t60min.json; do [ -s "$work/dump/$f" ] && ok || bad "missing $f"; done
+python3 - "$work/dump" <<'PY' && ok || bad "vessel dump content"
+import csv, json, sys
+d = json.load(open(sys.argv[1] + "/vessels_t60min.json"))
+for k in ["tvd_mm_per_mm2", "pvd_mm_per_mm2", "ppv_pct", "mfi", "hi", "debacker_per_mm", "rbc_velocity_um_per_s"]:
+    assert k in d, k
+assert len(d["sites"]) == 5 and all("vessels" in s for s in d["sites"])
+v = d["sites"][0]["vessels"][0]
+for k in ["diameter_um", "length_um", "flow_class", "velocity_moving_um_per_s", "polyline_um", "cause"]:
+    assert k in v, k
+row = [r for r in csv.DictReader(open(sys.argv[1] + "/timeseries.csv")) if float(r["time_min"]) == 60.0][0]
+assert abs(float(row["mfi"]) - d["mfi"]) < 1e-4 and abs(float(row["ppv_pct"]) - d["ppv_pct"]) < 1e-3
+PY
+
 # Circulatory arrest: refractory sepsis without treatment stops the run with its own status.
 "$bin" run "$src/scenarios/septic_shock_untreated.toml" --set sepsis.severity=1 --set scenario.duration_h=48 \
   --out "$work/arrest" --no-plot >/dev/null 2>&1 && ok || bad "arrest run should exit 0"
@@ -59,6 +76,7 @@ check_bad() {  # name, expected fragment, args...
 for f in "$src"/tests/bad_input/*.toml; do
   check_bad "$(basename "$f" .toml)" "$f:" "$f"
 done
+check_bad dump_outside "must lie within the scenario" "$src/scenarios/healthy_adult.toml" --dump-vessels-at-min 99999
 check_bad missing_file "no such file" "$src/scenarios/does_not_exist.toml"
 check_bad unknown_set "unknown key 'patient.wieght_kg'" "$src/scenarios/healthy_adult.toml" --set patient.wieght_kg=80
 check_bad malformed_set "expected KEY=VALUE" "$src/scenarios/healthy_adult.toml" --set weight

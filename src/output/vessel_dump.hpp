@@ -1,0 +1,15 @@
+// Ground truth of the capillary networks as JSON: the consensus measures per site and over the
+// sites (the same keys as `coherence score` and truth.json, DESIGN.md), and every vessel with its
+// geometry and flow over the observation window. Format: docs/model/microcirculation.md.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "model/microcirculation.hpp"
+
+namespace coherence::output {
+
+nlohmann::json network_truth_json(const model::MicrocirculationParams& m, const model::Network& net,
+                                  const model::MicroDrivers& drivers, double t_s);
+
+}  // namespace coherence::output
