@@ -1,7 +1,7 @@
 # Shared by demo.sh and test.sh: install missing Debian packages, configure and build.
 # Runs as root on a fresh Debian 12 (bookworm); with sudo otherwise.
 set -euo pipefail
-PACKAGES=(cmake g++ make pkg-config libsundials-dev libtomlplusplus-dev catch2 libcli11-dev libfmt-dev
+PACKAGES=(cmake g++ make pkg-config python3 libsundials-dev libtomlplusplus-dev catch2 libcli11-dev libfmt-dev
           nlohmann-json3-dev libeigen3-dev gnuplot-nox)
 
 install_packages() {

@@ -63,7 +63,8 @@ nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
     j["lactate_peak_mmol_per_L"] = *std::max_element(lac.begin(), lac.end());
     nlohmann::json fin;
     for (const char* c : {"time_min", "map_mmHg", "hr_bpm", "co_L_per_min", "cvp_mmHg", "lactate_mmol_per_L",
-                          "ne_dose_ug_per_kg_min", "fluids_in_mL", "fluid_balance_mL"}) {
+                          "ne_dose_ug_per_kg_min", "fluids_in_mL", "fluid_balance_mL", "mfi", "ppv_pct",
+                          "tvd_mm_per_mm2", "pvd_mm_per_mm2", "hi", "crt_s", "mottling_score"}) {
       fin[c] = last[column_index(c)];
     }
     j["final"] = fin;

@@ -80,11 +80,11 @@ bool plot_trends(const std::filesystem::path& csv, const std::filesystem::path& 
                  std::string& reason) {
   const std::filesystem::path script = png.string() + ".gp";
   std::string gp;
-  gp += "set terminal pngcairo size 1200,900 font 'sans,10'\n";
+  gp += "set terminal pngcairo size 1200,1100 font 'sans,10'\n";
   gp += "set output " + quoted(png.string() + ".partial") + "\n";
   gp += "set termoption noenhanced\n";
   gp += "set datafile separator ','\nset key autotitle columnhead top left\nset grid\n";
-  gp += "set multiplot layout 4,1 title " + quoted(title) + "\n";
+  gp += "set multiplot layout 5,1 title " + quoted(title) + "\n";
   gp += "set lmargin 10\nset xlabel ''\n";
   gp += "f = " + quoted(csv.string()) + "\n";
   gp += "set ylabel 'mmHg / bpm'\nplot f using ($1/60):2 with lines lw 2 lc rgb '#c0392b', "
@@ -92,7 +92,12 @@ bool plot_trends(const std::filesystem::path& csv, const std::filesystem::path& 
   gp += "set ylabel 'L/min / mmHg'\nplot f using ($1/60):4 with lines lw 2 lc rgb '#2471a3', "
         "f using ($1/60):5 with lines lc rgb '#16a085', f using ($1/60):7 with lines lc rgb '#8e44ad'\n";
   gp += "set ylabel 'ug/kg/min'\nplot f using ($1/60):9 with steps lw 2 lc rgb '#d35400'\n";
-  gp += "set xlabel 'time (h)'\nset ylabel 'mmol/L'\nplot f using ($1/60):12 with lines lw 2 lc rgb '#1e8449'\n";
+  gp += "set ylabel 'mmol/L / s'\nplot f using ($1/60):12 with lines lw 2 lc rgb '#1e8449', "
+        "f using ($1/60):13 with lines lc rgb '#b9770e' title 'crt_s'\n";
+  gp += "set xlabel 'time (h)'\nset ylabel 'MFI'\nset yrange [0:3.1]\nset y2label 'PPV %'\nset y2range [0:105]\n"
+        "set y2tics\nplot f using ($1/60):17 with lines lw 2 lc rgb '#6c3483' title 'mfi', "
+        "f using ($1/60):18 axes x1y2 with lines lc rgb '#2e86c1' title 'ppv_pct', "
+        "2.6 with lines dt 2 lc rgb '#6c3483' title 'MFI 2.6'\n";
   gp += "unset multiplot\n";
   try {
     write_file_atomic(script, gp);
