@@ -137,15 +137,20 @@ class Reader {
   }
 
   // A number key: present and valid, or its default; the key must be declared.
+  // The declared spec of a key and its node; null node when absent (after the required check).
+  std::pair<const KeySpec*, const toml::node*> lookup(const toml::table& table, const std::string& path,
+                                                      std::string_view key, const toml::node* parent) const {
+    const KeySpec* spec = find_spec(spec_path(path));
+    const toml::node* node = table.get(key);
+    if (!node && spec->required) fail(path, parent, "required key is missing");
+    return {spec, node};
+  }
+
   double number(const toml::table& table, const std::string& prefix, std::string_view key,
                 const toml::node* parent) const {
     const std::string path = prefix + std::string(key);
-    const KeySpec* spec = find_spec(spec_path(path));
-    const toml::node* node = table.get(key);
-    if (!node) {
-      if (spec->required) fail(path, parent, "required key is missing");
-      return spec->default_value;
-    }
+    const auto [spec, node] = lookup(table, path, key, parent);
+    if (!node) return spec->default_value;
     std::optional<double> v;
     if (auto d = node->value_exact<double>()) v = *d;
     if (auto i = node->value_exact<int64_t>()) v = static_cast<double>(*i);
@@ -161,12 +166,8 @@ class Reader {
   std::int64_t integer(const toml::table& table, const std::string& prefix, std::string_view key,
                        const toml::node* parent) const {
     const std::string path = prefix + std::string(key);
-    const KeySpec* spec = find_spec(spec_path(path));
-    const toml::node* node = table.get(key);
-    if (!node) {
-      if (spec->required) fail(path, parent, "required key is missing");
-      return static_cast<std::int64_t>(spec->default_value);
-    }
+    const auto [spec, node] = lookup(table, path, key, parent);
+    if (!node) return static_cast<std::int64_t>(spec->default_value);
     auto v = node->value_exact<int64_t>();
     if (!v) fail(path, node, fmt::format("must be an integer, got {}", describe(*node)));
     if (static_cast<double>(*v) < spec->min || static_cast<double>(*v) > spec->max) {
@@ -178,12 +179,8 @@ class Reader {
   std::string string(const toml::table& table, const std::string& prefix, std::string_view key,
                      const toml::node* parent) const {
     const std::string path = prefix + std::string(key);
-    const KeySpec* spec = find_spec(spec_path(path));
-    const toml::node* node = table.get(key);
-    if (!node) {
-      if (spec->required) fail(path, parent, "required key is missing");
-      return {};
-    }
+    const auto [spec, node] = lookup(table, path, key, parent);
+    if (!node) return {};
     auto s = node->value_exact<std::string>();
     if (!s) fail(path, node, fmt::format("must be a string, got {}", describe(*node)));
     return *s;
