@@ -150,6 +150,8 @@ std::vector<ValidationResult> healthy_volunteer_ne(const ModelParams& base) {
              140),
       result("volunteer_plasma_ne_0_2", "norepinephrine", "Healthy volunteer plasma NE on 0.2 ug/kg/min",
              "Ensinger 1992 (7.475 ug/L)", "ug/L", o.ne_plasma_ug_per_L, 6.0, 9.0),
+      result("volunteer_hr_ne_0_2", "norepinephrine", "Healthy volunteer heart rate on NE 0.2 ug/kg/min",
+             "reflex bradycardia, not below ~45 bpm (R)", "bpm", o.tone.heart_rate_bpm, 45, 65, false),
   };
 }
 
