@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,22 @@ struct RunOptions {
 };
 void setup_run(CLI::App& app, std::shared_ptr<RunOptions> opts);
 int run_run(const RunOptions& opts);
+
+struct RenderOptions {
+  std::string scenario_file;           // or a preset
+  std::string preset;                  // healthy, septic, severe
+  std::vector<std::string> overrides;
+  double at_min = 60.0;
+  int site = 1;
+  double seconds = 4.0;
+  std::string device = "sdf";
+  std::string out_dir = "out/render";
+  std::string video;
+  std::int64_t seed = 1;               // for presets
+  double pressure = 0.0, saliva = 0.0, motion_blur = 0.0, defocus = 0.0, drift = 0.2;
+};
+void setup_render(CLI::App& app, std::shared_ptr<RenderOptions> opts);
+int run_render(const RenderOptions& opts);
 
 struct ValidateOptions {
   std::string docs_dir;  // rewrite the generated tables in these docs

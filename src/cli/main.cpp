@@ -21,7 +21,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   auto run_opts = std::make_shared<cli::RunOptions>();
   auto validate_opts = std::make_shared<cli::ValidateOptions>();
+  auto render_opts = std::make_shared<cli::RenderOptions>();
   cli::setup_run(app, run_opts);
+  cli::setup_render(app, render_opts);
   cli::setup_validate(app, validate_opts);
 
   // Parse and run inside one try block so that every error reaches the same handler.
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     if (app.got_subcommand("run")) return cli::run_run(*run_opts);
     if (app.got_subcommand("validate")) return cli::run_validate(*validate_opts);
+    if (app.got_subcommand("render")) return cli::run_render(*render_opts);
     return 2;
   } catch (const CLI::Success& e) {
     return app.exit(e);

@@ -47,9 +47,6 @@ void write_json(const std::filesystem::path& path, const nlohmann::json& j) {
   write_file_atomic(path, j.dump(2) + "\n");
 }
 
-namespace {
-
-// Runs argv[0] with arguments, no shell; returns the exit status or -1 if it could not start.
 int run_process(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -66,6 +63,8 @@ int run_process(const std::vector<std::string>& args) {
   if (waitpid(pid, &status, 0) < 0) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+namespace {
 
 // gnuplot string literal (single quotes; a quote is doubled).
 std::string quoted(const std::string& s) {

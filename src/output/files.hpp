@@ -17,6 +17,10 @@ std::string format_csv(const std::vector<std::string>& columns, const std::vecto
 
 void write_json(const std::filesystem::path& path, const nlohmann::json& j);
 
+// Runs a program (no shell) with stdout and stderr discarded; returns its exit status, or -1
+// if it could not be started.
+int run_process(const std::vector<std::string>& args);
+
 // Renders trend panels of a timeseries.csv to PNG through gnuplot (a child process).
 // Returns false with a reason when gnuplot is missing or fails; never throws for that.
 bool plot_trends(const std::filesystem::path& csv, const std::filesystem::path& png, const std::string& title,

@@ -1,0 +1,198 @@
+// `coherence render [SCENARIO.toml | --preset NAME] [--at-min T] [--site K] [--seconds S]
+//  [--device NAME] [--out DIR] [--video FILE]`: synthetic sublingual frames with exact truth.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "model/microcirculation.hpp"
+#include "output/files.hpp"
+#include "output/vessel_dump.hpp"
+#include "run/runner.hpp"
+#include "scenario/scenario.hpp"
+#include "viz/raster.hpp"
+#include "viz/scene.hpp"
+
+namespace coherence::cli {
+
+void setup_render(CLI::App& app, std::shared_ptr<RenderOptions> opts) {
+  CLI::App* sub = app.add_subcommand("render", "Render synthetic sublingual video frames with exact ground truth");
+  sub->add_option("scenario", opts->scenario_file, "Scenario file (TOML); or use --preset");
+  sub->add_option("--preset", opts->preset, "Flow mix without a scenario: healthy, septic, severe");
+  sub->add_option("--set", opts->overrides, "Override a scenario key, e.g. patient.weight_kg=80")->type_name("KEY=VALUE");
+  sub->add_option("--at-min", opts->at_min, "Scenario time of the first frame (min)")->capture_default_str();
+  sub->add_option("--site", opts->site, "Sublingual site 1-5")->capture_default_str();
+  sub->add_option("--seconds", opts->seconds, "Clip length (s)")->capture_default_str();
+  sub->add_option("--device", opts->device, "Device preset: sdf, sdf-hd, idf")->capture_default_str();
+  sub->add_option("--out", opts->out_dir, "Output folder for frame_0000.png ... and truth.json")->capture_default_str();
+  sub->add_option("--video", opts->video, "Also encode with ffmpeg: FILE.mkv (lossless FFV1) or FILE.mp4 (H.264)");
+  sub->add_option("--seed", opts->seed, "Seed of the network for --preset")->capture_default_str();
+  sub->add_option("--pressure", opts->pressure, "Artifact dial 0-1: probe pressure")->capture_default_str();
+  sub->add_option("--saliva", opts->saliva, "Artifact dial 0-1: saliva and bubbles")->capture_default_str();
+  sub->add_option("--motion-blur", opts->motion_blur, "Artifact dial 0-1: motion blur")->capture_default_str();
+  sub->add_option("--defocus", opts->defocus, "Artifact dial 0-1: defocus")->capture_default_str();
+  sub->add_option("--drift", opts->drift, "Artifact dial 0-1: probe drift and jitter")->capture_default_str();
+}
+
+namespace {
+
+void check_dial(const char* name, double v) {
+  if (!(v >= 0.0 && v <= 1.0)) throw scenario::InputError(fmt::format("--{} {}: must lie in [0, 1]", name, v));
+}
+
+// Drivers of a preset flow mix.
+model::MicroDrivers preset_drivers(const std::string& name) {
+  model::MicroDrivers d;
+  if (name == "healthy") return d;
+  if (name == "septic") {
+    d.inflammation = 0.7;
+    d.perfusion_ratio = 0.75;
+    return d;
+  }
+  if (name == "severe") {
+    d.inflammation = 1.0;
+    d.perfusion_ratio = 0.55;
+    d.injury = 1.5;
+    return d;
+  }
+  throw scenario::InputError(fmt::format("--preset {}: must be healthy, septic or severe", name));
+}
+
+}  // namespace
+
+int run_render(const RenderOptions& opts) {
+  // Validate everything before touching the output folder.
+  if (opts.scenario_file.empty() == opts.preset.empty()) {
+    throw scenario::InputError("render: give either a scenario file or --preset (not both)");
+  }
+  if (opts.site < 1 || opts.site > 5) throw scenario::InputError(fmt::format("--site {}: must be 1-5", opts.site));
+  if (!(opts.seconds > 0.0 && opts.seconds <= 60.0)) {
+    throw scenario::InputError(fmt::format("--seconds {}: must lie in (0, 60]", opts.seconds));
+  }
+  check_dial("pressure", opts.pressure);
+  check_dial("saliva", opts.saliva);
+  check_dial("motion-blur", opts.motion_blur);
+  check_dial("defocus", opts.defocus);
+  check_dial("drift", opts.drift);
+  viz::DevicePreset device;
+  try {
+    device = viz::device_preset(opts.device);
+  } catch (const std::invalid_argument& e) {
+    throw scenario::InputError(fmt::format("--device {}: {}", opts.device, e.what()));
+  }
+  const std::filesystem::path video = opts.video;
+  if (!opts.video.empty() && video.extension() != ".mkv" && video.extension() != ".mp4") {
+    throw scenario::InputError(fmt::format("--video {}: must end in .mkv (FFV1) or .mp4 (H.264)", opts.video));
+  }
+
+  // The site's vessels and the drivers at the requested time.
+  model::MicrocirculationParams micro;
+  model::Network network;
+  model::MicroDrivers drivers;
+  double start_s = 0.0;
+  std::string source;
+  std::uint64_t seed = static_cast<std::uint64_t>(opts.seed);
+  if (!opts.scenario_file.empty()) {
+    std::vector<scenario::Override> overrides;
+    for (const auto& t : opts.overrides) overrides.push_back(scenario::parse_override(t));
+    const scenario::Scenario s = scenario::load_scenario(opts.scenario_file, overrides);
+    if (!(opts.at_min >= 0.0 && opts.at_min <= s.duration_min)) {
+      throw scenario::InputError(fmt::format("--at-min {}: must lie within the scenario (0 - {} min)", opts.at_min,
+                                             s.duration_min));
+    }
+    run::RunResult r = run::run_scenario(s, {opts.at_min});
+    if (!r.completed || r.snapshots.empty()) {
+      throw std::runtime_error(fmt::format("{}: the simulation did not reach t = {} min{}", s.file, opts.at_min,
+                                           r.error.empty() ? "" : ": " + r.error));
+    }
+    micro = s.params.micro;
+    network = std::move(r.network);
+    drivers = r.snapshots.front().drivers;
+    start_s = opts.at_min * 60.0;
+    source = s.file;
+    seed = s.seed;
+  } else {
+    drivers = preset_drivers(opts.preset);
+    network = model::generate_network(micro, seed);
+    source = "preset:" + opts.preset;
+  }
+  micro.window_s = opts.seconds;  // the truth describes exactly this clip
+  const model::Site& site = network.sublingual[static_cast<std::size_t>(opts.site - 1)];
+  auto states = model::site_states(micro, site, drivers, start_s);
+
+  const std::filesystem::path out = opts.out_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", out.string(), ec.message()));
+  for (const auto& entry : std::filesystem::directory_iterator(out, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("frame_", 0) == 0 || name == "truth.json") std::filesystem::remove(entry.path(), ec);
+  }
+
+  viz::Artifacts artifacts{opts.pressure, opts.saliva, opts.motion_blur, opts.defocus, opts.drift};
+  const viz::ClipSetup clip = viz::make_clip(device, artifacts, site, states, start_s, seed);
+  viz::Renderer renderer(clip);
+  const int frames = std::max(1, static_cast<int>(std::lround(opts.seconds * device.fps)));
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  viz::GreyImage image;
+  nlohmann::json per_vessel_velocity = nlohmann::json::array();
+  for (std::size_t i = 0; i < site.vessels.size(); ++i) per_vessel_velocity.push_back(nlohmann::json::array());
+  nlohmann::json drift = nlohmann::json::array();
+  for (int k = 0; k < frames; ++k) {
+    const viz::FrameScene frame = viz::build_frame(clip, k);
+    renderer.render(frame, image);
+    viz::write_png(out / fmt::format("frame_{:04d}.png", k), image);
+    for (const auto& vs : frame.vessels) per_vessel_velocity[vs.vessel_index].push_back(vs.velocity_um_per_s);
+    drift.push_back({frame.offset_x_um, frame.offset_y_um});
+    if (tty) std::fprintf(stderr, "\rrendering frame %d/%d", k + 1, frames);
+  }
+  if (tty) std::fprintf(stderr, "\n");
+
+  // Ground truth: one site, the keys of `coherence score`, plus what only a renderer knows.
+  model::Network one_site;
+  one_site.sublingual.push_back(site);
+  one_site.skin = network.skin;
+  nlohmann::json truth = output::network_truth_json(micro, one_site, drivers, start_s);
+  for (std::size_t i = 0; i < site.vessels.size(); ++i) {
+    truth["sites"][0]["vessels"][i]["velocity_per_frame_um_per_s"] = per_vessel_velocity[i];
+  }
+  truth["source"] = source;
+  truth["site"] = opts.site;
+  truth["device"] = device.name;
+  truth["width_px"] = device.width_px;
+  truth["height_px"] = device.height_px;
+  truth["um_per_px"] = device.um_per_px();
+  truth["fps"] = device.fps;
+  truth["frames"] = frames;
+  truth["seed"] = seed;
+  truth["artifacts"] = {{"pressure", opts.pressure}, {"saliva", opts.saliva}, {"motion_blur", opts.motion_blur},
+                        {"defocus", opts.defocus}, {"drift", opts.drift}};
+  truth["scene_offset_um_per_frame"] = drift;
+  output::write_json(out / "truth.json", truth);
+
+  if (!opts.video.empty()) {
+    std::vector<std::string> args = {"ffmpeg", "-y", "-loglevel", "error", "-framerate", fmt::format("{:g}", device.fps),
+                                     "-i", (out / "frame_%04d.png").string()};
+    if (video.extension() == ".mkv") {
+      args.insert(args.end(), {"-c:v", "ffv1", "-level", "3"});
+    } else {
+      args.insert(args.end(), {"-c:v", "libx264", "-preset", "fast", "-crf", "12", "-pix_fmt", "yuv420p"});
+    }
+    args.push_back(opts.video);
+    const int status = output::run_process(args);
+    if (status != 0) {
+      std::filesystem::remove(video, ec);
+      throw std::runtime_error(status < 0 ? "ffmpeg not found (install the ffmpeg package) for --video"
+                                          : fmt::format("ffmpeg failed with status {} encoding {}", status, opts.video));
+    }
+  }
+  std::printf("%d frames (%s, %dx%d, %.4g um/px, %g fps) of site %d -> %s\n", frames, device.name.c_str(),
+              device.width_px, device.height_px, device.um_per_px(), device.fps, opts.site, out.string().c_str());
+  return 0;
+}
+
+}  // namespace coherence::cli

@@ -1,0 +1,51 @@
+// Pixels for a FrameScene: a bright, textured, vignetted tissue background; red cells as dark
+// absorbers (green light is absorbed by haemoglobin) drawn as Gaussian splats whose width already
+// includes the optical point-spread function (a Gaussian cell convolved with a Gaussian PSF stays
+// Gaussian); intensity = background x flicker x exp(-absorbance) + saliva + sensor noise; 8-bit.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include "viz/scene.hpp"
+
+namespace coherence::viz {
+
+struct GreyImage {
+  int width = 0;
+  int height = 0;
+  std::vector<std::uint8_t> pixels;  // row-major
+};
+
+class Renderer {
+ public:
+  explicit Renderer(const ClipSetup& clip);
+  // Draws one frame; deterministic in the clip's seed and the frame index.
+  void render(const FrameScene& frame, GreyImage& out);
+  // Without noise, flicker and texture (for tests of geometry).
+  void set_clean(bool clean) { clean_ = clean; }
+
+ private:
+  struct Path {
+    std::vector<double> cumulative_um;  // arc length at each polyline point
+  };
+  void splat(double cx_px, double cy_px, double sigma_px, double amplitude);
+
+  const ClipSetup& clip_;
+  int margin_px_ = 64;
+  std::vector<float> texture_;      // (w + 2m) x (h + 2m), moves with the tissue
+  std::vector<float> vignette_;     // w x h, fixed optics
+  std::vector<float> saliva_;       // w x h
+  std::vector<float> absorbance_;   // w x h, per frame
+  std::vector<float> noise_table_;  // standard normals
+  std::vector<float> exp_table_;    // exp(-a) for a in [0, 8)
+  std::vector<Path> paths_;
+  bool clean_ = false;
+};
+
+// 8-bit greyscale PNG (libpng, fast compression, no time chunk: identical bytes for identical
+// pixels). Written to NAME.partial and renamed. Throws std::runtime_error.
+void write_png(const std::filesystem::path& path, const GreyImage& image);
+
+}  // namespace coherence::viz

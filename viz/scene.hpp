@@ -1,0 +1,86 @@
+// A pure description of what a handheld vital microscope sees of one site, frame by frame:
+// device optics, red-cell positions along every vessel, probe drift and artifacts. No pixels
+// here (the rasteriser draws a FrameScene), so the scene is testable on its own.
+//
+// Red cells: each vessel carries N ~ Poisson(lambda L) cells at seeded arc positions s_j; at time
+// t each has moved by the vessel's integrated velocity X(t) = v_moving x (moving time in [0, t])
+// and wraps around the vessel (s_j + X(t)) mod L, so the count in view is constant. Stop-go and
+// stopped vessels therefore show exactly the model's flow over the frames.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/microcirculation.hpp"
+
+namespace coherence::viz {
+
+// Device presets (docs/rendering.md): field of view, sensor, frame rate, optics.
+struct DevicePreset {
+  std::string name;
+  int width_px = 640;
+  int height_px = 480;
+  double field_width_um = 940.0;
+  double field_height_um = 750.0;
+  double fps = 30.0;
+  double psf_sigma_um = 1.6;       // optical blur (Gaussian)
+  double noise_sd = 3.0;           // sensor noise, grey levels
+  double background_level = 185.0; // bright tissue, grey levels
+  double um_per_px() const { return field_width_um / width_px; }
+};
+
+// Named presets: "sdf" (MicroScan-like 640x480), "sdf-hd" (1280x960), "idf" (CytoCam-like).
+DevicePreset device_preset(const std::string& name);  // throws std::invalid_argument
+std::vector<std::string> device_preset_names();
+
+// Optional image-quality artifacts, each a dial in [0, 1] (0 = off), after Massey's MIQS.
+struct Artifacts {
+  double pressure = 0.0;     // probe pressure: venular flow stops, capillaries blanch
+  double saliva = 0.0;       // saliva/bubbles: bright blobs, lower contrast
+  double motion_blur = 0.0;  // cells smeared along their motion within the exposure
+  double defocus = 0.0;      // wider point-spread function
+  double drift = 0.2;        // probe drift and hand jitter (0.2 = a steady hand)
+};
+
+struct VesselScene {
+  std::size_t vessel_index = 0;
+  double velocity_um_per_s = 0.0;   // at this frame (after artifacts)
+  double absorbance_scale = 1.0;    // pressure blanching
+  std::vector<double> cell_arc_um;  // at this frame
+};
+
+struct FrameScene {
+  int index = 0;
+  double time_s = 0.0;              // since the start of the clip
+  double offset_x_um = 0.0;         // probe drift + jitter: scene shift in the image
+  double offset_y_um = 0.0;
+  double brightness = 1.0;          // illumination flicker
+  double psf_sigma_um = 1.6;
+  double motion_blur_s = 0.0;       // exposure over which cells smear
+  std::vector<VesselScene> vessels;
+  double saliva = 0.0;              // bright blobs and lost contrast
+};
+
+// Everything fixed for a clip: the site, its vessel states, and the seeded cell draws.
+struct ClipSetup {
+  DevicePreset device;
+  Artifacts artifacts;
+  const model::Site* site = nullptr;
+  std::vector<model::VesselState> states;  // over the clip's window
+  double start_time_s = 0.0;               // model time of frame 0 (for stop-go phases)
+  std::uint64_t seed = 1;
+  std::vector<std::vector<double>> cell_arc0_um;      // per vessel, at t = 0
+  std::vector<std::vector<double>> cell_lateral_um;   // per cell: offset across the lumen
+  std::vector<double> drift_phase;                    // seeded phases of drift and jitter
+};
+
+ClipSetup make_clip(const DevicePreset& device, const Artifacts& artifacts, const model::Site& site,
+                    std::vector<model::VesselState> states, double start_time_s, std::uint64_t seed);
+
+// Distance travelled by a vessel's cells from the clip start to time t (s).
+double cell_displacement_um(const model::Vessel& v, const model::VesselState& s, double t0_s, double t_s);
+
+FrameScene build_frame(const ClipSetup& clip, int index);
+
+}  // namespace coherence::viz
