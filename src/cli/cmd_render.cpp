@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -130,7 +131,9 @@ int run_render(const RenderOptions& opts) {
   if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", out.string(), ec.message()));
   for (const auto& entry : std::filesystem::directory_iterator(out, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("frame_", 0) == 0 || name == "truth.json") std::filesystem::remove(entry.path(), ec);
+    if (name.rfind("frame_", 0) == 0 || name == "truth.json" || name == "motion.png") {
+      std::filesystem::remove(entry.path(), ec);
+    }
   }
 
   viz::Artifacts artifacts{opts.pressure, opts.saliva, opts.motion_blur, opts.defocus, opts.drift};
@@ -142,15 +145,28 @@ int run_render(const RenderOptions& opts) {
   nlohmann::json per_vessel_velocity = nlohmann::json::array();
   for (std::size_t i = 0; i < site.vessels.size(); ++i) per_vessel_velocity.push_back(nlohmann::json::array());
   nlohmann::json drift = nlohmann::json::array();
+  // Temporal mean and variance per pixel: the motion image (streaming vessels light up).
+  std::vector<double> sum(static_cast<std::size_t>(device.width_px) * device.height_px, 0.0), sum_sq(sum.size(), 0.0);
   for (int k = 0; k < frames; ++k) {
     const viz::FrameScene frame = viz::build_frame(clip, k);
     renderer.render(frame, image);
+    for (std::size_t p = 0; p < sum.size(); ++p) {
+      sum[p] += image.pixels[p];
+      sum_sq[p] += static_cast<double>(image.pixels[p]) * image.pixels[p];
+    }
     viz::write_png(out / fmt::format("frame_{:04d}.png", k), image);
     for (const auto& vs : frame.vessels) per_vessel_velocity[vs.vessel_index].push_back(vs.velocity_um_per_s);
     drift.push_back({frame.offset_x_um, frame.offset_y_um});
     if (tty) std::fprintf(stderr, "\rrendering frame %d/%d", k + 1, frames);
   }
   if (tty) std::fprintf(stderr, "\n");
+  viz::GreyImage motion{device.width_px, device.height_px, std::vector<std::uint8_t>(sum.size())};
+  for (std::size_t p = 0; p < sum.size(); ++p) {
+    const double mean = sum[p] / frames;
+    const double sd = std::sqrt(std::max(0.0, sum_sq[p] / frames - mean * mean));
+    motion.pixels[p] = static_cast<std::uint8_t>(std::clamp(7.0 * sd, 0.0, 255.0));
+  }
+  viz::write_png(out / "motion.png", motion);
 
   // Ground truth: one site, the keys of `coherence score`, plus what only a renderer knows.
   model::Network one_site;

@@ -54,6 +54,39 @@ row = [r for r in csv.DictReader(open(sys.argv[1] + "/timeseries.csv")) if float
 assert abs(float(row["mfi"]) - d["mfi"]) < 1e-4 and abs(float(row["ppv_pct"]) - d["ppv_pct"]) < 1e-3
 PY
 
+# Rendering: same seed -> identical PNG bytes; truth.json equals the model's ground truth.
+"$bin" run "$src/scenarios/septic_shock_ne.toml" --out "$work/rt" --no-plot --dump-vessels-at-min 120 >/dev/null 2>&1
+"$bin" render "$src/scenarios/septic_shock_ne.toml" --at-min 120 --site 2 --seconds 0.5 --out "$work/r1" >/dev/null 2>&1 \
+  && ok || bad "render from a scenario"
+"$bin" render "$src/scenarios/septic_shock_ne.toml" --at-min 120 --site 2 --seconds 0.5 --out "$work/r2" >/dev/null 2>&1
+[ "$(ls "$work/r1"/frame_*.png | wc -l)" -eq 15 ] && ok || bad "expected 15 frames"
+cmp -s "$work/r1/frame_0007.png" "$work/r2/frame_0007.png" && ok || bad "PNG bytes differ between runs"
+python3 - "$work" <<'PY' && ok || bad "truth.json differs from the model's ground truth"
+import json, sys
+w = sys.argv[1]
+truth = json.load(open(w + "/r1/truth.json"))
+dump = json.load(open(w + "/rt/vessels_t120min.json"))
+site = dump["sites"][1]
+# A 0.5 s clip: geometry measures agree exactly (flow classes describe the clip's own window).
+for k in ["tvd_mm_per_mm2", "debacker_per_mm"]:
+    assert abs(truth[k] - site[k]) < 1e-9, (k, truth[k], site[k])
+PY
+"$bin" render "$src/scenarios/septic_shock_ne.toml" --at-min 120 --site 2 --seconds 4 --out "$work/r4" >/dev/null 2>&1
+python3 - "$work" <<'PY' && ok || bad "4 s truth.json differs from the model's ground truth"
+import json, sys
+w = sys.argv[1]
+truth = json.load(open(w + "/r4/truth.json"))
+site = json.load(open(w + "/rt/vessels_t120min.json"))["sites"][1]
+for k in ["tvd_mm_per_mm2", "pvd_mm_per_mm2", "ppv_pct", "mfi", "mfi_vessel", "debacker_per_mm", "rbc_velocity_um_per_s"]:
+    assert abs(truth[k] - site[k]) < 1e-9, (k, truth[k], site[k])
+assert truth["frames"] == 120 and abs(truth["um_per_px"] - 940 / 640) < 1e-12
+assert len(truth["sites"][0]["vessels"][0]["velocity_per_frame_um_per_s"]) == 120
+PY
+"$bin" render --preset septic --seconds 0.5 --out "$work/rv" --video "$work/clip.mkv" >/dev/null 2>&1 && [ -s "$work/clip.mkv" ] \
+  && ok || bad "lossless video through ffmpeg"
+"$bin" render --preset severe --device idf --seconds 0.2 --out "$work/ri" --video "$work/clip.mp4" >/dev/null 2>&1 \
+  && [ -s "$work/clip.mp4" ] && ok || bad "IDF preset with H.264 video"
+
 # Circulatory arrest: refractory sepsis without treatment stops the run with its own status.
 "$bin" run "$src/scenarios/septic_shock_untreated.toml" --set sepsis.severity=1 --set scenario.duration_h=48 \
   --out "$work/arrest" --no-plot >/dev/null 2>&1 && ok || bad "arrest run should exit 0"
@@ -65,7 +98,7 @@ check_bad() {  # name, expected fragment, args...
   local name=$1 fragment=$2
   shift 2
   local out="$work/bad_$name"
-  "$bin" run "$@" --out "$out" >/dev/null 2>"$work/err"
+  "$bin" "${SUB:-run}" "$@" --out "$out" >/dev/null 2>"$work/err"
   local rc=$?
   [ $rc -eq 2 ] || { bad "$name: exit $rc, expected 2"; return; }
   [ "$(wc -l < "$work/err")" -eq 1 ] || { bad "$name: stderr is not one line: $(cat "$work/err")"; return; }
@@ -77,6 +110,10 @@ for f in "$src"/tests/bad_input/*.toml; do
   check_bad "$(basename "$f" .toml)" "$f:" "$f"
 done
 check_bad dump_outside "must lie within the scenario" "$src/scenarios/healthy_adult.toml" --dump-vessels-at-min 99999
+SUB=render check_bad render_both "either a scenario file or --preset" "$src/scenarios/healthy_adult.toml" --preset septic
+SUB=render check_bad render_dial "must lie in [0, 1]" "$src/scenarios/healthy_adult.toml" --saliva 3
+SUB=render check_bad render_device "unknown device" "$src/scenarios/healthy_adult.toml" --device oct
+SUB=render check_bad render_video "must end in .mkv" "$src/scenarios/healthy_adult.toml" --video clip.avi
 check_bad missing_file "no such file" "$src/scenarios/does_not_exist.toml"
 check_bad unknown_set "unknown key 'patient.wieght_kg'" "$src/scenarios/healthy_adult.toml" --set patient.wieght_kg=80
 check_bad malformed_set "expected KEY=VALUE" "$src/scenarios/healthy_adult.toml" --set weight

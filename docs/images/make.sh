@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Regenerates every image in docs/images with the project's own commands.
+# Usage: docs/images/make.sh [path/to/coherence]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${1:-build/release/src/coherence}
+img=docs/images
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+$bin run scenarios/septic_shock_ne.toml --out "$tmp/ne" >/dev/null
+cp "$tmp/ne/trends.png" $img/septic_shock_ne_trends.png
+$bin run scenarios/coherence_loss_3_vasoconstriction.toml --out "$tmp/cl3" >/dev/null
+cp "$tmp/cl3/trends.png" $img/coherence_loss_vasoconstriction_trends.png
+# One frame of each device preset, and a healthy vs septic pair at the same site.
+# A still frame cannot show flow: the pair is shown as frames plus motion images (temporal SD
+# over a 2 s clip; streaming vessels bright, stopped ones dark).
+for preset in healthy septic severe; do
+  $bin render --preset "$preset" --seconds 2 --out "$tmp/$preset" >/dev/null
+  cp "$tmp/$preset/frame_0000.png" "$img/render_sdf_$preset.png"
+  cp "$tmp/$preset/motion.png" "$img/render_sdf_${preset}_motion.png"
+done
+$bin render --preset septic --device sdf-hd --seconds 0.04 --out "$tmp/hd" >/dev/null
+cp "$tmp/hd/frame_0000.png" $img/render_sdf-hd_septic.png
+$bin render --preset septic --device idf --seconds 0.04 --out "$tmp/idf" >/dev/null
+cp "$tmp/idf/frame_0000.png" $img/render_idf_septic.png
+$bin render --preset septic --seconds 0.04 --saliva 0.6 --defocus 0.5 --out "$tmp/art" >/dev/null
+cp "$tmp/art/frame_0000.png" $img/render_sdf_septic_saliva_defocus.png
+# From a scenario: the same patient's site 1 before and after NE is pushed above the cliff.
+$bin render scenarios/coherence_loss_3_vasoconstriction.toml --at-min 150 --seconds 2 --out "$tmp/s1" >/dev/null
+cp "$tmp/s1/motion.png" $img/render_scenario_ne0.2_motion.png
+$bin render scenarios/coherence_loss_3_vasoconstriction.toml --at-min 600 --seconds 2 --out "$tmp/s2" >/dev/null
+cp "$tmp/s2/motion.png" $img/render_scenario_ne1.0_motion.png
+echo "images written to $img"

@@ -1,0 +1,166 @@
+// The renderer draws what the model says: cells move by v dt, stopped vessels stay still, and
+// dark pixels lie on the vessels.
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "model/microcirculation.hpp"
+#include "viz/raster.hpp"
+#include "viz/scene.hpp"
+
+using namespace coherence;
+
+namespace {
+
+model::Site straight_site(double diameter_um) {
+  model::Site s;
+  s.name = "test";
+  s.width_um = 940.0;
+  s.height_um = 750.0;
+  s.unit_z = {0.0};
+  model::Vessel v;
+  for (int i = 0; i <= 700; ++i) v.polyline.push_back({120.0 + i, 375.0});
+  v.diameter_um = diameter_um;
+  v.length_um = 700.0;
+  v.stop_go_period_s = 4.0;
+  s.vessels.push_back(v);
+  return s;
+}
+
+model::VesselState flowing(double velocity, double duty) {
+  model::VesselState st;
+  st.velocity_moving_um_per_s = velocity;
+  st.duty = duty;
+  st.rbc_per_um = 0.05;
+  st.visible = true;
+  return st;
+}
+
+// Absorbance-weighted centroid (x) of the dark pixels of a clean frame.
+double dark_centroid_x(const viz::GreyImage& img, double background) {
+  double sum = 0.0, wsum = 0.0;
+  for (int y = 0; y < img.height; ++y) {
+    for (int x = 0; x < img.width; ++x) {
+      const double w = std::max(0.0, background - img.pixels[static_cast<std::size_t>(y) * img.width + x]);
+      sum += w * x;
+      wsum += w;
+    }
+  }
+  return sum / wsum;
+}
+
+}  // namespace
+
+TEST_CASE("A cell moves v dt between frames (within 0.1 px) on a straight vessel") {
+  const model::Site site = straight_site(7.0);
+  viz::Artifacts still;
+  still.drift = 0.0;
+  const viz::DevicePreset dev = viz::device_preset("sdf");
+  viz::ClipSetup clip = viz::make_clip(dev, still, site, {flowing(600.0, 1.0)}, 0.0, 1);
+  clip.cell_arc0_um = {{200.0}};  // one cell, far from the ends
+  clip.cell_lateral_um = {{0.0}};
+  viz::Renderer r(clip);
+  r.set_clean(true);
+  viz::GreyImage a, b;
+  r.render(viz::build_frame(clip, 3), a);
+  r.render(viz::build_frame(clip, 4), b);
+  const double expected_px = 600.0 / dev.fps / dev.um_per_px();  // 20 um = 13.6 px
+  const double measured_px = dark_centroid_x(b, dev.background_level) - dark_centroid_x(a, dev.background_level);
+  CHECK(std::abs(measured_px - expected_px) < 0.1);
+  // The scene itself moves the cell by exactly v dt.
+  CHECK(viz::cell_displacement_um(site.vessels[0], clip.states[0], 0.0, 1.0 / dev.fps) == Approx(20.0));
+}
+
+TEST_CASE("Stopped vessels are static; stop-go vessels move only while moving") {
+  const model::Site site = straight_site(7.0);
+  viz::Artifacts still;
+  still.drift = 0.0;
+  const viz::DevicePreset dev = viz::device_preset("sdf");
+  const viz::ClipSetup stopped = viz::make_clip(dev, still, site, {flowing(600.0, 0.0)}, 0.0, 2);
+  viz::Renderer r(stopped);
+  r.set_clean(true);
+  viz::GreyImage a, b;
+  r.render(viz::build_frame(stopped, 0), a);
+  r.render(viz::build_frame(stopped, 40), b);
+  REQUIRE_FALSE(stopped.cell_arc0_um[0].empty());
+  CHECK(a.pixels == b.pixels);
+  // Stop-go with a 4 s period and 25% duty: cells move during 1 s of every 4 s.
+  const auto& v = site.vessels[0];
+  const auto sg = flowing(600.0, 0.25);
+  CHECK(viz::cell_displacement_um(v, sg, 0.0, 4.0) == Approx(600.0));
+  CHECK(viz::cell_displacement_um(v, sg, 1.0, 4.0) == Approx(0.0).margin(1e-9));
+}
+
+TEST_CASE("Dark pixels lie within the vessel radius plus blur of its polyline") {
+  model::Site site = straight_site(8.0);
+  model::Vessel& v = site.vessels[0];
+  v.polyline.clear();
+  for (int i = 0; i <= 600; ++i) {  // a curve
+    const double t = i / 600.0;
+    v.polyline.push_back({150.0 + 600.0 * t, 375.0 + 150.0 * std::sin(5.0 * t)});
+  }
+  double length = 0.0;
+  for (std::size_t i = 1; i < v.polyline.size(); ++i) {
+    length += std::hypot(v.polyline[i].x_um - v.polyline[i - 1].x_um, v.polyline[i].y_um - v.polyline[i - 1].y_um);
+  }
+  v.length_um = length;
+  viz::Artifacts still;
+  still.drift = 0.0;
+  const viz::DevicePreset dev = viz::device_preset("sdf");
+  auto st = flowing(500.0, 1.0);
+  st.rbc_per_um = 0.1;
+  const viz::ClipSetup clip = viz::make_clip(dev, still, site, {st}, 0.0, 3);
+  viz::Renderer r(clip);
+  r.set_clean(true);
+  viz::GreyImage img;
+  r.render(viz::build_frame(clip, 5), img);
+  // Cell sigma (0.3 d, >= 1.6 um) combined with the PSF; dash half-length 2.6 um along the axis.
+  const double sigma_um = std::hypot(std::max(1.6, 0.3 * v.diameter_um), dev.psf_sigma_um);
+  const double limit_um = 0.5 * v.diameter_um + 2.5 * sigma_um;  // splats are cut at 2.5 sigma
+  int dark = 0, outside = 0;
+  for (int y = 0; y < img.height; ++y) {
+    for (int x = 0; x < img.width; ++x) {
+      if (img.pixels[static_cast<std::size_t>(y) * img.width + x] > dev.background_level - 10) continue;
+      ++dark;
+      const double px = x * dev.um_per_px(), py = y * dev.um_per_px();
+      double best = 1e9;
+      for (const auto& p : v.polyline) best = std::min(best, std::hypot(p.x_um - px, p.y_um - py));
+      if (best > limit_um + dev.um_per_px()) ++outside;
+    }
+  }
+  CHECK(dark > 500);
+  CHECK(outside == 0);
+}
+
+TEST_CASE("Device presets and their fields") {
+  const auto sdf = viz::device_preset("sdf");
+  CHECK(sdf.width_px == 640);
+  CHECK(sdf.um_per_px() == Approx(940.0 / 640.0));
+  CHECK(viz::device_preset("sdf-hd").width_px == 1280);
+  const auto idf = viz::device_preset("idf");
+  CHECK(idf.field_width_um == 1550.0);
+  CHECK(idf.fps == 25.0);
+  CHECK_THROWS_AS(viz::device_preset("microscope"), std::invalid_argument);
+}
+
+TEST_CASE("Every device preset renders a full frame of a generated site") {
+  const model::MicrocirculationParams m;
+  const model::Network net = model::generate_network(m, 4);
+  model::MicroDrivers septic;
+  septic.inflammation = 0.7;
+  for (const auto& name : viz::device_preset_names()) {
+    INFO(name);
+    const auto dev = viz::device_preset(name);
+    const viz::ClipSetup clip =
+        viz::make_clip(dev, viz::Artifacts{}, net.sublingual[0], model::site_states(m, net.sublingual[0], septic, 0.0), 0.0, 4);
+    viz::Renderer r(clip);
+    viz::GreyImage img;
+    r.render(viz::build_frame(clip, 29), img);
+    REQUIRE(img.pixels.size() == static_cast<std::size_t>(dev.width_px) * dev.height_px);
+    // Bright tissue with dark vessels: both ends of the grey scale are used.
+    const auto [lo, hi] = std::minmax_element(img.pixels.begin(), img.pixels.end());
+    CHECK(*lo < 90);
+    CHECK(*hi > 150);
+  }
+}
