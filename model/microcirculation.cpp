@@ -173,6 +173,32 @@ double vessel_velocity_um_per_s(const Vessel& v, const VesselState& s, double t_
   return (x - std::floor(x)) < s.duty ? s.velocity_moving_um_per_s : 0.0;
 }
 
+void classify(const MicrocirculationParams& m, const Vessel& v, double t_s, VesselState& s) {
+  // What an observer sees over the window.
+  s.visible = s.occupancy >= kVisibleOccupancy;
+  const double moving_time = square_wave_fraction(t_s, m.window_s, v.stop_go_period_s, v.stop_go_phase, s.duty);
+  s.moving_fraction = moving_time * s.occupancy;
+  s.mean_velocity_um_per_s = s.velocity_moving_um_per_s * moving_time;
+  s.cause = NoFlowCause::kPerfused;
+  if (s.moving_fraction < kIntermittentLow) {
+    s.flow_class = FlowClass::kNone;
+  } else if (s.moving_fraction <= kIntermittentHigh) {
+    s.flow_class = FlowClass::kIntermittent;
+  } else {
+    s.flow_class = s.velocity_moving_um_per_s < kSluggishVelocity_um_per_s ? FlowClass::kSluggish
+                                                                            : FlowClass::kContinuous;
+  }
+  if (s.flow_class == FlowClass::kNone || s.flow_class == FlowClass::kIntermittent) {
+    if (moving_time <= 0.0) {
+      s.cause = NoFlowCause::kStopped;
+    } else if (moving_time > kIntermittentHigh) {
+      s.cause = NoFlowCause::kFewRedCells;
+    } else {
+      s.cause = NoFlowCause::kStopGo;
+    }
+  }
+}
+
 std::vector<VesselState> site_states(const MicrocirculationParams& m, const Site& site, const MicroDrivers& drivers,
                                      double t_s, bool skin) {
   MicroDrivers d = drivers;
@@ -208,28 +234,7 @@ std::vector<VesselState> site_states(const MicrocirculationParams& m, const Site
     const double area_um2 = std::numbers::pi * 0.25 * v.diameter_um * v.diameter_um;
     s.rbc_per_um = tube_hct * share * area_um2 / m.rbc_volume_um3;
     s.occupancy = 1.0 - std::exp(-s.rbc_per_um * v.length_um);
-    s.visible = s.occupancy >= kVisibleOccupancy;
-    // What an observer sees over the window.
-    const double moving_time = square_wave_fraction(t_s, m.window_s, v.stop_go_period_s, v.stop_go_phase, s.duty);
-    s.moving_fraction = moving_time * s.occupancy;
-    s.mean_velocity_um_per_s = s.velocity_moving_um_per_s * moving_time;
-    if (s.moving_fraction < kIntermittentLow) {
-      s.flow_class = FlowClass::kNone;
-    } else if (s.moving_fraction <= kIntermittentHigh) {
-      s.flow_class = FlowClass::kIntermittent;
-    } else {
-      s.flow_class = s.velocity_moving_um_per_s < kSluggishVelocity_um_per_s ? FlowClass::kSluggish
-                                                                              : FlowClass::kContinuous;
-    }
-    if (s.flow_class == FlowClass::kNone || s.flow_class == FlowClass::kIntermittent) {
-      if (moving_time <= 0.0) {
-        s.cause = NoFlowCause::kStopped;
-      } else if (moving_time > kIntermittentHigh) {
-        s.cause = NoFlowCause::kFewRedCells;
-      } else {
-        s.cause = NoFlowCause::kStopGo;
-      }
-    }
+    classify(m, v, t_s, s);
     out.push_back(s);
   }
   return out;
@@ -356,6 +361,11 @@ std::vector<ObservedVessel> observed(const Site& site, const std::vector<VesselS
 }
 
 }  // namespace
+
+SiteMetrics site_metrics_from_states(const Site& site, const std::vector<VesselState>& states) {
+  const auto obs = observed(site, states);
+  return site_metrics(site.width_um, site.height_um, obs);
+}
 
 MicroMetrics evaluate_network(const MicrocirculationParams& m, const Network& net, const MicroDrivers& d, double t_s) {
   MicroMetrics out;

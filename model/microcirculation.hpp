@@ -118,6 +118,10 @@ struct VesselState {
 // RBC velocity (um/s) of a vessel at time t (s): the renderer's view of the same state.
 double vessel_velocity_um_per_s(const Vessel& v, const VesselState& s, double t_s);
 
+// Sets a state's observed moving fraction, mean velocity, class and cause from its flow regime
+// (duty, velocity_moving, occupancy) over the window [t_s, t_s + window_s).
+void classify(const MicrocirculationParams& m, const Vessel& v, double t_s, VesselState& s);
+
 // Vessel states at a site over the window [t_s, t_s + window_s).
 std::vector<VesselState> site_states(const MicrocirculationParams& m, const Site& site, const MicroDrivers& d,
                                      double t_s, bool skin = false);
@@ -145,6 +149,9 @@ struct SiteMetrics {
 
 // Consensus measures of one field from observed vessels (exact; the ground truth).
 SiteMetrics site_metrics(double width_um, double height_um, std::span<const ObservedVessel> vessels);
+
+// Metrics of a site whose vessel states are given (e.g. assigned rather than computed).
+SiteMetrics site_metrics_from_states(const Site& site, const std::vector<VesselState>& states);
 
 // (max - min) / mean of the site MFIs.
 double heterogeneity_index(std::span<const double> site_mfi);

@@ -184,7 +184,11 @@ void Renderer::render(const FrameScene& f, GreyImage& out) {
   }
 }
 
-void write_png(const std::filesystem::path& path, const GreyImage& image) {
+namespace {
+
+// Writes rows of `bytes_per_pixel` (1 or 2) greyscale samples; 16-bit samples are native-endian
+// uint16 (libpng swaps them to PNG's big-endian order).
+void write_png_rows(const std::filesystem::path& path, int width, int height, int bit_depth, const std::uint8_t* data) {
   const std::string tmp = path.string() + ".partial";
   std::FILE* file = std::fopen(tmp.c_str(), "wb");
   if (!file) throw std::runtime_error(tmp + ": cannot open for writing");
@@ -199,16 +203,68 @@ void write_png(const std::filesystem::path& path, const GreyImage& image) {
   png_set_compression_level(png, 1);
   png_set_compression_strategy(png, Z_HUFFMAN_ONLY);  // sensor noise defeats LZ matching anyway
   png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
-  png_set_IHDR(png, info, static_cast<png_uint_32>(image.width), static_cast<png_uint_32>(image.height), 8,
+  png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), bit_depth,
                PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
   png_write_info(png, info);
-  for (int y = 0; y < image.height; ++y) {
-    png_write_row(png, image.pixels.data() + static_cast<std::size_t>(y) * image.width);
-  }
+  if (bit_depth == 16) png_set_swap(png);
+  const std::size_t row_bytes = static_cast<std::size_t>(width) * (bit_depth == 16 ? 2 : 1);
+  for (int y = 0; y < height; ++y) png_write_row(png, data + static_cast<std::size_t>(y) * row_bytes);
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
   if (std::fclose(file) != 0) throw std::runtime_error(tmp + ": write failed");
   std::filesystem::rename(tmp, path);
+}
+
+}  // namespace
+
+void write_png(const std::filesystem::path& path, const GreyImage& image) {
+  write_png_rows(path, image.width, image.height, 8, image.pixels.data());
+}
+
+void write_png16(const std::filesystem::path& path, int width, int height, const std::vector<std::uint16_t>& pixels) {
+  write_png_rows(path, width, height, 16, reinterpret_cast<const std::uint8_t*>(pixels.data()));
+}
+
+Masks rasterize_masks(const ClipSetup& clip, const FrameScene& frame) {
+  const DevicePreset& d = clip.device;
+  const int w = d.width_px, h = d.height_px;
+  const double um = d.um_per_px();
+  Masks m;
+  m.vessel_id.assign(static_cast<std::size_t>(w) * h, 0);
+  m.flow_class = GreyImage{w, h, std::vector<std::uint8_t>(static_cast<std::size_t>(w) * h, 0)};
+  // Venules first, so that capillaries crossing them stay visible in the masks.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t i = 0; i < clip.site->vessels.size(); ++i) {
+      const model::Vessel& v = clip.site->vessels[i];
+      const bool wide = v.diameter_um >= 20.0;
+      if ((pass == 0) != wide) continue;
+      const model::VesselState& s = clip.states[i];
+      if (!wide && !s.visible) continue;
+      const std::uint8_t cls = wide ? 5 : static_cast<std::uint8_t>(static_cast<int>(s.flow_class) + 1);
+      const double r = 0.5 * v.diameter_um;
+      for (std::size_t k = 1; k < v.polyline.size(); ++k) {
+        const double ax = (v.polyline[k - 1].x_um + frame.offset_x_um) / um, ay = (v.polyline[k - 1].y_um + frame.offset_y_um) / um;
+        const double bx = (v.polyline[k].x_um + frame.offset_x_um) / um, by = (v.polyline[k].y_um + frame.offset_y_um) / um;
+        const double rp = r / um;
+        const int x0 = std::max(0, static_cast<int>(std::floor(std::min(ax, bx) - rp)));
+        const int x1 = std::min(w - 1, static_cast<int>(std::ceil(std::max(ax, bx) + rp)));
+        const int y0 = std::max(0, static_cast<int>(std::floor(std::min(ay, by) - rp)));
+        const int y1 = std::min(h - 1, static_cast<int>(std::ceil(std::max(ay, by) + rp)));
+        const double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+        for (int y = y0; y <= y1; ++y) {
+          for (int x = x0; x <= x1; ++x) {
+            const double t = len2 > 0 ? std::clamp(((x - ax) * dx + (y - ay) * dy) / len2, 0.0, 1.0) : 0.0;
+            const double ex = ax + t * dx - x, ey = ay + t * dy - y;
+            if (ex * ex + ey * ey > rp * rp) continue;
+            const std::size_t p = static_cast<std::size_t>(y) * w + x;
+            m.vessel_id[p] = static_cast<std::uint16_t>(i + 1);
+            m.flow_class.pixels[p] = cls;
+          }
+        }
+      }
+    }
+  }
+  return m;
 }
 
 }  // namespace coherence::viz

@@ -48,4 +48,16 @@ class Renderer {
 // pixels). Written to NAME.partial and renamed. Throws std::runtime_error.
 void write_png(const std::filesystem::path& path, const GreyImage& image);
 
+// 16-bit greyscale PNG (for label masks with more than 255 labels).
+void write_png16(const std::filesystem::path& path, int width, int height, const std::vector<std::uint16_t>& pixels);
+
+// Label masks of a site in the image of one frame (scene offset applied): vessel id + 1 and
+// flow class + 1 (1 none ... 4 continuous; 5 for vessels >= 20 um); 0 = background. A pixel
+// belongs to a vessel if it lies within its radius of the centreline.
+struct Masks {
+  std::vector<std::uint16_t> vessel_id;
+  GreyImage flow_class;
+};
+Masks rasterize_masks(const ClipSetup& clip, const FrameScene& frame);
+
 }  // namespace coherence::viz

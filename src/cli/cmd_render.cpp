@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "model/microcirculation.hpp"
+#include "model/random.hpp"
 #include "output/files.hpp"
 #include "output/vessel_dump.hpp"
 #include "run/runner.hpp"
@@ -24,6 +26,9 @@ void setup_render(CLI::App& app, std::shared_ptr<RenderOptions> opts) {
   CLI::App* sub = app.add_subcommand("render", "Render synthetic sublingual video frames with exact ground truth");
   sub->add_option("scenario", opts->scenario_file, "Scenario file (TOML); or use --preset");
   sub->add_option("--preset", opts->preset, "Flow mix without a scenario: healthy, septic, severe");
+  sub->add_option("--class-fractions", opts->class_fractions,
+                  "Flow mix by class, by small-vessel length: none,intermittent,sluggish,continuous (sum 1)");
+  sub->add_flag("--masks", opts->masks, "Also write mask_vessels.png (16-bit ids) and mask_classes.png (frame 0)");
   sub->add_option("--set", opts->overrides, "Override a scenario key, e.g. patient.weight_kg=80")->type_name("KEY=VALUE");
   sub->add_option("--at-min", opts->at_min, "Scenario time of the first frame (min)")->capture_default_str();
   sub->add_option("--site", opts->site, "Sublingual site 1-5")->capture_default_str();
@@ -63,13 +68,84 @@ model::MicroDrivers preset_drivers(const std::string& name) {
   throw scenario::InputError(fmt::format("--preset {}: must be healthy, septic or severe", name));
 }
 
+std::array<double, 4> parse_class_fractions(const std::string& text) {
+  std::array<double, 4> f{};
+  std::size_t start = 0;
+  for (int k = 0; k < 4; ++k) {
+    const auto comma = text.find(',', start);
+    if ((k < 3) == (comma == std::string::npos)) break;
+    try {
+      std::size_t used = 0;
+      const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      f[static_cast<std::size_t>(k)] = std::stod(item, &used);
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw scenario::InputError(fmt::format("--class-fractions {}: expected four numbers a,b,c,d", text));
+    }
+    if (k == 3) {
+      const double sum = f[0] + f[1] + f[2] + f[3];
+      for (double v : f) {
+        if (!(v >= 0.0 && v <= 1.0)) {
+          throw scenario::InputError(fmt::format("--class-fractions {}: each fraction must lie in [0, 1]", text));
+        }
+      }
+      if (std::abs(sum - 1.0) > 1e-6) {
+        throw scenario::InputError(fmt::format("--class-fractions {}: fractions must sum to 1 (sum {})", text, sum));
+      }
+      return f;
+    }
+    start = comma + 1;
+  }
+  throw scenario::InputError(fmt::format("--class-fractions {}: expected four numbers a,b,c,d", text));
+}
+
+// Assigns flow classes to a site's small visible vessels so that their lengths follow `f`
+// (none, intermittent, sluggish, continuous), in a seeded random order; venules flow.
+void assign_classes(const model::MicrocirculationParams& micro, model::Site& site, std::vector<model::VesselState>& states,
+                    const std::array<double, 4>& f, std::uint64_t seed) {
+  std::vector<std::size_t> order;
+  double total = 0.0;
+  for (std::size_t i = 0; i < site.vessels.size(); ++i) {
+    if (states[i].small && states[i].visible) {
+      order.push_back(i);
+      total += site.vessels[i].length_um;
+    }
+  }
+  model::Rng rng = model::Rng::stream(seed, 0, 31);
+  for (std::size_t i = order.size(); i > 1; --i) {
+    std::swap(order[i - 1], order[static_cast<std::size_t>(rng.uniform() * static_cast<double>(i))]);
+  }
+  double done = 0.0;
+  for (std::size_t i : order) {
+    model::Vessel& v = site.vessels[i];
+    model::VesselState& s = states[i];
+    const double position = (done + 0.5 * v.length_um) / total;
+    done += v.length_um;
+    const int cls = position < f[0] ? 0 : position < f[0] + f[1] ? 1 : position < f[0] + f[1] + f[2] ? 2 : 3;
+    switch (cls) {
+      case 0: s.duty = 0.0; s.velocity_moving_um_per_s = 0.0; break;
+      case 1:  // stop-go, two periods per window: moving exactly half of it
+        s.duty = 0.5;
+        s.velocity_moving_um_per_s = std::max(100.0, 0.15 * v.reference_velocity_um_per_s);
+        v.stop_go_period_s = 0.5 * micro.window_s;
+        break;
+      case 2: s.duty = 1.0; s.velocity_moving_um_per_s = rng.uniform(120.0, 280.0); break;
+      default: s.duty = 1.0; s.velocity_moving_um_per_s = std::max(400.0, v.reference_velocity_um_per_s); break;
+    }
+    model::classify(micro, v, 0.0, s);
+  }
+}
+
 }  // namespace
 
 int run_render(const RenderOptions& opts) {
   // Validate everything before touching the output folder.
-  if (opts.scenario_file.empty() == opts.preset.empty()) {
-    throw scenario::InputError("render: give either a scenario file or --preset (not both)");
+  const int sources = !opts.scenario_file.empty() + !opts.preset.empty() + !opts.class_fractions.empty();
+  if (sources != 1) {
+    throw scenario::InputError("render: give either a scenario file or --preset or --class-fractions (one of them)");
   }
+  std::array<double, 4> fractions{};
+  if (!opts.class_fractions.empty()) fractions = parse_class_fractions(opts.class_fractions);
   if (opts.site < 1 || opts.site > 5) throw scenario::InputError(fmt::format("--site {}: must be 1-5", opts.site));
   if (!(opts.seconds > 0.0 && opts.seconds <= 60.0)) {
     throw scenario::InputError(fmt::format("--seconds {}: must lie in (0, 60]", opts.seconds));
@@ -117,13 +193,14 @@ int run_render(const RenderOptions& opts) {
     source = s.file;
     seed = s.seed;
   } else {
-    drivers = preset_drivers(opts.preset);
+    drivers = preset_drivers(opts.preset.empty() ? "healthy" : opts.preset);
     network = model::generate_network(micro, seed);
-    source = "preset:" + opts.preset;
+    source = opts.preset.empty() ? "class-fractions:" + opts.class_fractions : "preset:" + opts.preset;
   }
   micro.window_s = opts.seconds;  // the truth describes exactly this clip
-  const model::Site& site = network.sublingual[static_cast<std::size_t>(opts.site - 1)];
+  model::Site site = network.sublingual[static_cast<std::size_t>(opts.site - 1)];
   auto states = model::site_states(micro, site, drivers, start_s);
+  if (!opts.class_fractions.empty()) assign_classes(micro, site, states, fractions, seed);
 
   const std::filesystem::path out = opts.out_dir;
   std::error_code ec;
@@ -131,7 +208,7 @@ int run_render(const RenderOptions& opts) {
   if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", out.string(), ec.message()));
   for (const auto& entry : std::filesystem::directory_iterator(out, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("frame_", 0) == 0 || name == "truth.json" || name == "motion.png") {
+    if (name.rfind("frame_", 0) == 0 || name.rfind("mask_", 0) == 0 || name == "truth.json" || name == "motion.png") {
       std::filesystem::remove(entry.path(), ec);
     }
   }
@@ -168,11 +245,13 @@ int run_render(const RenderOptions& opts) {
   }
   viz::write_png(out / "motion.png", motion);
 
-  // Ground truth: one site, the keys of `coherence score`, plus what only a renderer knows.
-  model::Network one_site;
-  one_site.sublingual.push_back(site);
-  one_site.skin = network.skin;
-  nlohmann::json truth = output::network_truth_json(micro, one_site, drivers, start_s);
+  if (opts.masks) {
+    const viz::Masks masks = viz::rasterize_masks(clip, viz::build_frame(clip, 0));
+    viz::write_png16(out / "mask_vessels.png", device.width_px, device.height_px, masks.vessel_id);
+    viz::write_png(out / "mask_classes.png", masks.flow_class);
+  }
+  // Ground truth: the keys of `coherence score`, plus what only a renderer knows.
+  nlohmann::json truth = output::clip_truth_json(site, states);
   for (std::size_t i = 0; i < site.vessels.size(); ++i) {
     truth["sites"][0]["vessels"][i]["velocity_per_frame_um_per_s"] = per_vessel_velocity[i];
   }

@@ -23,6 +23,8 @@ int run_run(const RunOptions& opts);
 struct RenderOptions {
   std::string scenario_file;           // or a preset
   std::string preset;                  // healthy, septic, severe
+  std::string class_fractions;         // none,intermittent,sluggish,continuous (sum 1)
+  bool masks = false;
   std::vector<std::string> overrides;
   double at_min = 60.0;
   int site = 1;

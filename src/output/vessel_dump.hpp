@@ -9,6 +9,14 @@
 
 namespace coherence::output {
 
+// One site: its measures (+ quadrant MFI) and every vessel, from given states.
+nlohmann::json site_truth_json(const model::Site& site, const std::vector<model::VesselState>& states,
+                               const model::SiteMetrics& metrics);
+
+// The truth of a one-site clip: the site's measures at top level (hi = 0: one site) and the
+// site with its vessels under "sites".
+nlohmann::json clip_truth_json(const model::Site& site, const std::vector<model::VesselState>& states);
+
 nlohmann::json network_truth_json(const model::MicrocirculationParams& m, const model::Network& net,
                                   const model::MicroDrivers& drivers, double t_s);
 

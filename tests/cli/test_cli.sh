@@ -87,6 +87,15 @@ PY
 "$bin" render --preset severe --device idf --seconds 0.2 --out "$work/ri" --video "$work/clip.mp4" >/dev/null 2>&1 \
   && [ -s "$work/clip.mp4" ] && ok || bad "IDF preset with H.264 video"
 
+# Class-fraction clips: the truth follows the requested mix; masks on request.
+"$bin" render --class-fractions 0.1,0.1,0.2,0.6 --seconds 4 --masks --out "$work/cf" >/dev/null 2>&1 && ok || bad "class fractions"
+for f in mask_vessels.png mask_classes.png motion.png; do [ -s "$work/cf/$f" ] && ok || bad "missing $f"; done
+python3 - "$work/cf/truth.json" <<'PY' && ok || bad "class-fraction truth"
+import json, sys
+t = json.load(open(sys.argv[1]))
+assert abs(t["ppv_pct"] - 80.0) < 6.0, t["ppv_pct"]
+PY
+
 # Circulatory arrest: refractory sepsis without treatment stops the run with its own status.
 "$bin" run "$src/scenarios/septic_shock_untreated.toml" --set sepsis.severity=1 --set scenario.duration_h=48 \
   --out "$work/arrest" --no-plot >/dev/null 2>&1 && ok || bad "arrest run should exit 0"
@@ -114,6 +123,8 @@ SUB=render check_bad render_both "either a scenario file or --preset" "$src/scen
 SUB=render check_bad render_dial "must lie in [0, 1]" "$src/scenarios/healthy_adult.toml" --saliva 3
 SUB=render check_bad render_device "unknown device" "$src/scenarios/healthy_adult.toml" --device oct
 SUB=render check_bad render_video "must end in .mkv" "$src/scenarios/healthy_adult.toml" --video clip.avi
+SUB=render check_bad fractions_sum "must sum to 1" --class-fractions 0.5,0.5,0.5,0.5
+SUB=render check_bad fractions_form "expected four numbers" --class-fractions 0.5,0.5
 check_bad missing_file "no such file" "$src/scenarios/does_not_exist.toml"
 check_bad unknown_set "unknown key 'patient.wieght_kg'" "$src/scenarios/healthy_adult.toml" --set patient.wieght_kg=80
 check_bad malformed_set "expected KEY=VALUE" "$src/scenarios/healthy_adult.toml" --set weight

@@ -164,3 +164,25 @@ TEST_CASE("Every device preset renders a full frame of a generated site") {
     CHECK(*hi > 150);
   }
 }
+
+TEST_CASE("Masks cover each vessel's lumen and carry its id and flow class") {
+  const model::Site site = straight_site(10.0);  // 700 um x 10 um
+  viz::Artifacts still;
+  still.drift = 0.0;
+  const auto dev = viz::device_preset("sdf-hd");
+  auto st = flowing(500.0, 1.0);
+  st.small = true;
+  st.flow_class = model::FlowClass::kSluggish;
+  const viz::ClipSetup clip = viz::make_clip(dev, still, site, {st}, 0.0, 5);
+  const viz::Masks m = viz::rasterize_masks(clip, viz::build_frame(clip, 0));
+  std::size_t area_px = 0;
+  for (std::size_t p = 0; p < m.vessel_id.size(); ++p) {
+    if (m.vessel_id[p] == 0) continue;
+    ++area_px;
+    CHECK(m.vessel_id[p] == 1);
+    CHECK(m.flow_class.pixels[p] == 3);  // sluggish + 1
+  }
+  // Lumen 700 x 10 um plus the round caps, in pixels of 0.734 um.
+  const double expected = (700.0 * 10.0 + 3.14159 * 25.0) / (dev.um_per_px() * dev.um_per_px());
+  CHECK(static_cast<double>(area_px) == Approx(expected).epsilon(0.05));
+}
