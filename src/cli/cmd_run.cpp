@@ -69,6 +69,17 @@ nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
     }
     j["final"] = fin;
   }
+  j["protocol"] = s.protocol.name;
+  j["decisions"] = r.decisions.size();
+  if (r.varvel) {
+    j["map_control"] = {{"target_mmHg", s.protocol.map_target.map_target_mmHg},
+                        {"mdpe_pct", r.varvel->mdpe_pct},
+                        {"mdape_pct", r.varvel->mdape_pct},
+                        {"wobble_pct", r.varvel->wobble_pct},
+                        {"within_5_mmHg_pct", r.varvel->within_5_mmHg_pct},
+                        {"samples", r.varvel->samples},
+                        {"note", "Varvel 1992 on the true MAP at output times from 30 min after the start"}};
+  }
   j["solver"] = {{"steps", r.solver.steps},
                  {"rhs_evaluations", r.solver.rhs_evaluations},
                  {"jacobian_evaluations", r.solver.jacobian_evaluations},
@@ -98,12 +109,14 @@ int run_run(const RunOptions& opts) {
   // Never leave results of an earlier run looking like this run's.
   for (const auto& entry : std::filesystem::directory_iterator(out, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name == "timeseries.csv" || name == "summary.json" || name == "trends.png" || name.rfind("vessels_t", 0) == 0) {
+    if (name == "timeseries.csv" || name == "summary.json" || name == "trends.png" || name == "decisions.csv" ||
+        name.rfind("vessels_t", 0) == 0) {
       std::filesystem::remove(entry.path(), ec);
     }
   }
 
   const run::RunResult r = run::run_scenario(s, opts.dump_vessels_at_min);
+  output::write_file_atomic(out / "decisions.csv", run::format_decisions_csv(r.decisions));
   std::vector<std::string> dumps;
   for (const auto& snap : r.snapshots) {
     const std::string name = fmt::format("vessels_t{:g}min.json", snap.time_min);

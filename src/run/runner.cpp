@@ -1,12 +1,17 @@
 #include "run/runner.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <memory>
+#include <set>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
 #include "model/microcirculation.hpp"
 #include "model/simulator.hpp"
+#include "protocol/monitor.hpp"
 
 namespace coherence::run {
 
@@ -106,9 +111,33 @@ std::vector<double> sample(const model::Simulator& sim, const model::Network& ne
           micro.ne_precapillary_factor};
 }
 
+std::unique_ptr<protocol::Protocol> make_protocol(const scenario::ProtocolSpec& spec) {
+  if (spec.name == "map_target") return std::make_unique<protocol::MapTargetProtocol>(spec.map_target);
+  return nullptr;  // fixed: scripted events only, nothing to decide
+}
+
 }  // namespace
 
 const std::vector<std::string>& timeseries_columns() { return kColumns; }
+
+std::string format_decisions_csv(const std::vector<DecisionRow>& rows) {
+  std::string out =
+      "time_min,protocol,map_mmHg,hr_bpm,lactate_mmol_per_L,lactate_drawn_min,crt_s,ne_dose_before_ug_per_kg_min,"
+      "action,ne_dose_after_ug_per_kg_min,bolus_mL,reason\n";
+  auto opt = [](const std::optional<double>& v) { return v ? fmt::format("{:g}", *v) : std::string(); };
+  auto quoted = [](const std::string& t) {
+    std::string q = "\"";
+    for (char c : t) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  for (const auto& r : rows) {
+    out += fmt::format("{:g},{},{:g},{:g},{},{},{},{:g},{},{:g},{:g},{}\n", r.time_min, r.protocol, r.observed.map_mmHg,
+                       r.observed.hr_bpm, opt(r.observed.lactate_mmol_per_L), opt(r.observed.lactate_drawn_min),
+                       opt(r.observed.crt_s), r.ne_before, quoted(r.action), r.ne_after, r.bolus_mL, quoted(r.reason));
+  }
+  return out;
+}
+
 
 std::size_t column_index(const std::string& name) {
   const auto it = std::find(kColumns.begin(), kColumns.end(), name);
@@ -124,16 +153,30 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
   if (!s.events.empty()) t_start = std::min(t_start, s.events.front().at_min);
   result.start_min = t_start;
 
-  // Breakpoints: sepsis onset, every event, every bolus end, and t = 0 (the output origin).
-  std::vector<double> breaks = {t_start, 0.0, t_end};
-  if (s.sepsis_onset_min > t_start && s.sepsis_onset_min < t_end) breaks.push_back(s.sepsis_onset_min);
+  // Breakpoints: sepsis onset, every event, every bolus end, t = 0 (the output origin), and the
+  // protocol's decision epochs and monitoring moments. A set, so protocol boluses can add theirs.
+  std::set<double> breaks = {t_start, 0.0, t_end};
+  if (s.sepsis_onset_min > t_start && s.sepsis_onset_min < t_end) breaks.insert(s.sepsis_onset_min);
   for (const auto& e : s.events) {
-    breaks.push_back(e.at_min);
-    if (e.action == EventAction::kBolus) breaks.push_back(std::min(e.at_min + e.duration_min, t_end));
+    breaks.insert(e.at_min);
+    if (e.action == EventAction::kBolus) breaks.insert(std::min(e.at_min + e.duration_min, t_end));
   }
-  for (double t : dump_times_min) breaks.push_back(t);
-  std::sort(breaks.begin(), breaks.end());
-  breaks.erase(std::unique(breaks.begin(), breaks.end()), breaks.end());
+  for (double t : dump_times_min) breaks.insert(t);
+  std::unique_ptr<protocol::Protocol> controller = make_protocol(s.protocol);
+  protocol::Monitor monitor(s.monitoring, s.seed);
+  const double p_start = s.protocol.start_min;
+  auto on_grid = [](double t, double start, double step) {
+    const double k = (t - start) / step;
+    return t >= start - 1e-9 && std::abs(k - std::round(k)) < 1e-9;
+  };
+  if (controller) {
+    const auto add_grid = [&](double step) {
+      for (long k = 0; p_start + static_cast<double>(k) * step < t_end; ++k) breaks.insert(p_start + static_cast<double>(k) * step);
+    };
+    add_grid(controller->decision_interval_min());
+    add_grid(s.monitoring.lactate_interval_min);
+    add_grid(s.monitoring.crt_interval_min);
+  }
 
   model::Simulator sim(s.params, t_start);
   result.network = model::generate_network(s.params.micro, s.seed);
@@ -159,9 +202,8 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
   };
 
   try {
-    for (std::size_t b = 0; b + 1 < breaks.size(); ++b) {
-      const double t0 = breaks[b];
-      const double t1 = breaks[b + 1];
+    for (auto it = breaks.begin(); std::next(it) != breaks.end(); ++it) {
+      const double t0 = *it;
       // Apply everything that happens at t0.
       timeline.severity = (t0 >= s.sepsis_onset_min) ? s.sepsis_severity : 0.0;
       while (next_event < s.events.size() && s.events[next_event].at_min <= t0) {
@@ -181,6 +223,29 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
           timeline.severity = s.events[k].severity;
         }
       }
+      // The protocol observes through the monitors and acts.
+      if (controller && t0 >= p_start - 1e-9) {
+        const model::Observables o = sim.observe();
+        if (monitor.lactate_due(t0, p_start)) monitor.draw_lactate(t0, sim.state()[model::kLactate]);
+        if (monitor.crt_due(t0, p_start)) {
+          monitor.examine_crt(t0, model::evaluate_network(s.params.micro, network, o.micro_drivers, t0 * 60.0).crt_s);
+        }
+        if (on_grid(t0, p_start, controller->decision_interval_min())) {
+          const protocol::Observations obs =
+              monitor.observe(t0, o.circulation.arterial_mmHg, o.tone.heart_rate_bpm, timeline.ne_dose);
+          for (const protocol::Action& a : controller->decide(obs)) {
+            DecisionRow row{t0, controller->name(), obs, timeline.ne_dose, timeline.ne_dose, 0.0, a.what, a.reason};
+            if (a.ne_dose_ug_per_kg_min) row.ne_after = timeline.ne_dose = *a.ne_dose_ug_per_kg_min;
+            if (a.bolus_mL && *a.bolus_mL > 0.0) {
+              row.bolus_mL = *a.bolus_mL;
+              timeline.boluses.push_back({t0 + a.bolus_duration_min, *a.bolus_mL / a.bolus_duration_min});
+              breaks.insert(std::min(t0 + a.bolus_duration_min, t_end));
+            }
+            result.decisions.push_back(std::move(row));
+          }
+        }
+      }
+      const double t1 = *std::next(it);
       sim.set_inputs(timeline.inputs(t0), t1);
       snapshot_if_requested(t0);
       if (output_time(next_output) == t0) record();
@@ -196,6 +261,14 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
     result.completed = true;
   } catch (const model::SolverError& e) {
     result.error = e.what();
+  }
+  // Controller performance (Varvel) on the true MAP after a 30 min settling time.
+  if (controller && controller->map_target_mmHg()) {
+    std::vector<double> maps;
+    for (const auto& row : result.rows) {
+      if (row[0] >= p_start + 30.0) maps.push_back(row[1]);
+    }
+    result.varvel = protocol::varvel(maps, *controller->map_target_mmHg());
   }
   result.solver = sim.statistics();
   return result;

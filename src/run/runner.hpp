@@ -8,6 +8,7 @@
 
 #include "model/microcirculation.hpp"
 #include "model/ode_solver.hpp"
+#include "protocol/protocol.hpp"
 #include "scenario/scenario.hpp"
 
 namespace coherence::run {
@@ -25,6 +26,18 @@ struct MicroSnapshot {
   model::MicroDrivers drivers;
 };
 
+// One protocol decision, as decisions.csv reports it.
+struct DecisionRow {
+  double time_min = 0.0;
+  std::string protocol;
+  protocol::Observations observed;
+  double ne_before = 0.0;
+  double ne_after = 0.0;
+  double bolus_mL = 0.0;
+  std::string action;
+  std::string reason;
+};
+
 struct RunResult {
   std::vector<std::vector<double>> rows;  // one per output time; NaN = not computed (empty cell)
   bool completed = false;                 // reached the end, or stopped at circulatory arrest
@@ -34,7 +47,12 @@ struct RunResult {
   model::SolverStatistics solver;
   model::Network network;                 // the patient's capillary networks
   std::vector<MicroSnapshot> snapshots;   // at the requested dump times, in order
+  std::vector<DecisionRow> decisions;
+  std::optional<protocol::VarvelMetrics> varvel;  // map_target: from 30 min after the start
 };
+
+// decisions.csv: one row per action, with the observations it used and its reason.
+std::string format_decisions_csv(const std::vector<DecisionRow>& rows);
 
 // Runs the scenario; `dump_times_min` (within [0, duration]) are sampled exactly.
 RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& dump_times_min = {});

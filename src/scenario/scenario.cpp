@@ -46,6 +46,27 @@ const std::vector<KeySpec> kKeys = {
      "Time the sepsis course starts; negative = before admission (the run starts there)."},
     {"sepsis.severity", KeyType::kNumber, "0-1", 0, 1, false, 0,
      "Target inflammation level from onset (0 none, 0.7 typical septic shock, 1 refractory)."},
+    {"protocol.name", KeyType::kString, "", 0, 0, false, 0,
+     "Who titrates: fixed (scripted events only) or map_target (closed-loop NE to a MAP target)."},
+    {"protocol.start_min", KeyType::kNumber, "min", 0, 43200, false, 0, "Time from which the protocol acts."},
+    {"protocol.map_target_mmHg", KeyType::kNumber, "mmHg", 40, 120, false, 65, "map_target: the MAP target."},
+    {"protocol.decision_interval_min", KeyType::kNumber, "min", 0.5, 60, false, 2,
+     "map_target: time between titration decisions."},
+    {"protocol.ne_max_ug_per_kg_min", KeyType::kNumber, "ug/kg/min", 0, 5, false, 2,
+     "map_target: dose ceiling."},
+    {"protocol.kp_ug_per_kg_min_per_mmHg", KeyType::kNumber, "ug/kg/min per mmHg", 0, 0.1, false, 0.003,
+     "map_target: proportional gain of the PI controller."},
+    {"protocol.ki_ug_per_kg_min_per_mmHg_min", KeyType::kNumber, "ug/kg/min per mmHg min", 0, 0.1, false, 0.0015,
+     "map_target: integral gain of the PI controller."},
+    {"protocol.deadband_mmHg", KeyType::kNumber, "mmHg", 0, 10, false, 1, "map_target: no change within this error."},
+    {"monitoring.map_noise_mmHg", KeyType::kNumber, "mmHg", 0, 20, false, 2, "Arterial-line measurement noise (SD)."},
+    {"monitoring.lactate_interval_min", KeyType::kNumber, "min", 5, 1440, false, 120,
+     "Blood gases are drawn every this many minutes from the protocol's start."},
+    {"monitoring.lactate_delay_min", KeyType::kNumber, "min", 0, 120, false, 10, "Draw-to-result delay of lactate."},
+    {"monitoring.lactate_noise_mmol_per_L", KeyType::kNumber, "mmol/L", 0, 2, false, 0.1, "Lactate analyser noise (SD)."},
+    {"monitoring.crt_interval_min", KeyType::kNumber, "min", 5, 1440, false, 30,
+     "Capillary refill is examined every this many minutes."},
+    {"monitoring.crt_noise_s", KeyType::kNumber, "s", 0, 3, false, 0.5, "Inter-observer CRT variability (SD)."},
     {"events[].at_min", KeyType::kNumber, "min", -4320, 43200, true, 0,
      "Event time; events must be in non-decreasing time order."},
     {"events[].action", KeyType::kString, "", 0, 0, true, 0,
@@ -332,8 +353,9 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
   s.file = file;
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
-    if (k != "scenario" && k != "patient" && k != "sepsis" && k != "events") {
-      r.fail(k, &node, "unknown table (expected [scenario], [patient], [sepsis] or [[events]])");
+    if (k != "scenario" && k != "patient" && k != "sepsis" && k != "events" && k != "protocol" && k != "monitoring") {
+      r.fail(k, &node,
+             "unknown table (expected [scenario], [patient], [sepsis], [protocol], [monitoring] or [[events]])");
     }
     if (k != "events" && !node.is_table()) r.fail(k, &node, "must be a table");
   }
@@ -370,6 +392,36 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
   r.check_known(sepsis, "sepsis.", "sepsis.");
   s.sepsis_onset_min = r.number(sepsis, "sepsis.", "onset_min", sp);
   s.sepsis_severity = r.number(sepsis, "sepsis.", "severity", sp);
+
+  // [protocol]
+  const toml::table* pr = subtable(r, root, "protocol");
+  const toml::table& prot = pr ? *pr : kEmpty;
+  r.check_known(prot, "protocol.", "protocol.");
+  const std::string pname = r.string(prot, "protocol.", "name", pr);
+  s.protocol.name = pname.empty() ? "fixed" : pname;
+  if (s.protocol.name != "fixed" && s.protocol.name != "map_target") {
+    r.fail("protocol.name", prot.get("name"), fmt::format("= \"{}\": must be fixed or map_target", s.protocol.name));
+  }
+  s.protocol.start_min = r.number(prot, "protocol.", "start_min", pr);
+  auto& mt = s.protocol.map_target;
+  mt.map_target_mmHg = r.number(prot, "protocol.", "map_target_mmHg", pr);
+  mt.decision_interval_min = r.number(prot, "protocol.", "decision_interval_min", pr);
+  mt.ne_max_ug_per_kg_min = r.number(prot, "protocol.", "ne_max_ug_per_kg_min", pr);
+  mt.proportional_ug_per_kg_min_per_mmHg = r.number(prot, "protocol.", "kp_ug_per_kg_min_per_mmHg", pr);
+  mt.integral_ug_per_kg_min_per_mmHg_min = r.number(prot, "protocol.", "ki_ug_per_kg_min_per_mmHg_min", pr);
+  mt.deadband_mmHg = r.number(prot, "protocol.", "deadband_mmHg", pr);
+
+  // [monitoring]
+  const toml::table* mo = subtable(r, root, "monitoring");
+  const toml::table& mon = mo ? *mo : kEmpty;
+  r.check_known(mon, "monitoring.", "monitoring.");
+  auto& ms = s.monitoring;
+  ms.map_noise_mmHg = r.number(mon, "monitoring.", "map_noise_mmHg", mo);
+  ms.lactate_interval_min = r.number(mon, "monitoring.", "lactate_interval_min", mo);
+  ms.lactate_delay_min = r.number(mon, "monitoring.", "lactate_delay_min", mo);
+  ms.lactate_noise_mmol_per_L = r.number(mon, "monitoring.", "lactate_noise_mmol_per_L", mo);
+  ms.crt_interval_min = r.number(mon, "monitoring.", "crt_interval_min", mo);
+  ms.crt_noise_s = r.number(mon, "monitoring.", "crt_noise_s", mo);
 
   // [[events]]
   if (const toml::node* ev = root.get("events")) {
@@ -421,6 +473,10 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
       previous = e.at_min;
       s.events.push_back(e);
     }
+  }
+  if (s.protocol.start_min > s.duration_min) {
+    r.fail("protocol.start_min", prot.get("start_min"),
+           fmt::format("= {}: after the end of the scenario ({} min)", s.protocol.start_min, s.duration_min));
   }
   return s;
 }

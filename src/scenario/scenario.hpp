@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "model/params.hpp"
+#include "protocol/monitor.hpp"
+#include "protocol/protocol.hpp"
 
 namespace coherence::scenario {
 
@@ -51,6 +53,12 @@ struct Event {
   int line = 0;                     // where it was declared, for messages
 };
 
+struct ProtocolSpec {
+  std::string name = "fixed";   // fixed, map_target
+  double start_min = 0.0;       // the protocol acts from this time
+  protocol::MapTargetSettings map_target;
+};
+
 struct Scenario {
   std::string file;
   std::string name;
@@ -62,6 +70,8 @@ struct Scenario {
   double sepsis_severity = 0.0;
   model::ModelParams params;
   std::vector<Event> events;  // in time order
+  ProtocolSpec protocol;
+  protocol::MonitorSettings monitoring;
 };
 
 // One `--set KEY=VALUE` override.

@@ -96,6 +96,17 @@ t = json.load(open(sys.argv[1]))
 assert abs(t["ppv_pct"] - 80.0) < 6.0, t["ppv_pct"]
 PY
 
+# Closed loop: decisions.csv explains every action; summary.json reports controller performance.
+"$bin" run "$src/scenarios/septic_shock_map_target.toml" --out "$work/mt" --no-plot >/dev/null 2>&1 && ok || bad "map_target run"
+python3 - "$work/mt" <<'PY' && ok || bad "decisions.csv / map_control"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1] + "/decisions.csv")))
+assert rows and all(r["action"] and r["reason"] for r in rows)
+assert all(r["protocol"] == "map_target" for r in rows)
+s = json.load(open(sys.argv[1] + "/summary.json"))
+assert s["protocol"] == "map_target" and s["map_control"]["within_5_mmHg_pct"] >= 85.0
+PY
+
 # Circulatory arrest: refractory sepsis without treatment stops the run with its own status.
 "$bin" run "$src/scenarios/septic_shock_untreated.toml" --set sepsis.severity=1 --set scenario.duration_h=48 \
   --out "$work/arrest" --no-plot >/dev/null 2>&1 && ok || bad "arrest run should exit 0"

@@ -1,0 +1,49 @@
+#include "protocol/monitor.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace coherence::protocol {
+
+namespace {
+constexpr std::uint64_t kPurposeMonitor = 41;
+
+bool on_schedule(double t, double start, double interval) {
+  const double k = (t - start) / interval;
+  return t >= start && std::abs(k - std::round(k)) < 1e-9;
+}
+}  // namespace
+
+Monitor::Monitor(const MonitorSettings& s, std::uint64_t seed) : s_(s), rng_(model::Rng::stream(seed, 0, kPurposeMonitor)) {}
+
+bool Monitor::lactate_due(double t, double start) const { return on_schedule(t, start, s_.lactate_interval_min); }
+bool Monitor::crt_due(double t, double start) const { return on_schedule(t, start, s_.crt_interval_min); }
+
+void Monitor::draw_lactate(double t, double true_lactate) {
+  const double measured = std::max(0.1, true_lactate + s_.lactate_noise_mmol_per_L * rng_.normal());
+  lactate_.push_back({t, t + s_.lactate_delay_min, std::round(measured * 10.0) / 10.0});
+}
+
+void Monitor::examine_crt(double, double true_crt_s) {
+  last_crt_ = std::round(std::max(0.5, true_crt_s + s_.crt_noise_s * rng_.normal()) * 2.0) / 2.0;  // 0.5 s steps
+}
+
+Observations Monitor::observe(double t, double true_map, double true_hr, double ne_dose) {
+  Observations o;
+  o.time_min = t;
+  o.map_mmHg = std::round(true_map + s_.map_noise_mmHg * rng_.normal());
+  o.hr_bpm = std::round(true_hr);
+  o.ne_dose_ug_per_kg_min = ne_dose;
+  while (!lactate_.empty() && lactate_.front().ready_min <= t + 1e-9) {
+    last_lactate_ = lactate_.front();
+    lactate_.pop_front();
+  }
+  if (last_lactate_) {
+    o.lactate_mmol_per_L = last_lactate_->value;
+    o.lactate_drawn_min = last_lactate_->drawn_min;
+  }
+  o.crt_s = last_crt_;
+  return o;
+}
+
+}  // namespace coherence::protocol

@@ -1,0 +1,47 @@
+// The bedside monitors: the only window a protocol has onto the patient. The arterial line
+// reports MAP and HR continuously with measurement noise; blood gases are drawn on a schedule and
+// their lactate arrives after a delay; capillary refill is examined on a schedule with
+// inter-observer noise. All noise is seeded (deterministic).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+
+#include "model/random.hpp"
+#include "protocol/protocol.hpp"
+
+namespace coherence::protocol {
+
+struct MonitorSettings {
+  double map_noise_mmHg = 2.0;        // arterial line + zeroing error, SD
+  double lactate_interval_min = 120.0;
+  double lactate_delay_min = 10.0;    // draw to result
+  double lactate_noise_mmol_per_L = 0.1;
+  double crt_interval_min = 30.0;     // ANDROMEDA-SHOCK examined every 30 min
+  double crt_noise_s = 0.5;           // inter-observer variability, SD
+};
+
+class Monitor {
+ public:
+  Monitor(const MonitorSettings& s, std::uint64_t seed);
+  const MonitorSettings& settings() const { return s_; }
+  // Sampling moments the runner must stop at (from t = start).
+  bool lactate_due(double t_min, double start_min) const;
+  bool crt_due(double t_min, double start_min) const;
+  void draw_lactate(double t_min, double true_lactate);
+  void examine_crt(double t_min, double true_crt_s);
+  Observations observe(double t_min, double true_map, double true_hr, double ne_dose);
+
+ private:
+  struct Pending {
+    double drawn_min, ready_min, value;
+  };
+  MonitorSettings s_;
+  model::Rng rng_;
+  std::deque<Pending> lactate_;
+  std::optional<Pending> last_lactate_;
+  std::optional<double> last_crt_;
+};
+
+}  // namespace coherence::protocol
