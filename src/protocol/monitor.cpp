@@ -28,7 +28,13 @@ void Monitor::examine_crt(double, double true_crt_s) {
   last_crt_ = std::round(std::max(0.5, true_crt_s + s_.crt_noise_s * rng_.normal()) * 2.0) / 2.0;  // 0.5 s steps
 }
 
-Observations Monitor::observe(double t, double true_map, double true_hr, double ne_dose) {
+void Monitor::measure_micro(double t, double true_mfi, double true_ppv) {
+  micro_min_ = t;
+  mfi_ = std::clamp(std::round((true_mfi + s_.mfi_noise * rng_.normal()) * 100.0) / 100.0, 0.0, 3.0);
+  ppv_ = std::clamp(std::round(true_ppv + s_.ppv_noise_pct * rng_.normal()), 0.0, 100.0);
+}
+
+Observations Monitor::observe(double t, double true_map, double true_hr, double true_co, double ne_dose) {
   Observations o;
   o.time_min = t;
   o.map_mmHg = std::round(true_map + s_.map_noise_mmHg * rng_.normal());
@@ -43,6 +49,10 @@ Observations Monitor::observe(double t, double true_map, double true_hr, double 
     o.lactate_drawn_min = last_lactate_->drawn_min;
   }
   o.crt_s = last_crt_;
+  o.co_L_per_min = std::round(true_co * (1.0 + s_.co_noise_pct / 100.0 * rng_.normal()) * 10.0) / 10.0;
+  o.mfi = mfi_;
+  o.ppv_pct = ppv_;
+  o.micro_measured_min = micro_min_;
   return o;
 }
 

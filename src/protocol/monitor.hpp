@@ -20,6 +20,9 @@ struct MonitorSettings {
   double lactate_noise_mmol_per_L = 0.1;
   double crt_interval_min = 30.0;     // ANDROMEDA-SHOCK examined every 30 min
   double crt_noise_s = 0.5;           // inter-observer variability, SD
+  double co_noise_pct = 10.0;         // cardiac-output monitor precision, SD (%)
+  double mfi_noise = 0.15;            // sublingual MFI measurement, SD (until render + score)
+  double ppv_noise_pct = 5.0;         // PPV, SD (points)
 };
 
 class Monitor {
@@ -31,7 +34,8 @@ class Monitor {
   bool crt_due(double t_min, double start_min) const;
   void draw_lactate(double t_min, double true_lactate);
   void examine_crt(double t_min, double true_crt_s);
-  Observations observe(double t_min, double true_map, double true_hr, double ne_dose);
+  void measure_micro(double t_min, double true_mfi, double true_ppv);
+  Observations observe(double t_min, double true_map, double true_hr, double true_co_L_per_min, double ne_dose);
 
  private:
   struct Pending {
@@ -42,6 +46,7 @@ class Monitor {
   std::deque<Pending> lactate_;
   std::optional<Pending> last_lactate_;
   std::optional<double> last_crt_;
+  std::optional<double> micro_min_, mfi_, ppv_;
 };
 
 }  // namespace coherence::protocol

@@ -18,6 +18,10 @@ struct Observations {
   std::optional<double> lactate_mmol_per_L;   // latest blood gas result available now
   std::optional<double> lactate_drawn_min;    // when that sample was drawn
   std::optional<double> crt_s;                // latest examination
+  std::optional<double> co_L_per_min;         // cardiac-output monitor
+  std::optional<double> mfi;                  // latest sublingual measurement (mean of sites)
+  std::optional<double> ppv_pct;
+  std::optional<double> micro_measured_min;
   double ne_dose_ug_per_kg_min = 0.0;         // what is running
 };
 
@@ -37,6 +41,8 @@ class Protocol {
   virtual std::vector<Action> decide(const Observations& obs) = 0;
   // The MAP target in force (for reporting and performance metrics); empty if none.
   virtual std::optional<double> map_target_mmHg() const { return std::nullopt; }
+  // True when the protocol wants the sublingual microcirculation measured at this epoch.
+  virtual bool wants_micro_measurement() const { return false; }
 };
 
 // Scripted doses only: never acts.
@@ -71,6 +77,76 @@ class MapTargetProtocol final : public Protocol {
  private:
   MapTargetSettings s_;
   std::optional<double> previous_error_;
+};
+
+struct MacroFirstSettings {
+  MapTargetSettings ne;                       // NE titration to MAP >= target
+  double initial_fluid_mL_per_kg = 30.0;      // Surviving Sepsis: 30 mL/kg within 3 h
+  double initial_fluid_duration_min = 180.0;
+  double challenge_mL = 500.0;                // further fluid while fluid-responsive
+  double challenge_duration_min = 15.0;
+  double challenge_interval_min = 60.0;
+  int max_challenges = 4;
+  double responsive_co_rise_pct = 10.0;       // fluid responsiveness: CO rise >= 10%
+};
+
+// Surviving Sepsis style: 30 mL/kg crystalloid, further boluses while the patient responds to
+// them (cardiac output rise), NE to MAP >= 65; never looks at the microcirculation.
+class MacroFirstProtocol : public Protocol {
+ public:
+  explicit MacroFirstProtocol(const MacroFirstSettings& s) : s_(s), ne_(s.ne) {}
+  std::string name() const override { return "macro_first"; }
+  double decision_interval_min() const override { return s_.ne.decision_interval_min; }
+  std::vector<Action> decide(const Observations& obs) override;
+  std::optional<double> map_target_mmHg() const override { return ne_.map_target_mmHg(); }
+  void set_weight_kg(double w) { weight_kg_ = w; }
+
+ protected:
+  // Fluids and NE as the macro-first algorithm gives them.
+  std::vector<Action> macro_decisions(const Observations& obs);
+  void set_map_target(double target_mmHg);
+  MacroFirstSettings s_;
+  MapTargetProtocol ne_;
+  double weight_kg_ = 70.0;
+  std::optional<double> start_min_;
+  int challenges_ = 0;
+  bool fluid_unresponsive_ = false;
+  std::optional<double> challenge_min_, co_before_;
+};
+
+struct MicroGuidedSettings {
+  MacroFirstSettings macro;
+  double assess_interval_min = 60.0;          // is the patient improving?
+  double crt_limit_s = 3.0;                   // CRT > 3 s: not improving
+  double lactate_limit_mmol_per_L = 2.0;      // lactate > 2 and not clearing 10%/2 h
+  double mfi_abnormal = 2.6;                  // Pranskunas 2013
+  double map_target_floor_mmHg = 60.0;        // micro steps keep MAP >= 60
+  double map_target_step_mmHg = 5.0;
+  double ne_considered_high_ug_per_kg_min = 0.3;
+  double mfi_change_that_counts = 0.3;        // ~2 SD of the MFI measurement: below is noise
+  double retry_after_min = 360.0;             // a step that failed is not retried for 6 h
+};
+
+// The editorial's algorithm (BRIEF.md): macro first; if the patient is not improving (lactate not
+// clearing, CRT > 3 s), measure the microcirculation; if it is abnormal with NE running, lower
+// the MAP target (and so NE) step by step while MAP stays >= 60 and the microcirculation
+// responds. (Dobutamine and nitroglycerin steps arrive with those drugs.)
+class MicroGuidedProtocol final : public MacroFirstProtocol {
+ public:
+  explicit MicroGuidedProtocol(const MicroGuidedSettings& s) : MacroFirstProtocol(s.macro), m_(s) {}
+  std::string name() const override { return "micro_guided"; }
+  std::vector<Action> decide(const Observations& obs) override;
+  bool wants_micro_measurement() const override { return want_micro_; }
+
+ private:
+  MicroGuidedSettings m_;
+  std::optional<double> last_assessment_min_;
+  std::optional<double> lactate_2h_ago_;
+  std::optional<double> last_lactate_drawn_;
+  std::optional<double> mfi_before_step_;
+  double blocked_until_min_ = -1e300;
+  bool want_micro_ = false;
+  bool micro_pending_ = false;
 };
 
 // Varvel et al. 1992 performance of a controller over MAP samples (after a settling time):

@@ -111,8 +111,18 @@ std::vector<double> sample(const model::Simulator& sim, const model::Network& ne
           micro.ne_precapillary_factor};
 }
 
-std::unique_ptr<protocol::Protocol> make_protocol(const scenario::ProtocolSpec& spec) {
+std::unique_ptr<protocol::Protocol> make_protocol(const scenario::ProtocolSpec& spec, double weight_kg) {
   if (spec.name == "map_target") return std::make_unique<protocol::MapTargetProtocol>(spec.map_target);
+  if (spec.name == "macro_first") {
+    auto p = std::make_unique<protocol::MacroFirstProtocol>(spec.guided.macro);
+    p->set_weight_kg(weight_kg);
+    return p;
+  }
+  if (spec.name == "micro_guided") {
+    auto p = std::make_unique<protocol::MicroGuidedProtocol>(spec.guided);
+    p->set_weight_kg(weight_kg);
+    return p;
+  }
   return nullptr;  // fixed: scripted events only, nothing to decide
 }
 
@@ -162,7 +172,7 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
     if (e.action == EventAction::kBolus) breaks.insert(std::min(e.at_min + e.duration_min, t_end));
   }
   for (double t : dump_times_min) breaks.insert(t);
-  std::unique_ptr<protocol::Protocol> controller = make_protocol(s.protocol);
+  std::unique_ptr<protocol::Protocol> controller = make_protocol(s.protocol, s.params.patient.weight_kg);
   protocol::Monitor monitor(s.monitoring, s.seed);
   const double p_start = s.protocol.start_min;
   auto on_grid = [](double t, double start, double step) {
@@ -231,8 +241,9 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
           monitor.examine_crt(t0, model::evaluate_network(s.params.micro, network, o.micro_drivers, t0 * 60.0).crt_s);
         }
         if (on_grid(t0, p_start, controller->decision_interval_min())) {
-          const protocol::Observations obs =
-              monitor.observe(t0, o.circulation.arterial_mmHg, o.tone.heart_rate_bpm, timeline.ne_dose);
+          const protocol::Observations obs = monitor.observe(t0, o.circulation.arterial_mmHg, o.tone.heart_rate_bpm,
+                                                             o.circulation.lv_output_mL_per_min / 1000.0,
+                                                             timeline.ne_dose);
           for (const protocol::Action& a : controller->decide(obs)) {
             DecisionRow row{t0, controller->name(), obs, timeline.ne_dose, timeline.ne_dose, 0.0, a.what, a.reason};
             if (a.ne_dose_ug_per_kg_min) row.ne_after = timeline.ne_dose = *a.ne_dose_ug_per_kg_min;
@@ -242,6 +253,11 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
               breaks.insert(std::min(t0 + a.bolus_duration_min, t_end));
             }
             result.decisions.push_back(std::move(row));
+          }
+          // A sublingual measurement the protocol asked for: 5 sites, ground truth + noise.
+          if (controller->wants_micro_measurement()) {
+            const auto micro = model::evaluate_network(s.params.micro, network, o.micro_drivers, t0 * 60.0);
+            monitor.measure_micro(t0, micro.mean.mfi, micro.mean.ppv_pct);
           }
         }
       }

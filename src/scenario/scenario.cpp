@@ -47,7 +47,7 @@ const std::vector<KeySpec> kKeys = {
     {"sepsis.severity", KeyType::kNumber, "0-1", 0, 1, false, 0,
      "Target inflammation level from onset (0 none, 0.7 typical septic shock, 1 refractory)."},
     {"protocol.name", KeyType::kString, "", 0, 0, false, 0,
-     "Who titrates: fixed (scripted events only) or map_target (closed-loop NE to a MAP target)."},
+     "Who titrates: fixed, map_target, macro_first or micro_guided."},
     {"protocol.start_min", KeyType::kNumber, "min", 0, 43200, false, 0, "Time from which the protocol acts."},
     {"protocol.map_target_mmHg", KeyType::kNumber, "mmHg", 40, 120, false, 65, "map_target: the MAP target."},
     {"protocol.decision_interval_min", KeyType::kNumber, "min", 0.5, 60, false, 2,
@@ -59,6 +59,18 @@ const std::vector<KeySpec> kKeys = {
     {"protocol.ki_ug_per_kg_min_per_mmHg_min", KeyType::kNumber, "ug/kg/min per mmHg min", 0, 0.1, false, 0.0015,
      "map_target: integral gain of the PI controller."},
     {"protocol.deadband_mmHg", KeyType::kNumber, "mmHg", 0, 10, false, 1, "map_target: no change within this error."},
+    {"protocol.initial_fluid_mL_per_kg", KeyType::kNumber, "mL/kg", 0, 60, false, 30,
+     "macro_first, micro_guided: crystalloid given over 3 h when the protocol starts (0: none)."},
+    {"protocol.fluid_challenge_mL", KeyType::kNumber, "mL", 0, 2000, false, 500,
+     "macro_first, micro_guided: further boluses while the patient is fluid-responsive."},
+    {"protocol.max_fluid_challenges", KeyType::kInteger, "", 0, 20, false, 4,
+     "macro_first, micro_guided: at most this many challenges."},
+    {"protocol.map_target_floor_mmHg", KeyType::kNumber, "mmHg", 40, 90, false, 60,
+     "micro_guided: lowest MAP target its micro-targeted steps may set."},
+    {"monitoring.co_noise_pct", KeyType::kNumber, "%", 0, 50, false, 10, "Cardiac-output monitor precision (SD)."},
+    {"monitoring.mfi_noise", KeyType::kNumber, "", 0, 1, false, 0.15,
+     "Sublingual MFI measurement noise (SD) around the ground truth (render + score replaces it)."},
+    {"monitoring.ppv_noise_pct", KeyType::kNumber, "points", 0, 30, false, 5, "Sublingual PPV measurement noise (SD)."},
     {"monitoring.map_noise_mmHg", KeyType::kNumber, "mmHg", 0, 20, false, 2, "Arterial-line measurement noise (SD)."},
     {"monitoring.lactate_interval_min", KeyType::kNumber, "min", 5, 1440, false, 120,
      "Blood gases are drawn every this many minutes from the protocol's start."},
@@ -399,8 +411,10 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
   r.check_known(prot, "protocol.", "protocol.");
   const std::string pname = r.string(prot, "protocol.", "name", pr);
   s.protocol.name = pname.empty() ? "fixed" : pname;
-  if (s.protocol.name != "fixed" && s.protocol.name != "map_target") {
-    r.fail("protocol.name", prot.get("name"), fmt::format("= \"{}\": must be fixed or map_target", s.protocol.name));
+  if (s.protocol.name != "fixed" && s.protocol.name != "map_target" && s.protocol.name != "macro_first" &&
+      s.protocol.name != "micro_guided") {
+    r.fail("protocol.name", prot.get("name"),
+           fmt::format("= \"{}\": must be fixed, map_target, macro_first or micro_guided", s.protocol.name));
   }
   s.protocol.start_min = r.number(prot, "protocol.", "start_min", pr);
   auto& mt = s.protocol.map_target;
@@ -410,6 +424,12 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
   mt.proportional_ug_per_kg_min_per_mmHg = r.number(prot, "protocol.", "kp_ug_per_kg_min_per_mmHg", pr);
   mt.integral_ug_per_kg_min_per_mmHg_min = r.number(prot, "protocol.", "ki_ug_per_kg_min_per_mmHg_min", pr);
   mt.deadband_mmHg = r.number(prot, "protocol.", "deadband_mmHg", pr);
+  auto& g = s.protocol.guided;
+  g.macro.ne = mt;
+  g.macro.initial_fluid_mL_per_kg = r.number(prot, "protocol.", "initial_fluid_mL_per_kg", pr);
+  g.macro.challenge_mL = r.number(prot, "protocol.", "fluid_challenge_mL", pr);
+  g.macro.max_challenges = static_cast<int>(r.integer(prot, "protocol.", "max_fluid_challenges", pr));
+  g.map_target_floor_mmHg = r.number(prot, "protocol.", "map_target_floor_mmHg", pr);
 
   // [monitoring]
   const toml::table* mo = subtable(r, root, "monitoring");
@@ -422,6 +442,9 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
   ms.lactate_noise_mmol_per_L = r.number(mon, "monitoring.", "lactate_noise_mmol_per_L", mo);
   ms.crt_interval_min = r.number(mon, "monitoring.", "crt_interval_min", mo);
   ms.crt_noise_s = r.number(mon, "monitoring.", "crt_noise_s", mo);
+  ms.co_noise_pct = r.number(mon, "monitoring.", "co_noise_pct", mo);
+  ms.mfi_noise = r.number(mon, "monitoring.", "mfi_noise", mo);
+  ms.ppv_noise_pct = r.number(mon, "monitoring.", "ppv_noise_pct", mo);
 
   // [[events]]
   if (const toml::node* ev = root.get("events")) {

@@ -57,6 +57,7 @@ struct ProtocolSpec {
   std::string name = "fixed";   // fixed, map_target
   double start_min = 0.0;       // the protocol acts from this time
   protocol::MapTargetSettings map_target;
+  protocol::MicroGuidedSettings guided;  // macro_first uses guided.macro
 };
 
 struct Scenario {

@@ -155,6 +155,26 @@ std::vector<ValidationResult> healthy_volunteer_ne(const ModelParams& base) {
   };
 }
 
+std::vector<ValidationResult> oualha_max_response(const ModelParams& base) {
+  // Oualha 2014: the maximal NE-induced MAP rise falls with organ failure (32 mmHg with <= 3
+  // failures, 12 with >= 4; paediatric septic shock). Severity 0.5 and 1.0 stand for the two
+  // groups (R). Maximal rise: MAP after 60 min on NE 2.0 minus MAP on none.
+  auto rise = [&base](double severity) {
+    const ModelParams p = septic_icu_adult(base);
+    auto at = [&](double dose) {
+      auto sim = resuscitated_septic(p, severity);
+      return hold(*sim, with_ne(maintenance_inputs(p, severity), dose), 60.0).circulation.arterial_mmHg;
+    };
+    return at(2.0) - at(0.0);
+  };
+  return {
+      result("oualha_max_rise_moderate", "norepinephrine", "Maximal NE-induced MAP rise, severity 0.5",
+             "Oualha 2014 (32 mmHg, <= 3 organ failures)", "mmHg", rise(0.5), 20, 50, false),
+      result("oualha_max_rise_severe", "norepinephrine", "Maximal NE-induced MAP rise, severity 1.0",
+             "Oualha 2014 (12 mmHg, >= 4 organ failures)", "mmHg", rise(1.0), 5, 25, false),
+  };
+}
+
 std::vector<ValidationResult> persichini_venous(const ModelParams& base) {
   const auto [high, low] = septic_dose_step(base, 0.30, 0.19);
   const double drop = high.circulation.mean_systemic_filling_mmHg - low.circulation.mean_systemic_filling_mmHg;
@@ -434,6 +454,7 @@ const std::vector<Experiment>& experiments() {
       {"septic_ne_sensitivity", septic_ne_sensitivity},
       {"nonseptic_ne_sensitivity", nonseptic_ne_sensitivity},
       {"healthy_volunteer_ne", healthy_volunteer_ne},
+      {"oualha_max_response", oualha_max_response},
       {"persichini_venous", persichini_venous},
       {"monnet_cardiac_output", monnet_cardiac_output},
       {"nunes_bolus", nunes_bolus},
