@@ -203,15 +203,9 @@ int run_render(const RenderOptions& opts) {
   if (!opts.class_fractions.empty()) assign_classes(micro, site, states, fractions, seed);
 
   const std::filesystem::path out = opts.out_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", out.string(), ec.message()));
-  for (const auto& entry : std::filesystem::directory_iterator(out, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("frame_", 0) == 0 || name.rfind("mask_", 0) == 0 || name == "truth.json" || name == "motion.png") {
-      std::filesystem::remove(entry.path(), ec);
-    }
-  }
+  output::prepare_output_folder(out, [](const std::string& name) {
+    return name.rfind("frame_", 0) == 0 || name.rfind("mask_", 0) == 0 || name == "truth.json" || name == "motion.png";
+  });
 
   viz::Artifacts artifacts{opts.pressure, opts.saliva, opts.motion_blur, opts.defocus, opts.drift};
   const viz::ClipSetup clip = viz::make_clip(device, artifacts, site, states, start_s, seed);
@@ -280,6 +274,7 @@ int run_render(const RenderOptions& opts) {
     args.push_back(opts.video);
     const int status = output::run_process(args);
     if (status != 0) {
+      std::error_code ec;
       std::filesystem::remove(video, ec);
       throw std::runtime_error(status < 0 ? "ffmpeg not found (install the ffmpeg package) for --video"
                                           : fmt::format("ffmpeg failed with status {} encoding {}", status, opts.video));

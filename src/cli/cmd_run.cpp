@@ -103,17 +103,10 @@ int run_run(const RunOptions& opts) {
   }
 
   const std::filesystem::path out = opts.out_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", out.string(), ec.message()));
-  // Never leave results of an earlier run looking like this run's.
-  for (const auto& entry : std::filesystem::directory_iterator(out, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name == "timeseries.csv" || name == "summary.json" || name == "trends.png" || name == "decisions.csv" ||
-        name.rfind("vessels_t", 0) == 0) {
-      std::filesystem::remove(entry.path(), ec);
-    }
-  }
+  output::prepare_output_folder(out, [](const std::string& name) {
+    return name == "timeseries.csv" || name == "summary.json" || name == "trends.png" || name == "decisions.csv" ||
+           name.rfind("vessels_t", 0) == 0;
+  });
 
   const run::RunResult r = run::run_scenario(s, opts.dump_vessels_at_min);
   output::write_file_atomic(out / "decisions.csv", run::format_decisions_csv(r.decisions));

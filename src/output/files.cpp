@@ -28,6 +28,15 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& tex
   if (ec) throw std::runtime_error(fmt::format("{}: cannot rename into place: {}", path.string(), ec.message()));
 }
 
+void prepare_output_folder(const std::filesystem::path& dir, const std::function<bool(const std::string&)>& stale) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", dir.string(), ec.message()));
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (stale(entry.path().filename().string())) std::filesystem::remove(entry.path(), ec);
+  }
+}
+
 std::string format_csv(const std::vector<std::string>& columns, const std::vector<std::vector<double>>& rows) {
   std::string out;
   for (std::size_t i = 0; i < columns.size(); ++i) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -11,6 +12,10 @@ namespace coherence::output {
 
 // Writes `text` to `path` atomically (temporary file + rename). Throws std::runtime_error.
 void write_file_atomic(const std::filesystem::path& path, const std::string& text);
+
+// Creates the output folder and removes the files an earlier run left there whose names match
+// `stale` (so that old results can never pass for this run's). Throws std::runtime_error.
+void prepare_output_folder(const std::filesystem::path& dir, const std::function<bool(const std::string&)>& stale);
 
 // CSV with a header row; NaN values become empty cells; numbers in %.6g.
 std::string format_csv(const std::vector<std::string>& columns, const std::vector<std::vector<double>>& rows);

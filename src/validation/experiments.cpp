@@ -302,12 +302,17 @@ std::unique_ptr<Simulator> titrated_to_map(const ModelParams& p, double target_m
   return map_at(0.5 * (lo + hi));
 }
 
-std::vector<ValidationResult> healthy_microcirculation(const ModelParams& base) {
+// The healthy adult's networks after an hour at rest.
+model::MicroMetrics healthy_micro(const ModelParams& base) {
   const ModelParams p = healthy_adult(base);
   const model::Network net = model::generate_network(p.micro, kNetworkSeed);
   Simulator sim(p, 0.0);
   hold(sim, Inputs{}, 60.0);
-  const auto m = micro_now(sim, net);
+  return micro_now(sim, net);
+}
+
+std::vector<ValidationResult> healthy_microcirculation(const ModelParams& base) {
+  const auto m = healthy_micro(base);
   const char* src = "Edul 2012 (healthy: MFI 2.97, PPV 1.00, RBC velocity 1332 um/s)";
   return {
       result("healthy_mfi", "microcirculation", "Healthy MFI", src, "", m.mean.mfi, 2.9, 3.0),
@@ -322,12 +327,9 @@ std::vector<ValidationResult> healthy_microcirculation(const ModelParams& base) 
 }
 
 std::vector<ValidationResult> septic_microcirculation(const ModelParams& base) {
-  const ModelParams healthy = healthy_adult(base);
-  const model::Network net = model::generate_network(healthy.micro, kNetworkSeed);
-  Simulator h(healthy, 0.0);
-  hold(h, Inputs{}, 60.0);
-  const auto mh = micro_now(h, net);
+  const auto mh = healthy_micro(base);
   const ModelParams p = septic_icu_adult(base);
+  const model::Network net = model::generate_network(p.micro, kNetworkSeed);
   const auto sim = titrated_to_map(p, 65.0, kTypicalSeverity);
   const auto m = micro_now(*sim, net);
   const char* src = "Edul 2012 (MFI 2.15, PPV 0.78); De Backer 2013 (MFI 2.15 [1.80-2.60], PPV 65 [50-74]%)";
