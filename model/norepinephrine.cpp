@@ -28,7 +28,8 @@ NorepinephrineEffects ne_effects(const ModelParams& p, double c_e, double inflam
   // Hyporesponsiveness: a linear loss of maximal effect plus a steep one in the sickest patients.
   const double emax_scale =
       std::max(0.05, 1.0 - sep.ne_emax_loss * inflammation - sep.ne_emax_loss_severe * std::pow(inflammation, 6.0));
-  const double h_r = hill(c_e, ne.resistance_ec50_ug_per_L * ec50_shift, ne.resistance_hill);
+  const double h_r = hill(c_e, ne.resistance_ec50_ug_per_L * ec50_shift,
+                          ne.resistance_hill + sep.ne_hill_sepsis_gain * inflammation);
   const double h_v = hill(c_e, ne.venous_ec50_ug_per_L * ec50_shift, ne.venous_hill);
   const double h_c = hill(c_e, ne.cardiac_ec50_ug_per_L * ec50_shift, ne.cardiac_hill);
   NorepinephrineEffects out;

@@ -83,6 +83,7 @@ struct SepsisParams {
   double ne_ec50_shift = 8.1;                    // R calibrated: EC50 x (1 + k I), hyporesponsiveness
   double ne_emax_loss = 0.11;                    // R calibrated: Emax x (1 - k I - k6 I^6)
   double ne_emax_loss_severe = 0.0;              // R k6: refractory shock at the severe end (Oualha 2014)
+  double ne_hill_sepsis_gain = 0.0;               // R resistance Hill n = n0 + g I (steeper in sepsis)
   double filtration_gain = 0.45;                 // R calibrated: Kf x (1 + k I), capillary leak
   double reflection_loss = 0.15;                  // R sigma - k I (moderate: day-1 balance +3-5 L)
   double protein_permeability_gain = 1.0;         // R PS x (1 + k I): albumin escape ~2x (Fleck 1985 up to 3x)
