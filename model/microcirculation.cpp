@@ -422,23 +422,34 @@ MicroMetrics evaluate_network(const MicrocirculationParams& m, const Network& ne
   return out;
 }
 
-MicroMeanField micro_mean_field(const MicrocirculationParams& m, const MicroDrivers& d, double interstitial_excess_L) {
-  auto perfused = [&m](const MicroDrivers& dd) {
-    const Spreads sp = spreads(m, dd);
-    const double theta = m.opening_threshold * sp.threshold_scale * tissue_compression(m, dd);
-    const double needed = theta + m.stop_go_width * (1.0 - m.opening_threshold);
-    const double sd = std::sqrt(sp.site * sp.site + sp.unit * sp.unit + m.threshold_log_sd * m.threshold_log_sd);
-    const double occupancy = 1.0 - std::exp(-dd.haematocrit * m.tube_haematocrit_ratio * 28.0 / m.rbc_volume_um3 *
-                                            m.capillary_length_mean_um);
-    return normal_cdf(std::log(mean_drive(m, dd, false) / needed) / sd) * occupancy;
-  };
+namespace {
+
+// Mean-field perfused (and red-cell carrying) fraction of the sublingual beds.
+double mean_field_perfused(const MicrocirculationParams& m, const MicroDrivers& d) {
+  const Spreads sp = spreads(m, d);
+  const double theta = m.opening_threshold * sp.threshold_scale * tissue_compression(m, d);
+  const double needed = theta + m.stop_go_width * (1.0 - m.opening_threshold);
+  const double sd = std::sqrt(sp.site * sp.site + sp.unit * sp.unit + m.threshold_log_sd * m.threshold_log_sd);
+  const double occupancy = 1.0 - std::exp(-d.haematocrit * m.tube_haematocrit_ratio * 28.0 / m.rbc_volume_um3 *
+                                          m.capillary_length_mean_um);
+  return normal_cdf(std::log(mean_drive(m, d, false) / needed) / sd) * occupancy;
+}
+
+}  // namespace
+
+double micro_healthy_perfused_fraction(const MicrocirculationParams& m) {
   MicroDrivers healthy;
-  healthy.reference_haematocrit = d.reference_haematocrit;
-  healthy.haematocrit = d.reference_haematocrit;
+  healthy.reference_haematocrit = m.reference_haematocrit;
+  healthy.haematocrit = m.reference_haematocrit;
+  return mean_field_perfused(m, healthy);
+}
+
+MicroMeanField micro_mean_field(const MicrocirculationParams& m, const MicroDrivers& d, double interstitial_excess_L,
+                                double healthy_perfused_fraction) {
   MicroMeanField out;
-  out.perfused_fraction = perfused(d);
+  out.perfused_fraction = mean_field_perfused(m, d);
   out.heterogeneity_sd = m.unit_log_sd_sepsis * d.inflammation * d.injury;
-  const double relative = out.perfused_fraction / perfused(healthy);
+  const double relative = out.perfused_fraction / healthy_perfused_fraction;
   out.extraction_capacity = std::pow(std::max(relative, 1e-6), m.extraction_perfusion_exponent) *
                             (1.0 - m.extraction_heterogeneity_loss * std::min(out.heterogeneity_sd, 1.0)) *
                             (1.0 - m.extraction_oedema_loss_per_L * smooth_rise(interstitial_excess_L, 0.2));

@@ -181,8 +181,12 @@ struct MicroMeanField {
   double heterogeneity_sd = 0.0;
   double extraction_capacity = 1.0;  // relative to healthy
 };
-MicroMeanField micro_mean_field(const MicrocirculationParams& m, const MicroDrivers& d,
-                                double interstitial_excess_L);
+// `healthy_perfused_fraction` = micro_healthy_perfused_fraction(m), computed once per patient.
+MicroMeanField micro_mean_field(const MicrocirculationParams& m, const MicroDrivers& d, double interstitial_excess_L,
+                                double healthy_perfused_fraction);
+
+// Mean-field perfused fraction of a healthy adult at rest (normal haematocrit, no drugs).
+double micro_healthy_perfused_fraction(const MicrocirculationParams& m);
 
 // Mean drive of a site before unit/site heterogeneity (exposed for tests and docs).
 double mean_drive(const MicrocirculationParams& m, const MicroDrivers& d, bool skin);

@@ -81,24 +81,22 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
 
   // Microcirculation drivers and the smooth mean-field that sets oxygen extraction.
   MicroDrivers& md = o.micro_drivers;
-  const double oedema_now_L = (y[kInterstitialVolume] - ref.interstitial_volume_mL) / 1000.0;
-  const double outflow = capillary_outflow_pressure_mmHg(
-      p, o.circulation.venous_mmHg,
-      o.fluids.interstitial_mmHg + p.micro.mucosal_swelling_mmHg_per_L * soft_positive(oedema_now_L, 0.2));
+  // Oedema swells the confined mucosa: local tissue pressure = interstitial + offset + swelling.
+  const double oedema_L = (y[kInterstitialVolume] - ref.interstitial_volume_mL) / 1000.0;
+  const double swelling_mmHg = p.micro.mucosal_swelling_mmHg_per_L * soft_positive(oedema_L, 0.2);
+  const double outflow =
+      capillary_outflow_pressure_mmHg(p, o.circulation.venous_mmHg, o.fluids.interstitial_mmHg + swelling_mmHg);
   md.perfusion_ratio = (o.circulation.arterial_mmHg - outflow) / ref.micro_perfusion_pressure_mmHg;
   md.ne_effect_site_ug_per_L = std::max(0.0, y[kNeEffectSite]);
   md.inflammation = std::max(0.0, y[kInflammation]);
   md.haematocrit = o.haematocrit;
   md.reference_haematocrit = p.micro.reference_haematocrit;
-  // Local tissue pressure: interstitial pressure, plus swelling of the confined mucosa.
-  const double oedema_L = (y[kInterstitialVolume] - ref.interstitial_volume_mL) / 1000.0;
-  const double tissue_mmHg = o.fluids.interstitial_mmHg + p.micro.tissue_pressure_offset_mmHg +
-                             p.micro.mucosal_swelling_mmHg_per_L * soft_positive(oedema_L, 0.2);
-  md.tissue_pressure_rise_mmHg = tissue_mmHg - ref.tissue_pressure_mmHg;
+  md.tissue_pressure_rise_mmHg =
+      o.fluids.interstitial_mmHg + p.micro.tissue_pressure_offset_mmHg + swelling_mmHg - ref.tissue_pressure_mmHg;
   md.sympathetic_activity = y[kVascularSympathetic];
   md.ne_sensitivity = p.patient.ne_sensitivity;
   md.injury = p.patient.microvascular_injury;
-  o.micro = micro_mean_field(p.micro, md, (y[kInterstitialVolume] - ref.interstitial_volume_mL) / 1000.0);
+  o.micro = micro_mean_field(p.micro, md, oedema_L, ref.micro_healthy_perfused_fraction);
   o.oxygen = oxygen_balance(p, o.haematocrit, o.circulation.lv_output_mL_per_min, y[kInflammation],
                             o.micro.extraction_capacity);
   return o;
@@ -229,8 +227,9 @@ InitialCondition reference_state(const ModelParams& p) {
                                         o0.circulation.systemic_flow_mL_per_min, plasma_mL);
   y[kInterstitialProtein] = ic.reference.fluids.interstitial_protein_g;
 
-  // Microcirculation reference: healthy perfusion and tissue pressures.
+  // Microcirculation reference: healthy perfusion and tissue pressures, healthy perfused fraction.
   ic.reference.interstitial_volume_mL = y[kInterstitialVolume];
+  ic.reference.micro_healthy_perfused_fraction = micro_healthy_perfused_fraction(p.micro);
   {
     const Observables oh = observe(p, ic.reference, Inputs{}, y);
     const double swelling = p.micro.mucosal_swelling_mmHg_per_L * soft_positive(0.0, 0.2);

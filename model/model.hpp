@@ -86,6 +86,7 @@ struct ModelReference {
   double micro_perfusion_pressure_mmHg = 75.0;  // MAP - outflow pressure, healthy
   double tissue_pressure_mmHg = 2.0;            // interstitial + offset, healthy
   double interstitial_volume_mL = 11900.0;
+  double micro_healthy_perfused_fraction = 1.0;  // mean-field normaliser of extraction capacity
 };
 
 using StateVector = std::array<double, kStateCount>;

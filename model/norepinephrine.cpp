@@ -8,12 +8,6 @@
 
 namespace coherence::model {
 
-double weight_scale(const ModelParams& p) { return p.patient.weight_kg / 70.0; }
-
-double capacity_scale(const ModelParams& p) {
-  return weight_scale(p) * p.hemodynamics.blood_volume_mL_per_kg / 70.0;
-}
-
 double ne_clearance_L_per_min(const ModelParams& p) {
   const auto& ne = p.norepinephrine;
   assert(p.patient.saps2 > 0.0 && "SAPS II is validated at load time");

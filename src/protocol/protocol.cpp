@@ -105,10 +105,6 @@ std::vector<Action> MicroGuidedProtocol::decide(const Observations& obs) {
   std::vector<Action> out = macro_decisions(obs);
   const double t = obs.time_min;
   want_micro_ = false;
-  // Track lactate clearance over ~2 h from the blood gases as they arrive.
-  if (obs.lactate_drawn_min && (!last_lactate_drawn_ || *obs.lactate_drawn_min != *last_lactate_drawn_)) {
-    last_lactate_drawn_ = obs.lactate_drawn_min;
-  }
   // A micro measurement requested at the last epoch has arrived: act on it.
   if (micro_pending_ && obs.mfi && obs.micro_measured_min && *obs.micro_measured_min >= t - 1e-9 - 5.0) {
     micro_pending_ = false;

@@ -118,7 +118,7 @@ struct MicroGuidedSettings {
   MacroFirstSettings macro;
   double assess_interval_min = 60.0;          // is the patient improving?
   double crt_limit_s = 3.0;                   // CRT > 3 s: not improving
-  double lactate_limit_mmol_per_L = 2.0;      // lactate > 2 and not clearing 10%/2 h
+  double lactate_limit_mmol_per_L = 2.0;      // lactate above this: not improving
   double mfi_abnormal = 2.6;                  // Pranskunas 2013
   double map_target_floor_mmHg = 60.0;        // micro steps keep MAP >= 60
   double map_target_step_mmHg = 5.0;
@@ -127,8 +127,8 @@ struct MicroGuidedSettings {
   double retry_after_min = 360.0;             // a step that failed is not retried for 6 h
 };
 
-// The editorial's algorithm (BRIEF.md): macro first; if the patient is not improving (lactate not
-// clearing, CRT > 3 s), measure the microcirculation; if it is abnormal with NE running, lower
+// The editorial's algorithm (BRIEF.md): macro first; if the patient is not improving (lactate
+// > 2 mmol/L or CRT > 3 s), measure the microcirculation; if it is abnormal with NE running, lower
 // the MAP target (and so NE) step by step while MAP stays >= 60 and the microcirculation
 // responds. (Dobutamine and nitroglycerin steps arrive with those drugs.)
 class MicroGuidedProtocol final : public MacroFirstProtocol {
@@ -141,8 +141,6 @@ class MicroGuidedProtocol final : public MacroFirstProtocol {
  private:
   MicroGuidedSettings m_;
   std::optional<double> last_assessment_min_;
-  std::optional<double> lactate_2h_ago_;
-  std::optional<double> last_lactate_drawn_;
   std::optional<double> mfi_before_step_;
   double blocked_until_min_ = -1e300;
   bool want_micro_ = false;

@@ -198,6 +198,7 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
   };
   Timeline timeline;
   std::size_t next_event = 0;
+  bool sepsis_started = false;
   long next_output = 0;
   double fluid_in_0 = 0.0, fluid_out_0 = 0.0;
   auto output_time = [&](long k) { return static_cast<double>(k) * s.output_interval_min; };
@@ -214,23 +215,23 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
   try {
     for (auto it = breaks.begin(); std::next(it) != breaks.end(); ++it) {
       const double t0 = *it;
-      // Apply everything that happens at t0.
-      timeline.severity = (t0 >= s.sepsis_onset_min) ? s.sepsis_severity : 0.0;
+      // Apply everything that happens at t0: the sepsis course starts at its onset (a breakpoint);
+      // severity events change it from then on.
+      if (!sepsis_started && t0 >= s.sepsis_onset_min) {
+        timeline.severity = s.sepsis_severity;
+        sepsis_started = true;
+      }
       while (next_event < s.events.size() && s.events[next_event].at_min <= t0) {
         const auto& e = s.events[next_event++];
         switch (e.action) {
           case EventAction::kNeDose: timeline.ne_dose = e.dose_ug_per_kg_min; break;
           case EventAction::kMaintenance: timeline.maintenance_mL_per_min = e.rate_mL_per_h / 60.0; break;
-          case EventAction::kSepsisSeverity: timeline.severity = e.severity; break;
+          case EventAction::kSepsisSeverity:
+            if (e.at_min >= s.sepsis_onset_min) timeline.severity = e.severity;
+            break;
           case EventAction::kBolus:
             timeline.boluses.push_back({e.at_min + e.duration_min, e.volume_mL / e.duration_min});
             break;
-        }
-      }
-      // A severity event outlives the scenario's initial course.
-      for (std::size_t k = 0; k < next_event; ++k) {
-        if (s.events[k].action == EventAction::kSepsisSeverity && s.events[k].at_min >= s.sepsis_onset_min) {
-          timeline.severity = s.events[k].severity;
         }
       }
       // The protocol observes through the monitors and acts.

@@ -489,6 +489,11 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
         r.fail(prefix + "at_min", t.get("at_min"),
                fmt::format("= {}: events must be in time order (previous event at {} min)", e.at_min, previous));
       }
+      if (e.action == EventAction::kSepsisSeverity && e.at_min < s.sepsis_onset_min) {
+        r.fail(prefix + "at_min", t.get("at_min"),
+               fmt::format("= {}: a sepsis_severity event before sepsis.onset_min ({} min)", e.at_min,
+                           s.sepsis_onset_min));
+      }
       if (e.at_min > s.duration_min) {
         r.fail(prefix + "at_min", t.get("at_min"),
                fmt::format("= {}: after the end of the scenario ({} min)", e.at_min, s.duration_min));
