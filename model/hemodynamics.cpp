@@ -43,7 +43,7 @@ CirculationState circulation(const HemodynamicParams& h, double s, double capaci
   out.systemic_flow_mL_per_min =
       (out.arterial_mmHg - out.venous_mmHg) / tone.systemic_resistance_mmHg_min_per_mL;
   out.venous_return_mL_per_min =
-      (out.venous_mmHg - out.central_mmHg) / (h.venous_return_resistance_mmHg_min_per_mL / s);
+      (out.venous_mmHg - out.central_mmHg) / (h.venous_return_resistance_mmHg_min_per_mL / s * tone.venous_return_resistance_factor);
 
   // Ventricles: Frank-Starling filling against end-systolic elastance.
   const double hr = tone.heart_rate_bpm;

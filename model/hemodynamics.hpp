@@ -32,6 +32,7 @@ struct CirculationTone {
   double systemic_resistance_mmHg_min_per_mL = 0.0155;
   double venous_unstressed_mL = 2500.0;
   double venous_compliance_mL_per_mmHg = 55.0;
+  double venous_return_resistance_factor = 1.0;  // beta-2 agonists lower it (Green 1977)
 };
 
 struct CirculationVolumes {

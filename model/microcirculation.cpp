@@ -151,7 +151,7 @@ Network generate_network(const MicrocirculationParams& m, std::uint64_t seed, st
 double ne_precapillary_factor(const MicrocirculationParams& m, const MicroDrivers& d, bool skin) {
   const double ec50 = (skin ? m.skin_ne_ec50_ug_per_L : m.ne_ec50_ug_per_L) *
                       (1.0 + m.ne_ec50_sepsis_shift * d.inflammation) / d.ne_sensitivity;
-  const double ce = std::max(0.0, d.ne_effect_site_ug_per_L);
+  const double ce = std::max(0.0, d.alpha_ne_equivalent_ug_per_L);
   return 1.0 - (skin ? m.skin_ne_emax : m.ne_emax) * hill(ce, ec50, skin ? m.skin_ne_hill : m.ne_hill);
 }
 
@@ -161,7 +161,7 @@ double mean_drive(const MicrocirculationParams& m, const MicroDrivers& d, bool s
   const double pressure = std::pow(std::max(d.perfusion_ratio, 1e-3), 1.0 - autoregulation);
   const double ne = ne_precapillary_factor(m, d, skin);
   const double viscosity = std::exp(1.5 * (d.reference_haematocrit - d.haematocrit));
-  double drive = pressure * ne * viscosity;
+  double drive = pressure * ne * viscosity * d.drug_drive_factor;
   if (skin) drive *= std::exp(-m.skin_sympathetic_log_gain * (d.sympathetic_activity - 0.5));
   return drive;
 }

@@ -7,13 +7,14 @@
 // an arteriolar unit (a square territory) and carries its own random draws.
 //
 // Drive of vessel i at site k in unit u (1 = healthy reference):
-//   D_i = r_P^(1 - a) * G_NE * V_visc * exp(sd_site z_k + sd_unit z_u)
+//   D_i = r_P^(1 - a) * G_NE * V_visc * G_drug * exp(sd_site z_k + sd_unit z_u)
 //   r_P    = (MAP - P_out) / (MAP - P_out)_ref,  P_out = softmax(P_v, P_i + offset)   (Starling
 //            resistor: venous congestion and tissue pressure both reduce perfusion pressure)
 //   a      = a0 (1 - loss I J)                     autoregulation, lost in sepsis (J = injury)
 //   G_NE   = 1 - Emax_m H(C_e; EC50_m, n),  EC50_m = EC50_m0 (1 + k I) / sensitivity
 //            precapillary alpha-1 closure: the steep high-concentration arm (the "cliff")
 //   V_visc = exp(k_mu (Hct_ref - Hct))         thinner blood flows faster
+//   G_drug = drug drive factor                 vasopressin constricts; dobutamine, nitroglycerin dilate
 //   sd_*   = sd_healthy + sd_sepsis I J        heterogeneity grows with sepsis
 // Opening threshold theta_i = theta0 exp(sd_theta z_i) (1 + g I J) (1 + c dP_tissue) (obstruction,
 // plugging, compression by tissue pressure). Flow margin f_i = (D_i - theta_i) / (1 - theta0):
@@ -89,7 +90,8 @@ Network generate_network(const MicrocirculationParams& m, std::uint64_t seed, st
 // Site-independent conditions at one instant, from the whole-body model.
 struct MicroDrivers {
   double perfusion_ratio = 1.0;         // r_P
-  double ne_effect_site_ug_per_L = 0.0;
+  double alpha_ne_equivalent_ug_per_L = 0.0;  // NE effect site + epinephrine's alpha share
+  double drug_drive_factor = 1.0;             // vasopressin, dobutamine, nitroglycerin (drugs.hpp)
   double inflammation = 0.0;
   double haematocrit = 0.42;
   double tissue_pressure_rise_mmHg = 0.0;  // above the healthy reference

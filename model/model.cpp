@@ -13,7 +13,12 @@ namespace {
 constexpr double kDynSPerCm5PerMmHgMinPerL = 80.0;  // 1 mmHg min / L = 80 dyn s / cm^5
 
 // Autonomic, drug and sepsis contributions to heart and vessel tone.
-CirculationTone circulation_tone(const ModelParams& p, std::span<const double, kStateCount> y) {
+DrugLevels drug_levels(std::span<const double, kStateCount> y) {
+  return {y[kVasopressin], y[kEpinephrine], y[kDobutamine], y[kNitroglycerinEffect]};
+}
+
+CirculationTone circulation_tone(const ModelParams& p, const DrugEffects& drugs,
+                                 std::span<const double, kStateCount> y) {
   const auto& h = p.hemodynamics;
   const auto& b = p.baroreflex;
   const auto& sep = p.sepsis;
@@ -22,23 +27,28 @@ CirculationTone circulation_tone(const ModelParams& p, std::span<const double, k
   const double baro_gain = p.patient.baroreflex_gain * (1.0 - sep.baroreflex_impairment * inflammation);
   const double s_card = (y[kCardiacSympathetic] - 0.5) * baro_gain;
   const double s_vasc = (y[kVascularSympathetic] - 0.5) * baro_gain;
-  const NorepinephrineEffects ne = ne_effects(p, std::max(0.0, y[kNeEffectSite]), inflammation);
+  const double ne_site = std::max(0.0, y[kNeEffectSite]);
+  const NorepinephrineEffects ne = ne_effects(p, ne_site + drugs.alpha_ne_equivalent_ug_per_L,
+                                              ne_site + drugs.beta_ne_equivalent_ug_per_L, inflammation);
 
   CirculationTone t;
   t.heart_rate_bpm = h.intrinsic_heart_rate_bpm * (1.0 + b.heart_rate_gain * s_card) +
-                     sep.tachycardia_bpm * inflammation + ne.heart_rate_bpm;
+                     sep.tachycardia_bpm * inflammation + ne.heart_rate_bpm + drugs.heart_rate_bpm;
   const double inotropy = (1.0 + b.contractility_gain * s_card) *
-                          (1.0 - sep.myocardial_depression * inflammation) * ne.elastance_factor;
+                          (1.0 - sep.myocardial_depression * inflammation) * ne.elastance_factor *
+                          drugs.elastance_factor;
   t.lv_elastance_mmHg_per_mL = h.lv_end_systolic_elastance_mmHg_per_mL / s * inotropy;
   t.rv_elastance_mmHg_per_mL = h.rv_end_systolic_elastance_mmHg_per_mL / s * inotropy;
   t.systemic_resistance_mmHg_min_per_mL =
       h.systemic_resistance_mmHg_min_per_mL / s *
       std::exp(b.resistance_log_gain * s_vasc - sep.vasoplegia_log * inflammation +
-               ne.resistance_log_factor);
+               ne.resistance_log_factor + drugs.resistance_log_factor);
+  t.venous_return_resistance_factor = drugs.venous_return_resistance_factor;
   t.venous_compliance_mL_per_mmHg = h.venous_compliance_mL_per_mmHg * s * ne.venous_compliance_factor;
   t.venous_unstressed_mL = h.venous_unstressed_mL * capacity_scale(p) -
                            2.0 * b.venous_unstressed_shift_mL * s * s_vasc +
-                           sep.venodilation_mL * s * inflammation - ne.venous_unstressed_shift_mL;
+                           sep.venodilation_mL * s * inflammation - ne.venous_unstressed_shift_mL +
+                           drugs.venous_unstressed_shift_mL;
   return t;
 }
 
@@ -56,7 +66,8 @@ double capillary_outflow_pressure_mmHg(const ModelParams& p, double venous_mmHg,
 Observables observe(const ModelParams& p, const ModelReference& ref, const Inputs& /*in*/,
                     std::span<const double, kStateCount> y) {
   Observables o;
-  o.tone = circulation_tone(p, y);
+  o.drugs = drug_effects(p, drug_levels(y));
+  o.tone = circulation_tone(p, o.drugs, y);
   o.circulation = circulation(p.hemodynamics, weight_scale(p), capacity_scale(p), o.tone, circulation_volumes(y));
   o.blood_volume_mL = y[kArterialVolume] + y[kVenousVolume] + y[kCentralVolume] + y[kPulmonaryVolume];
   o.plasma_volume_mL = o.blood_volume_mL - y[kRedCellVolume];
@@ -87,7 +98,8 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   const double outflow =
       capillary_outflow_pressure_mmHg(p, o.circulation.venous_mmHg, o.fluids.interstitial_mmHg + swelling_mmHg);
   md.perfusion_ratio = (o.circulation.arterial_mmHg - outflow) / ref.micro_perfusion_pressure_mmHg;
-  md.ne_effect_site_ug_per_L = std::max(0.0, y[kNeEffectSite]);
+  md.alpha_ne_equivalent_ug_per_L = std::max(0.0, y[kNeEffectSite]) + o.drugs.alpha_ne_equivalent_ug_per_L;
+  md.drug_drive_factor = o.drugs.micro_drive_factor;
   md.inflammation = std::max(0.0, y[kInflammation]);
   md.haematocrit = o.haematocrit;
   md.reference_haematocrit = p.micro.reference_haematocrit;
@@ -99,6 +111,7 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   o.micro = micro_mean_field(p.micro, md, oedema_L, ref.micro_healthy_perfused_fraction);
   o.oxygen = oxygen_balance(p, o.haematocrit, o.circulation.lv_output_mL_per_min, y[kInflammation],
                             o.micro.extraction_capacity);
+  o.oxygen.lactate_production_mmol_per_min += o.drugs.lactate_production_mmol_per_min;
   return o;
 }
 
@@ -119,10 +132,14 @@ int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& i
 
   // Circulation: compartment volume balances. Plasma exchange with the interstitium, intake
   // and losses enter through the venous compartment.
-  const double intake_mL_per_min = in.crystalloid_mL_per_min + p.patient.baseline_intake_mL_per_h / 60.0;
+  // Water entering the plasma: crystalloid, the water of albumin solutions and of packed cells.
+  const double packed_cells_water_mL_per_min = in.packed_cells_mL_per_min * (1.0 - p.drugs.packed_cells_haematocrit);
+  const double red_cells_in_mL_per_min = in.packed_cells_mL_per_min * p.drugs.packed_cells_haematocrit;
+  const double intake_mL_per_min = in.crystalloid_mL_per_min + in.albumin_solution_mL_per_min +
+                                   packed_cells_water_mL_per_min + p.patient.baseline_intake_mL_per_h / 60.0;
   const double losses_mL_per_min = f.urine_mL_per_min + f.insensible_mL_per_min;
   dydt[kArterialVolume] = c.lv_output_mL_per_min - c.systemic_flow_mL_per_min;
-  dydt[kVenousVolume] = c.systemic_flow_mL_per_min - c.venous_return_mL_per_min + intake_mL_per_min -
+  dydt[kVenousVolume] = c.systemic_flow_mL_per_min - c.venous_return_mL_per_min + intake_mL_per_min + red_cells_in_mL_per_min -
                         f.filtration_mL_per_min + f.lymph_mL_per_min - f.urine_mL_per_min;
   dydt[kCentralVolume] = c.venous_return_mL_per_min - c.rv_output_mL_per_min;
   dydt[kPulmonaryVolume] = c.rv_output_mL_per_min - c.lv_output_mL_per_min;
@@ -140,16 +157,27 @@ int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& i
       (ne_endogenous_production_ug_per_min(p, y[kVascularSympathetic]) - cl * y[kNeEndogenous]) / volume_L;
   dydt[kNeEffectSite] = std::log(2.0) / ne.effect_site_half_life_min * (y[kNeExogenous] - y[kNeEffectSite]);
 
+  // Other vasoactive drugs (drugs.hpp).
+  const auto& dr = p.drugs;
+  dydt[kVasopressin] = std::log(2.0) / dr.vasopressin_half_life_min *
+                       (dr.vasopressin_ss_pg_per_mL_per_U_per_min * in.vasopressin_U_per_min - y[kVasopressin]);
+  dydt[kEpinephrine] = (in.epinephrine_ug_per_kg_min * p.patient.weight_kg -
+                        epinephrine_clearance_L_per_min(p) * y[kEpinephrine]) / epinephrine_volume_L(p);
+  dydt[kDobutamine] = (in.dobutamine_ug_per_kg_min * p.patient.weight_kg -
+                       dobutamine_clearance_L_per_min(p) * y[kDobutamine]) / dobutamine_volume_L(p);
+  dydt[kNitroglycerinEffect] =
+      std::log(2.0) / dr.nitroglycerin_half_life_min * (in.nitroglycerin_ug_per_min - y[kNitroglycerinEffect]);
+
   // Sepsis course and its reporting marker.
   dydt[kInflammation] = (in.sepsis_severity - y[kInflammation]) / sep.inflammation_time_constant_min;
   dydt[kIl6] = std::log(2.0) / sep.il6_half_life_min *
                (sep.il6_baseline_pg_per_mL + sep.il6_gain_pg_per_mL * y[kInflammation] - y[kIl6]);
 
-  // Fluids: interstitium, proteins, red cells (no bleeding or transfusion yet).
+  // Fluids: interstitium, proteins (infused albumin enters the plasma), red cells (transfusion).
   dydt[kInterstitialVolume] = f.filtration_mL_per_min - f.lymph_mL_per_min - f.insensible_mL_per_min;
-  dydt[kPlasmaProtein] = f.protein_return_g_per_min - f.protein_escape_g_per_min;
+  dydt[kPlasmaProtein] = f.protein_return_g_per_min - f.protein_escape_g_per_min + in.albumin_g_per_min;
   dydt[kInterstitialProtein] = f.protein_escape_g_per_min - f.protein_return_g_per_min;
-  dydt[kRedCellVolume] = 0.0;
+  dydt[kRedCellVolume] = red_cells_in_mL_per_min;
 
   // Lactate.
   dydt[kLactate] = (o.oxygen.lactate_production_mmol_per_min -

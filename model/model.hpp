@@ -8,6 +8,8 @@
 //   sepsis        inflammation (0..1), il6_pg_per_mL
 //   fluids        interstitial_mL, plasma_protein_g, interstitial_protein_g, red_cell_mL
 //   metabolism    lactate_mmol_per_L
+//   other drugs   vasopressin_pg_per_mL, epinephrine_ug_per_L, dobutamine_ug_per_L,
+//                 nitroglycerin_effect_ug_per_min                    (docs/model/drugs.md)
 //   bookkeeping   fluid_in_mL, fluid_out_mL                         (cumulative, for balances)
 // Sepsis: dI/dt = (S(t) - I) / tau, S(t) the severity course of the scenario (an input);
 //   dIL6/dt = ln2/t1/2 (IL6_0 + g I - IL6).
@@ -18,6 +20,7 @@
 #include <array>
 #include <span>
 
+#include "model/drugs.hpp"
 #include "model/fluids.hpp"
 #include "model/hemodynamics.hpp"
 #include "model/microcirculation.hpp"
@@ -43,6 +46,10 @@ enum StateIndex : int {
   kInterstitialProtein,
   kRedCellVolume,
   kLactate,
+  kVasopressin,
+  kEpinephrine,
+  kDobutamine,
+  kNitroglycerinEffect,
   kFluidIn,
   kFluidOut,
   kStateCount
@@ -54,13 +61,22 @@ inline constexpr std::array<const char*, kStateCount> kStateNames = {
     "ne_exogenous_ug_per_L",  "ne_endogenous_ug_per_L", "ne_effect_site_ug_per_L",
     "inflammation",           "il6_pg_per_mL",          "interstitial_volume_mL",
     "plasma_protein_g",       "interstitial_protein_g", "red_cell_volume_mL",
-    "lactate_mmol_per_L",     "fluid_in_mL",            "fluid_out_mL"};
+    "lactate_mmol_per_L",     "vasopressin_pg_per_mL",  "epinephrine_ug_per_L",
+    "dobutamine_ug_per_L",    "nitroglycerin_effect_ug_per_min",
+    "fluid_in_mL",            "fluid_out_mL"};
 
 // Inputs held constant between two discontinuities (events, protocol decisions).
 struct Inputs {
   double ne_dose_ug_per_kg_min = 0.0;
-  double crystalloid_mL_per_min = 0.0;   // boluses + maintenance, into plasma
-  double sepsis_severity = 0.0;          // target of the inflammation level, 0..1
+  double vasopressin_U_per_min = 0.0;
+  double epinephrine_ug_per_kg_min = 0.0;
+  double dobutamine_ug_per_kg_min = 0.0;
+  double nitroglycerin_ug_per_min = 0.0;
+  double crystalloid_mL_per_min = 0.0;        // boluses + maintenance, into plasma
+  double albumin_solution_mL_per_min = 0.0;   // its water, into plasma
+  double albumin_g_per_min = 0.0;             // its protein, into plasma
+  double packed_cells_mL_per_min = 0.0;       // red-cell transfusion (cells + plasma water)
+  double sepsis_severity = 0.0;               // target of the inflammation level, 0..1
 };
 
 // Everything a monitor, an output column or a test may want at one instant.
@@ -69,6 +85,7 @@ struct Observables {
   CirculationTone tone;
   FluidExchange fluids;
   OxygenBalance oxygen;
+  DrugEffects drugs;
   double blood_volume_mL = 0.0;
   double plasma_volume_mL = 0.0;
   double haematocrit = 0.0;

@@ -15,17 +15,17 @@ double ne_clearance_L_per_min(const ModelParams& p) {
          std::pow(weight_scale(p), 0.75);
 }
 
-NorepinephrineEffects ne_effects(const ModelParams& p, double c_e, double inflammation) {
+NorepinephrineEffects ne_effects(const ModelParams& p, double c_alpha, double c_beta, double inflammation) {
   const auto& ne = p.norepinephrine;
   const auto& sep = p.sepsis;
   const double ec50_shift = (1.0 + sep.ne_ec50_shift * inflammation) / p.patient.ne_sensitivity;
   // Hyporesponsiveness: a linear loss of maximal effect plus a steep one in the sickest patients.
   const double emax_scale =
       std::max(0.05, 1.0 - sep.ne_emax_loss * inflammation - sep.ne_emax_loss_severe * std::pow(inflammation, 6.0));
-  const double h_r = hill(c_e, ne.resistance_ec50_ug_per_L * ec50_shift,
+  const double h_r = hill(c_alpha, ne.resistance_ec50_ug_per_L * ec50_shift,
                           ne.resistance_hill + sep.ne_hill_sepsis_gain * inflammation);
-  const double h_v = hill(c_e, ne.venous_ec50_ug_per_L * ec50_shift, ne.venous_hill);
-  const double h_c = hill(c_e, ne.cardiac_ec50_ug_per_L * ec50_shift, ne.cardiac_hill);
+  const double h_v = hill(c_alpha, ne.venous_ec50_ug_per_L * ec50_shift, ne.venous_hill);
+  const double h_c = hill(c_beta, ne.cardiac_ec50_ug_per_L * ec50_shift, ne.cardiac_hill);
   NorepinephrineEffects out;
   out.resistance_log_factor = ne.resistance_emax_log * emax_scale * h_r;
   out.venous_unstressed_shift_mL =
@@ -33,7 +33,6 @@ NorepinephrineEffects ne_effects(const ModelParams& p, double c_e, double inflam
   out.venous_compliance_factor = 1.0 - ne.venous_compliance_loss * emax_scale * h_v;
   out.elastance_factor = 1.0 + ne.contractility_emax * emax_scale * h_c;
   out.heart_rate_bpm = ne.heart_rate_emax_bpm * emax_scale * h_c;
-  out.effect_site_ug_per_L = c_e;
   return out;
 }
 

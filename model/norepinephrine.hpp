@@ -31,12 +31,13 @@ struct NorepinephrineEffects {
   double venous_compliance_factor = 1.0;
   double elastance_factor = 1.0;
   double heart_rate_bpm = 0.0;
-  double effect_site_ug_per_L = 0.0;   // for the microcirculatory arm
 };
 
-// Pharmacodynamic effects at effect-site concentration c_e (ug/L) and inflammation I (0..1).
-NorepinephrineEffects ne_effects(const ModelParams& p, double effect_site_ug_per_L,
-                                 double inflammation);
+// Pharmacodynamic effects at inflammation I (0..1) of NE-equivalent concentrations (ug/L) on the
+// alpha arms (resistance, veins) and the beta-1 arm (heart): NE's effect site plus epinephrine
+// times its potencies (model/drugs.hpp); with NE alone both are the effect-site concentration.
+NorepinephrineEffects ne_effects(const ModelParams& p, double alpha_ne_equivalent_ug_per_L,
+                                 double beta_ne_equivalent_ug_per_L, double inflammation);
 
 // Endogenous NE production (ug/min) at vascular sympathetic activity s (0..1).
 double ne_endogenous_production_ug_per_min(const ModelParams& p, double sympathetic_activity);

@@ -72,6 +72,52 @@ struct NorepinephrineParams {
   double heart_rate_emax_bpm = 8.0;              // R modest beta-1 chronotropy
 };
 
+// Vasoactive drugs other than NE and the non-crystalloid fluids (docs/model/drugs.md).
+// PK: one linear compartment each; PD: Hill curves on plasma concentration (or, for
+// nitroglycerin, whose plasma levels are not a useful measure, on an effect compartment that
+// follows the infusion rate).
+struct DrugParams {
+  // Vasopressin (V1 receptors: catecholamine-independent arteriolar constriction).
+  double vasopressin_ss_pg_per_mL_per_U_per_min = 3000.0;  // D Landry 1997: 0.01 U/min -> ~30 pg/mL
+  double vasopressin_half_life_min = 15.0;                 // R plasma t1/2 10-20 min (label)
+  double vasopressin_resistance_emax_log = 0.75;           // R calibrated: 0.04 U/min SVR 644 -> 1187 (Landry 1997)
+  double vasopressin_resistance_ec50_pg_per_mL = 40.0;     // R calibrated (Landry 1997 0.01 vs 0.04 U/min)
+  double vasopressin_resistance_hill = 1.5;                // R
+  double vasopressin_micro_emax = 0.10;                    // R modest precapillary V1 constriction
+  // Epinephrine (alpha-1 like NE, stronger beta-1, beta-2 aerobic glycolysis -> lactate).
+  double epinephrine_clearance_L_per_h = 127.0;            // V Abboud 2009 at 70 kg, SAPS II 50
+  double epinephrine_clearance_weight_exponent = 0.60;     // V Abboud 2009
+  double epinephrine_clearance_saps_exponent = -0.67;      // V Abboud 2009
+  double epinephrine_half_life_min = 3.5;                  // V Abboud 2009
+  double epinephrine_alpha_potency = 2.0;                  // D x NE per ug/L: equal doses equipotent (Myburgh 2008) at CL ratio ~2
+  double epinephrine_beta_potency = 5.0;                   // R x NE per ug/L on the cardiac arm
+  double epinephrine_lactate_emax_mmol_per_kg_h = 2.0;     // R Levy 1997: lactate +2-3 mmol/L within hours
+  double epinephrine_lactate_ec50_ug_per_L = 5.0;          // R
+  // Dobutamine (beta-1 inotropy/chronotropy, beta-2 vasodilation, direct microvascular effect).
+  double dobutamine_volume_L_per_kg = 0.2;                 // R product label Vd 0.2 L/kg
+  double dobutamine_half_life_min = 2.0;                   // V product label t1/2 ~2 min
+  double dobutamine_ec50_ug_per_L = 100.0;                 // R 5 ug/kg/min -> ~70 ug/L (Kates 1978 order)
+  double dobutamine_hill = 1.5;                            // R
+  double dobutamine_contractility_emax = 0.7;              // R calibrated: CI +20-30% at 5 ug/kg/min (Enrico 2012)
+  double dobutamine_heart_rate_emax_bpm = 25.0;            // R HR rises (Enrico 2012, Hernandez 2013)
+  double dobutamine_resistance_emax_log = 0.35;            // R beta-2: SVR falls, MAP ~unchanged (Enrico 2012)
+  double dobutamine_venous_return_emax_log = 0.5;          // R beta-2 lowers venous-return resistance (Green 1977)
+  double dobutamine_micro_emax = 0.50;                     // R drive x (1 + E H): perfusion 48 -> 67% (De Backer 2006)
+  // Nitroglycerin (NO donor: venodilation, arterial dilation at higher doses, microvascular recruitment).
+  double nitroglycerin_half_life_min = 2.5;                // R t1/2 1-4 min (label)
+  double nitroglycerin_venous_ec50_ug_per_min = 40.0;      // R venodilation at low doses
+  double nitroglycerin_venous_shift_mL = 600.0;            // R unstressed volume gained (Pmsf falls)
+  double nitroglycerin_arterial_ec50_ug_per_min = 150.0;   // R arterial dilation at higher doses
+  double nitroglycerin_resistance_emax_log = 0.35;         // R
+  double nitroglycerin_micro_ec50_ug_per_min = 60.0;       // R Lima 2014: CRT 9.4 -> 4.8 s at 2-16 mg/h
+  double nitroglycerin_micro_emax = 0.6;                   // R drive x (1 + E H)
+  double nitroglycerin_hill = 1.5;                         // R
+  // Fluids.
+  double albumin_5pct_g_per_L = 50.0;                      // V 5% albumin
+  double albumin_20pct_g_per_L = 200.0;                    // V 20% albumin
+  double packed_cells_haematocrit = 0.60;                  // V packed red cells (SAGM) Hct 0.55-0.65
+};
+
 // Sepsis as a process: an inflammation level I (0..1) follows a severity course.
 struct SepsisParams {
   double inflammation_time_constant_min = 120.0;  // R hours-scale course
@@ -206,6 +252,7 @@ struct ModelParams {
   HemodynamicParams hemodynamics;
   BaroreflexParams baroreflex;
   NorepinephrineParams norepinephrine;
+  DrugParams drugs;
   SepsisParams sepsis;
   FluidParams fluids;
   OxygenParams oxygen;

@@ -420,6 +420,102 @@ std::vector<ValidationResult> baseline_dependence(const ModelParams& base) {
   };
 }
 
+// A septic ICU patient titrated to MAP 65 on NE, then `change` applied on top (NE held) for
+// `minutes`; returns the state before and after, and the networks' metrics at both.
+struct AddOn {
+  model::Observables before, after;
+  model::MicroMetrics micro_before, micro_after;
+  double ne_dose = 0.0;
+};
+
+AddOn add_on(const ModelParams& p, double severity, const std::function<void(Inputs&)>& change, double minutes) {
+  AddOn r;
+  auto sim = titrated_to_map(p, 65.0, severity, &r.ne_dose);
+  const model::Network net = model::generate_network(p.micro, kNetworkSeed);
+  r.before = sim->observe();
+  r.micro_before = micro_now(*sim, net);
+  Inputs in = with_ne(maintenance_inputs(p, severity), r.ne_dose);
+  change(in);
+  r.after = hold(*sim, in, minutes);
+  r.micro_after = micro_now(*sim, net);
+  return r;
+}
+
+std::vector<ValidationResult> landry_vasopressin(const ModelParams& base) {
+  // Landry 1997: septic shock on catecholamines, vasopressin 0.04 U/min: SVR 644 -> 1187,
+  // systolic/diastolic 92/52 -> 146/66 (MAP ~65 -> ~93).
+  const ModelParams p = septic_icu_adult(base);
+  const AddOn r = add_on(p, kTypicalSeverity, [](Inputs& in) { in.vasopressin_U_per_min = 0.04; }, 60.0);
+  const char* src = "Landry 1997 (SVR 644 -> 1187; MAP ~65 -> ~93)";
+  return {
+      result("vasopressin_svr_ratio", "drugs", "Vasopressin 0.04 U/min on NE: SVR after / before", src, "ratio",
+             r.after.svr_dyn_s_per_cm5 / r.before.svr_dyn_s_per_cm5, 1.4, 2.3),
+      result("vasopressin_map_rise", "drugs", "Vasopressin 0.04 U/min on NE: MAP rise", src, "mmHg",
+             r.after.circulation.arterial_mmHg - r.before.circulation.arterial_mmHg, 12, 40),
+  };
+}
+
+std::vector<ValidationResult> dobutamine_response(const ModelParams& base) {
+  // Enrico 2012: dobutamine in septic shock raised HR and CI, left MAP unchanged, lowered SVR, and
+  // improved perfused density only where it was poor; De Backer 2006: 5 ug/kg/min raised capillary
+  // perfusion 48 -> 67%.
+  ModelParams p = septic_icu_adult(base);
+  const AddOn typical = add_on(p, kTypicalSeverity, [](Inputs& in) { in.dobutamine_ug_per_kg_min = 5.0; }, 60.0);
+  p.patient.microvascular_injury = 1.5;
+  const AddOn poor = add_on(p, kTypicalSeverity, [](Inputs& in) { in.dobutamine_ug_per_kg_min = 5.0; }, 60.0);
+  const double co0 = typical.before.circulation.lv_output_mL_per_min;
+  return {
+      result("dobutamine_ci_rise", "drugs", "Dobutamine 5 ug/kg/min: cardiac index change",
+             "Enrico 2012 (CI up; responders +1.5 L/min/m2); Hernandez 2013 (CI up)", "%",
+             100.0 * (typical.after.circulation.lv_output_mL_per_min / co0 - 1.0), 10, 45),
+      result("dobutamine_map_change", "drugs", "Dobutamine 5 ug/kg/min: MAP change", "Enrico 2012 (unchanged)", "mmHg",
+             typical.after.circulation.arterial_mmHg - typical.before.circulation.arterial_mmHg, -8, 5),
+      result("dobutamine_hr_rise", "drugs", "Dobutamine 5 ug/kg/min: heart-rate rise", "Enrico 2012 (HR up)", "bpm",
+             typical.after.tone.heart_rate_bpm - typical.before.tone.heart_rate_bpm, 3, 25, false),
+      result("dobutamine_poor_ppv_rise", "drugs", "Dobutamine 5 ug/kg/min, poor baseline: PPV change",
+             "De Backer 2006 (48 -> 67%)", "points",
+             poor.micro_after.mean.ppv_pct - poor.micro_before.mean.ppv_pct, 4, 30),
+      result("dobutamine_poor_ppv_before", "drugs", "Poor-baseline patient: PPV before dobutamine",
+             "De Backer 2006 (48 +- 15%)", "%", poor.micro_before.mean.ppv_pct, 30, 65, false),
+  };
+}
+
+std::vector<ValidationResult> epinephrine_response(const ModelParams& base) {
+  // Same patient, same dose of NE or epinephrine: MAP about the same (Myburgh 2008: no difference
+  // in time to MAP goal); epinephrine raises lactate within hours (Levy 1997, aerobic glycolysis).
+  const ModelParams p = septic_icu_adult(base);
+  auto run = [&](bool epinephrine) {
+    auto sim = resuscitated_septic(p);
+    Inputs in = maintenance_inputs(p, kTypicalSeverity);
+    (epinephrine ? in.epinephrine_ug_per_kg_min : in.ne_dose_ug_per_kg_min) = 0.3;
+    const auto one_hour = hold(*sim, in, 60.0);
+    hold(*sim, in, 300.0);
+    return std::pair{one_hour.circulation.arterial_mmHg, sim->state()[model::kLactate]};
+  };
+  const auto [map_ne, lactate_ne] = run(false);
+  const auto [map_epi, lactate_epi] = run(true);
+  return {
+      result("epinephrine_map_vs_ne", "drugs", "Epinephrine vs NE at 0.3 ug/kg/min: MAP difference",
+             "Myburgh 2008 CAT (equivalent MAP)", "mmHg", map_epi - map_ne, -10, 10),
+      result("epinephrine_lactate_excess", "drugs", "Epinephrine vs NE at 0.3 ug/kg/min: lactate excess at 6 h",
+             "Levy 1997 (3.1 -> 5.9 on epinephrine, R)", "mmol/L", lactate_epi - lactate_ne, 1.0, 4.0),
+  };
+}
+
+std::vector<ValidationResult> nitroglycerin_response(const ModelParams& base) {
+  // Lima 2014: resuscitated shock with abnormal peripheral perfusion; nitroglycerin 2 -> 16 mg/h
+  // brought CRT from 9.4 to 4.8 s. Boerma 2010: it lowers MAP.
+  ModelParams p = septic_icu_adult(base);
+  p.patient.microvascular_injury = 1.5;
+  const AddOn r = add_on(p, kTypicalSeverity, [](Inputs& in) { in.nitroglycerin_ug_per_min = 133.0; }, 60.0);
+  return {
+      result("nitroglycerin_crt_change", "drugs", "Nitroglycerin 8 mg/h: CRT change", "Lima 2014 (9.4 -> 4.8 s: -49%)",
+             "%", 100.0 * (r.micro_after.crt_s / r.micro_before.crt_s - 1.0), -70, -20),
+      result("nitroglycerin_map_change", "drugs", "Nitroglycerin 8 mg/h: MAP change", "Boerma 2010 (MAP falls)",
+             "mmHg", r.after.circulation.arterial_mmHg - r.before.circulation.arterial_mmHg, -25, 0, false),
+  };
+}
+
 }  // namespace
 
 ModelParams healthy_adult(const ModelParams& base) {
@@ -466,6 +562,10 @@ const std::vector<Experiment>& experiments() {
       {"septic_microcirculation", septic_microcirculation},
       {"ne_cliff", ne_cliff},
       {"baseline_dependence", baseline_dependence},
+      {"landry_vasopressin", landry_vasopressin},
+      {"dobutamine_response", dobutamine_response},
+      {"epinephrine_response", epinephrine_response},
+      {"nitroglycerin_response", nitroglycerin_response},
   };
   return all;
 }

@@ -45,6 +45,14 @@ TEST_CASE("Septic shock at MAP 65: MFI, PPV, density (Edul 2012, De Backer 2013)
 }
 TEST_CASE("The NE cliff: breakpoints 0.6-0.9 ug/kg/min, steeper above, real falls (Dai 2026)") { check_all("ne_cliff"); }
 TEST_CASE("MAP 65 -> 85 helps a poor microcirculation, not a near-normal one") { check_all("baseline_dependence"); }
+TEST_CASE("Vasopressin 0.04 U/min on NE raises SVR and MAP (Landry 1997)") { check_all("landry_vasopressin"); }
+TEST_CASE("Dobutamine 5: CI up, MAP unchanged, poor capillary perfusion improves (Enrico 2012, De Backer 2006)") {
+  check_all("dobutamine_response");
+}
+TEST_CASE("Epinephrine: NE-equivalent MAP, lactate rises (Myburgh 2008, Levy 1997)") { check_all("epinephrine_response"); }
+TEST_CASE("Nitroglycerin shortens a long CRT and lowers MAP (Lima 2014, Boerma 2010)") {
+  check_all("nitroglycerin_response");
+}
 
 TEST_CASE("Every experiment's accepted checks are covered by a test above") {
   // A new experiment must get a TEST_CASE here; this list is the one the tests assert.
@@ -53,7 +61,9 @@ TEST_CASE("Every experiment's accepted checks are covered by a test above") {
                                            "persichini_venous",
                                            "monnet_cardiac_output", "nunes_bolus",            "levraut_lactate",
                                            "beloeil_pk",            "healthy_microcirculation",
-                                           "septic_microcirculation", "ne_cliff",           "baseline_dependence"};
+                                           "septic_microcirculation", "ne_cliff",           "baseline_dependence",
+                                           "landry_vasopressin",    "dobutamine_response",    "epinephrine_response",
+                                           "nitroglycerin_response"};
   for (const auto& e : coherence::validation::experiments()) {
     INFO(e.id);
     CHECK(std::find(tested.begin(), tested.end(), e.id) != tested.end());

@@ -125,7 +125,7 @@ TEST_CASE("Perfusion mechanisms: pressure, NE closure, obstruction, red cells") 
 
   // High NE concentrations close precapillary arterioles.
   MicroDrivers high_ne = pressed;
-  high_ne.ne_effect_site_ug_per_L = 120.0;
+  high_ne.alpha_ne_equivalent_ug_per_L = 120.0;
   CHECK(evaluate_network(m, net, high_ne, 0.0).mean.ppv_pct < evaluate_network(m, net, pressed, 0.0).mean.ppv_pct - 10.0);
 
   // Haemodilution: fewer red cells per capillary, more vessels seen without moving cells.
