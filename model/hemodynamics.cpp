@@ -51,9 +51,9 @@ CirculationState circulation(const HemodynamicParams& h, double s, double capaci
   const double vu_r = h.rv_unstressed_volume_mL * s;
   const double vu_l = h.lv_unstressed_volume_mL * s;
   const double edv_r = end_diastolic_volume(out.central_mmHg, vu_r, h.rv_diastolic_p0_mmHg,
-                                            h.rv_diastolic_stiffness_per_mL / s);
+                                            h.rv_diastolic_stiffness_per_mL / s * tone.diastolic_stiffness_factor);
   const double edv_l = end_diastolic_volume(out.pulmonary_mmHg, vu_l, h.lv_diastolic_p0_mmHg,
-                                            h.lv_diastolic_stiffness_per_mL / s);
+                                            h.lv_diastolic_stiffness_per_mL / s * tone.diastolic_stiffness_factor);
   const double e_r = tone.rv_elastance_mmHg_per_mL;
   const double e_l = tone.lv_elastance_mmHg_per_mL;
   const double pvr = h.pulmonary_resistance_mmHg_min_per_mL / s;

@@ -33,6 +33,7 @@ struct CirculationTone {
   double venous_unstressed_mL = 2500.0;
   double venous_compliance_mL_per_mmHg = 55.0;
   double venous_return_resistance_factor = 1.0;  // beta-2 agonists lower it (Green 1977)
+  double diastolic_stiffness_factor = 1.0;       // patient's diastolic dysfunction
 };
 
 struct CirculationVolumes {

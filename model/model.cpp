@@ -13,6 +13,9 @@ namespace {
 constexpr double kDynSPerCm5PerMmHgMinPerL = 80.0;  // 1 mmHg min / L = 80 dyn s / cm^5
 
 // Autonomic, drug and sepsis contributions to heart and vessel tone.
+// Chronic hypertension: resistance vessels remodelled in proportion to the usual MAP.
+double hypertensive_remodelling(const ModelParams& p) { return p.patient.usual_map_mmHg / 90.0; }
+
 DrugLevels drug_levels(std::span<const double, kStateCount> y) {
   return {y[kVasopressin], y[kEpinephrine], y[kDobutamine], y[kNitroglycerinEffect]};
 }
@@ -36,11 +39,13 @@ CirculationTone circulation_tone(const ModelParams& p, const DrugEffects& drugs,
                      sep.tachycardia_bpm * inflammation + ne.heart_rate_bpm + drugs.heart_rate_bpm;
   const double inotropy = (1.0 + b.contractility_gain * s_card) *
                           (1.0 - sep.myocardial_depression * inflammation) * ne.elastance_factor *
+                          p.patient.cardiac_contractility *
                           drugs.elastance_factor;
   t.lv_elastance_mmHg_per_mL = h.lv_end_systolic_elastance_mmHg_per_mL / s * inotropy;
   t.rv_elastance_mmHg_per_mL = h.rv_end_systolic_elastance_mmHg_per_mL / s * inotropy;
+  t.diastolic_stiffness_factor = p.patient.ventricular_stiffness;
   t.systemic_resistance_mmHg_min_per_mL =
-      h.systemic_resistance_mmHg_min_per_mL / s *
+      h.systemic_resistance_mmHg_min_per_mL / s * hypertensive_remodelling(p) *
       std::exp(b.resistance_log_gain * s_vasc - sep.vasoplegia_log * inflammation +
                ne.resistance_log_factor + drugs.resistance_log_factor);
   t.venous_return_resistance_factor = drugs.venous_return_resistance_factor;
@@ -77,7 +82,9 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
                         (o.circulation.arterial_mmHg - o.circulation.central_mmHg) / co_L_per_min;
   o.ne_plasma_ug_per_L = y[kNeExogenous] + y[kNeEndogenous];
   o.ne_clearance_L_per_min = ne_clearance_L_per_min(p);
-  o.sympathetic_target = baroreflex_target(p.baroreflex, o.circulation.arterial_mmHg);
+  // The baroreflex of a chronic hypertensive is reset to the usual MAP.
+  o.sympathetic_target = baroreflex_target(
+      p.baroreflex, o.circulation.arterial_mmHg - (p.patient.usual_map_mmHg - 90.0));
 
   FluidInputs fi;
   fi.arterial_mmHg = o.circulation.arterial_mmHg;

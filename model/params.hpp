@@ -245,6 +245,11 @@ struct PatientParams {
   double baroreflex_gain = 1.0;  // 1 intact; sedation/anaesthesia blunt it (~0.5, R)
   double baseline_intake_mL_per_h = 0.0;  // oral/enteral water intake
   double microvascular_injury = 1.0;       // 0 sepsis spares capillaries, 1 typical, 2 severe
+  // Chronic hypertension: remodelled resistance vessels (R x usual/90), baroreflex reset to the
+  // usual MAP, and the capillaries' autoregulation reference moved with it (Xu 2015).
+  double usual_map_mmHg = 90.0;
+  double cardiac_contractility = 1.0;      // x normal end-systolic elastance (septic cardiomyopathy < 1)
+  double ventricular_stiffness = 1.0;      // x normal diastolic stiffness (diastolic dysfunction > 1)
 };
 
 struct ModelParams {

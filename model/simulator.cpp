@@ -49,6 +49,11 @@ void Simulator::set_inputs(const Inputs& inputs, double valid_until_min) {
   solver_.set_stop_time(valid_until_min);
 }
 
+void Simulator::set_params(const ModelParams& params) {
+  core_->params = params;
+  solver_.reinitialize();
+}
+
 void Simulator::advance_to(double t_min) {
   if (t_min > horizon_min_ + 1e-9) throw std::logic_error("advance_to beyond the input horizon");
   solver_.advance_to(std::min(t_min, horizon_min_));

@@ -24,6 +24,9 @@ class Simulator {
 
   // Change the inputs at the current time; they hold until `valid_until_min`.
   void set_inputs(const Inputs& inputs, double valid_until_min);
+  // Change the patient's parameters at the current time (a scenario `set` event); the state and
+  // the healthy reference are kept. Call set_inputs next.
+  void set_params(const ModelParams& params);
   // Integrate to t_min (<= the horizon of the current inputs). Throws SolverError.
   void advance_to(double t_min);
 

@@ -61,6 +61,19 @@ nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
     j["hours_map_below_65"] = static_cast<double>(below) * dt_h;
     j["ne_peak_ug_per_kg_min"] = *std::max_element(ne.begin(), ne.end());
     j["lactate_peak_mmol_per_L"] = *std::max_element(lac.begin(), lac.end());
+    double ne_cumulative = 0.0, ne_above_cliff_h = 0.0;
+    for (double d : ne) {
+      ne_cumulative += d * s.output_interval_min;
+      if (d > 0.8) ne_above_cliff_h += dt_h;
+    }
+    j["ne_cumulative_ug_per_kg"] = ne_cumulative;
+    j["hours_ne_above_0_8"] = ne_above_cliff_h;
+    const auto dob = col("dobutamine_ug_per_kg_min");
+    const auto ntg = col("nitroglycerin_ug_per_min");
+    const auto vp = col("vasopressin_U_per_min");
+    j["hours_on_dobutamine"] = dt_h * static_cast<double>(std::count_if(dob.begin(), dob.end(), [](double v) { return v > 0; }));
+    j["hours_on_nitroglycerin"] = dt_h * static_cast<double>(std::count_if(ntg.begin(), ntg.end(), [](double v) { return v > 0; }));
+    j["hours_on_vasopressin"] = dt_h * static_cast<double>(std::count_if(vp.begin(), vp.end(), [](double v) { return v > 0; }));
     nlohmann::json fin;
     for (const char* c : {"time_min", "map_mmHg", "hr_bpm", "co_L_per_min", "cvp_mmHg", "lactate_mmol_per_L",
                           "ne_dose_ug_per_kg_min", "fluids_in_mL", "fluid_balance_mL", "mfi", "ppv_pct",
@@ -69,16 +82,24 @@ nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
     }
     j["final"] = fin;
   }
+  nlohmann::json measured = nlohmann::json::object();
+  for (const auto& [name, row] : r.measurements) {
+    nlohmann::json m;
+    for (std::size_t k = 0; k < row.size(); ++k) m[run::timeseries_columns()[k]] = row[k];
+    measured[name] = m;
+  }
+  j["measurements"] = measured;
   j["protocol"] = s.protocol.name;
   j["decisions"] = r.decisions.size();
   if (r.varvel) {
-    j["map_control"] = {{"target_mmHg", s.protocol.map_target.map_target_mmHg},
+    j["map_control"] = {{"initial_target_mmHg", s.protocol.map_target.map_target_mmHg},
                         {"mdpe_pct", r.varvel->mdpe_pct},
                         {"mdape_pct", r.varvel->mdape_pct},
                         {"wobble_pct", r.varvel->wobble_pct},
                         {"within_5_mmHg_pct", r.varvel->within_5_mmHg_pct},
                         {"samples", r.varvel->samples},
-                        {"note", "Varvel 1992 on the true MAP at output times from 30 min after the start"}};
+                        {"note", "Varvel 1992 on the true MAP at output times from 30 min after the start, "
+                                 "against the target in force at each time"}};
   }
   j["solver"] = {{"steps", r.solver.steps},
                  {"rhs_evaluations", r.solver.rhs_evaluations},

@@ -29,23 +29,29 @@ class Monitor {
  public:
   Monitor(const MonitorSettings& s, std::uint64_t seed);
   const MonitorSettings& settings() const { return s_; }
+  // A `set` event changed measurement noise (schedules stay as they were).
+  void set_noise(const MonitorSettings& s);
   // Sampling moments the runner must stop at (from t = start).
   bool lactate_due(double t_min, double start_min) const;
   bool crt_due(double t_min, double start_min) const;
   void draw_lactate(double t_min, double true_lactate);
-  void examine_crt(double t_min, double true_crt_s);
+  // CRT and mottling are examined together (same bedside look).
+  void examine_crt(double t_min, double true_crt_s, double true_mottling_score);
   void measure_micro(double t_min, double true_mfi, double true_ppv);
-  Observations observe(double t_min, double true_map, double true_hr, double true_co_L_per_min, double ne_dose);
+  Observations observe(double t_min, double true_map, double true_hr, double true_co_L_per_min,
+                       const Infusions& running);
 
  private:
   struct Pending {
     double drawn_min, ready_min, value;
   };
   MonitorSettings s_;
-  model::Rng rng_;
+  // One stream per instrument, so that one protocol's extra examinations do not change the noise
+  // another instrument reports (paired protocol comparisons see the same arterial-line noise).
+  model::Rng map_rng_, lactate_rng_, crt_rng_, co_rng_, micro_rng_;
   std::deque<Pending> lactate_;
   std::optional<Pending> last_lactate_;
-  std::optional<double> last_crt_;
+  std::optional<double> last_crt_, crt_min_, mottling_;
   std::optional<double> micro_min_, mfi_, ppv_;
 };
 

@@ -31,8 +31,8 @@ struct DecisionRow {
   double time_min = 0.0;
   std::string protocol;
   protocol::Observations observed;
-  double ne_before = 0.0;
-  double ne_after = 0.0;
+  std::optional<double> map_target_mmHg;  // in force after the action
+  protocol::Infusions after;               // infusions after the action
   double bolus_mL = 0.0;
   std::string action;
   std::string reason;
@@ -48,7 +48,8 @@ struct RunResult {
   model::Network network;                 // the patient's capillary networks
   std::vector<MicroSnapshot> snapshots;   // at the requested dump times, in order
   std::vector<DecisionRow> decisions;
-  std::optional<protocol::VarvelMetrics> varvel;  // map_target: from 30 min after the start
+  std::optional<protocol::VarvelMetrics> varvel;  // protocols with a MAP target: from 30 min after the start
+  std::vector<std::pair<std::string, std::vector<double>>> measurements;  // named times: a row each
 };
 
 // decisions.csv: one row per action, with the observations it used and its reason.

@@ -42,12 +42,19 @@ const std::vector<KeySpec> kKeys = {
      "Haematocrit before sepsis."},
     {"patient.microvascular_injury", KeyType::kNumber, "x typical", 0, 2, false, 1,
      "How hard sepsis hits the capillaries: 0 spares them (near-normal microcirculation), 1 typical, 2 severe."},
+    {"patient.usual_map_mmHg", KeyType::kNumber, "mmHg", 70, 130, false, 90,
+     "The patient's usual MAP: >= 100 is chronic hypertension (remodelled resistance, baroreflex and capillary "
+     "autoregulation reset to it)."},
+    {"patient.cardiac_contractility", KeyType::kNumber, "x normal", 0.2, 2, false, 1,
+     "Systolic function (end-systolic elastance); < 1 septic cardiomyopathy."},
+    {"patient.ventricular_stiffness", KeyType::kNumber, "x normal", 0.5, 4, false, 1,
+     "Diastolic stiffness; > 1 diastolic dysfunction: a flat Frank-Starling curve (fluid-unresponsive)."},
     {"sepsis.onset_min", KeyType::kNumber, "min", -4320, 4320, false, 0,
      "Time the sepsis course starts; negative = before admission (the run starts there)."},
     {"sepsis.severity", KeyType::kNumber, "0-1", 0, 1, false, 0,
      "Target inflammation level from onset (0 none, 0.7 typical septic shock, 1 refractory)."},
     {"protocol.name", KeyType::kString, "", 0, 0, false, 0,
-     "Who titrates: fixed, map_target, macro_first or micro_guided."},
+     "Who titrates: fixed, map_target, macro_first, micro_guided, crt_guided or lactate_guided (docs/protocols.md)."},
     {"protocol.start_min", KeyType::kNumber, "min", 0, 43200, false, 0, "Time from which the protocol acts."},
     {"protocol.map_target_mmHg", KeyType::kNumber, "mmHg", 40, 120, false, 65, "map_target: the MAP target."},
     {"protocol.decision_interval_min", KeyType::kNumber, "min", 0.5, 60, false, 2,
@@ -65,8 +72,25 @@ const std::vector<KeySpec> kKeys = {
      "macro_first, micro_guided: further boluses while the patient is fluid-responsive."},
     {"protocol.max_fluid_challenges", KeyType::kInteger, "", 0, 20, false, 4,
      "macro_first, micro_guided: at most this many challenges."},
-    {"protocol.map_target_floor_mmHg", KeyType::kNumber, "mmHg", 40, 90, false, 60,
+    {"protocol.map_target_floor_mmHg", KeyType::kNumber, "mmHg", 40, 90, false, 62,
      "micro_guided: lowest MAP target its micro-targeted steps may set."},
+    {"protocol.vasopressin_at_ne_ug_per_kg_min", KeyType::kNumber, "ug/kg/min", 0, 5, false, 0.25,
+     "macro_first and those built on it: NE dose at which vasopressin is added (SSC 2021: 0.25-0.5)."},
+    {"protocol.vasopressin_U_per_min", KeyType::kNumber, "U/min", 0, 0.1, false, 0.03,
+     "Vasopressin dose when added (0: never)."},
+    {"protocol.dobutamine_ug_per_kg_min", KeyType::kNumber, "ug/kg/min", 0, 20, false, 5,
+     "micro_guided, crt_guided, lactate_guided: dobutamine dose of their inotrope step."},
+    {"protocol.nitroglycerin_ug_per_min", KeyType::kNumber, "ug/min", 0, 400, false, 33,
+     "micro_guided: nitroglycerin dose of its vasodilator step (33 ug/min = 2 mg/h)."},
+    {"protocol.micro_trial_min", KeyType::kNumber, "min", 10, 240, false, 30,
+     "micro_guided: a micro-targeted step is judged by a new measurement after this time."},
+    {"protocol.window_h", KeyType::kNumber, "h", 1, 72, false, 8,
+     "crt_guided, lactate_guided: length of the perfusion-targeted period (ANDROMEDA-SHOCK: 8 h)."},
+    {"protocol.crt_target_s", KeyType::kNumber, "s", 1, 6, false, 3, "crt_guided: CRT at or below this is normal."},
+    {"protocol.lactate_fall_pct", KeyType::kNumber, "%", 5, 50, false, 20,
+     "lactate_guided: a fall of at least this much per reading counts as at target (ANDROMEDA: 20% per 2 h)."},
+    {"protocol.vasopressor_test_map_mmHg", KeyType::kNumber, "mmHg", 70, 95, false, 80,
+     "crt_guided, lactate_guided: MAP target of the 1 h vasopressor test in chronic hypertensives."},
     {"monitoring.co_noise_pct", KeyType::kNumber, "%", 0, 50, false, 10, "Cardiac-output monitor precision (SD)."},
     {"monitoring.mfi_noise", KeyType::kNumber, "", 0, 1, false, 0.15,
      "Sublingual MFI measurement noise (SD) around the ground truth (render + score replaces it)."},
@@ -82,32 +106,74 @@ const std::vector<KeySpec> kKeys = {
     {"events[].at_min", KeyType::kNumber, "min", -4320, 43200, true, 0,
      "Event time; events must be in non-decreasing time order."},
     {"events[].action", KeyType::kString, "", 0, 0, true, 0,
-     "One of ne_dose, bolus, maintenance, sepsis_severity."},
-    {"events[].dose_ug_per_kg_min", KeyType::kNumber, "ug/kg/min", 0, 5, false, 0,
-     "ne_dose: norepinephrine infusion rate from this time on."},
-    {"events[].volume_mL", KeyType::kNumber, "mL", 1, 5000, false, 0, "bolus: crystalloid volume."},
+     "One of ne_dose, vasopressin, epinephrine, dobutamine, nitroglycerin, bolus, maintenance, sepsis_severity, set."},
+    {"events[].dose_ug_per_kg_min", KeyType::kNumber, "ug/kg/min", 0, 20, false, 0,
+     "ne_dose (<= 5), epinephrine (<= 5), dobutamine (<= 20): infusion rate from this time on."},
+    {"events[].rate_U_per_min", KeyType::kNumber, "U/min", 0, 0.1, false, 0,
+     "vasopressin: infusion rate from this time on (usual 0.03-0.04)."},
+    {"events[].rate_ug_per_min", KeyType::kNumber, "ug/min", 0, 500, false, 0,
+     "nitroglycerin: infusion rate from this time on (2 mg/h = 33 ug/min)."},
+    {"events[].volume_mL", KeyType::kNumber, "mL", 1, 5000, false, 0, "bolus: volume."},
+    {"events[].fluid", KeyType::kString, "", 0, 0, false, 0,
+     "bolus: crystalloid (default), albumin_5pct, albumin_20pct or packed_cells."},
     {"events[].duration_min", KeyType::kNumber, "min", 0.5, 1440, false, 0,
      "bolus: infusion time of the bolus."},
     {"events[].rate_mL_per_h", KeyType::kNumber, "mL/h", 0, 1000, false, 0,
      "maintenance: crystalloid maintenance rate from this time on."},
     {"events[].severity", KeyType::kNumber, "0-1", 0, 1, false, 0,
      "sepsis_severity: new target inflammation level from this time on."},
+    {"events[].key", KeyType::kString, "", 0, 0, false, 0,
+     "set: dotted path of the key to change (patient.* except weight, blood volume and haematocrit; "
+     "protocol.map_target_mmHg; monitoring.*_noise*)."},
+    {"events[].value", KeyType::kNumber, "key's unit", -kBig, kBig, false, 0,
+     "set: the new value, within the key's own range."},
+    {"measurements[].name", KeyType::kString, "", 0, 0, true, 0,
+     "A named measurement time (letters, digits, _): summary.json reports every column there."},
+    {"measurements[].at_min", KeyType::kNumber, "min", 0, 43200, true, 0,
+     "When (within the scenario's duration)."},
 };
 
 const std::map<std::string, EventAction, std::less<>> kActions = {
     {"ne_dose", EventAction::kNeDose},
+    {"vasopressin", EventAction::kVasopressin},
+    {"epinephrine", EventAction::kEpinephrine},
+    {"dobutamine", EventAction::kDobutamine},
+    {"nitroglycerin", EventAction::kNitroglycerin},
     {"bolus", EventAction::kBolus},
     {"maintenance", EventAction::kMaintenance},
     {"sepsis_severity", EventAction::kSepsisSeverity},
+    {"set", EventAction::kSet},
 };
 
-// Keys each action needs (beyond at_min and action).
-const std::map<EventAction, std::vector<std::string>> kActionKeys = {
-    {EventAction::kNeDose, {"dose_ug_per_kg_min"}},
-    {EventAction::kBolus, {"volume_mL", "duration_min"}},
-    {EventAction::kMaintenance, {"rate_mL_per_h"}},
-    {EventAction::kSepsisSeverity, {"severity"}},
+const std::map<std::string, Fluid, std::less<>> kFluids = {
+    {"crystalloid", Fluid::kCrystalloid},
+    {"albumin_5pct", Fluid::kAlbumin5pct},
+    {"albumin_20pct", Fluid::kAlbumin20pct},
+    {"packed_cells", Fluid::kPackedCells},
 };
+
+// Keys each action needs, and keys it may have (beyond at_min and action).
+struct ActionKeys {
+  std::vector<std::string> required, optional;
+};
+const std::map<EventAction, ActionKeys> kActionKeys = {
+    {EventAction::kNeDose, {{"dose_ug_per_kg_min"}, {}}},
+    {EventAction::kVasopressin, {{"rate_U_per_min"}, {}}},
+    {EventAction::kEpinephrine, {{"dose_ug_per_kg_min"}, {}}},
+    {EventAction::kDobutamine, {{"dose_ug_per_kg_min"}, {}}},
+    {EventAction::kNitroglycerin, {{"rate_ug_per_min"}, {}}},
+    {EventAction::kBolus, {{"volume_mL", "duration_min"}, {"fluid"}}},
+    {EventAction::kMaintenance, {{"rate_mL_per_h"}, {}}},
+    {EventAction::kSepsisSeverity, {{"severity"}, {}}},
+    {EventAction::kSet, {{"key", "value"}, {}}},
+};
+
+// Per-action dose ceilings where the shared key's range is wider.
+double dose_ceiling(EventAction a) { return a == EventAction::kDobutamine ? 20.0 : 5.0; }
+
+// Patient keys fixed at the start (they define the initial state).
+const std::set<std::string, std::less<>> kFixedPatientKeys = {"patient.weight_kg", "patient.blood_volume_mL_per_kg",
+                                                              "patient.haematocrit_fraction"};
 
 const KeySpec* find_spec(std::string_view path) {
   for (const auto& k : kKeys) {
@@ -147,9 +213,11 @@ std::string suggestion(std::string_view path) {
 // Maps "events.3.at_min" to "events[].at_min".
 std::string spec_path(std::string_view dotted) {
   const std::string s(dotted);
-  if (s.rfind("events.", 0) == 0) {
-    const auto second = s.find('.', 7);
-    if (second != std::string::npos) return "events[]" + s.substr(second);
+  for (const std::string array : {"events", "measurements"}) {
+    if (s.rfind(array + ".", 0) == 0) {
+      const auto second = s.find('.', array.size() + 1);
+      if (second != std::string::npos) return array + "[]" + s.substr(second);
+    }
   }
   return s;
 }
@@ -174,6 +242,7 @@ class Reader {
   std::pair<const KeySpec*, const toml::node*> lookup(const toml::table& table, const std::string& path,
                                                       std::string_view key, const toml::node* parent) const {
     const KeySpec* spec = find_spec(spec_path(path));
+    if (!spec) throw std::logic_error("scenario loader reads an undeclared key: " + path);
     const toml::node* node = table.get(key);
     if (!node && spec->required) fail(path, parent, "required key is missing");
     return {spec, node};
@@ -299,6 +368,19 @@ void apply_override(toml::table& root, const Override& o, toml::node&& value) {
 
 const std::vector<KeySpec>& scenario_keys() { return kKeys; }
 
+std::string_view fluid_name(Fluid f) {
+  for (const auto& [name, fl] : kFluids) {
+    if (fl == f) return name;
+  }
+  return "?";
+}
+
+bool settable_during_run(std::string_view key) {
+  if (key.starts_with("patient.")) return !kFixedPatientKeys.contains(key);
+  if (key == "protocol.map_target_mmHg") return true;
+  return key.starts_with("monitoring.") && key.find("noise") != std::string_view::npos;
+}
+
 std::string_view action_name(EventAction a) {
   for (const auto& [name, act] : kActions) {
     if (act == a) return name;
@@ -317,6 +399,106 @@ Override parse_override(std::string_view text) {
   if (!spec) throw InputError(fmt::format("--set {}: unknown key '{}'{}", text, o.key, suggestion(spath)));
   if (o.value.empty()) throw InputError(fmt::format("--set {}: empty value", text));
   return o;
+}
+
+// Every table but the events and measurements: the settings a `set` event may change.
+static void parse_settings(const Reader& r, const toml::table& root, Scenario& s) {
+  const std::string& file = r.file();
+  // [scenario]
+  const toml::table* sc = subtable(r, root, "scenario");
+  if (!sc) throw InputError(fmt::format("{}: missing required table [scenario]", file));
+  r.check_known(*sc, "scenario.", "scenario.");
+  s.name = r.string(*sc, "scenario.", "name", sc);
+  s.description = r.string(*sc, "scenario.", "description", sc);
+  s.duration_min = 60.0 * r.number(*sc, "scenario.", "duration_h", sc);
+  s.output_interval_min = r.number(*sc, "scenario.", "output_interval_min", sc);
+  s.seed = static_cast<std::uint64_t>(r.integer(*sc, "scenario.", "seed", sc));
+
+  // [patient]
+  static const toml::table kEmpty;
+  const toml::table* pt = subtable(r, root, "patient");
+  const toml::table& patient = pt ? *pt : kEmpty;
+  r.check_known(patient, "patient.", "patient.");
+  auto& pp = s.params.patient;
+  pp.weight_kg = r.number(patient, "patient.", "weight_kg", pt);
+  pp.saps2 = r.number(patient, "patient.", "saps2", pt);
+  pp.ne_sensitivity = r.number(patient, "patient.", "ne_sensitivity", pt);
+  pp.hepatic_function = r.number(patient, "patient.", "hepatic_function", pt);
+  pp.baroreflex_gain = r.number(patient, "patient.", "baroreflex_gain", pt);
+  pp.baseline_intake_mL_per_h = r.number(patient, "patient.", "baseline_intake_mL_per_h", pt);
+  s.params.hemodynamics.blood_volume_mL_per_kg = r.number(patient, "patient.", "blood_volume_mL_per_kg", pt);
+  s.params.hemodynamics.haematocrit_fraction = r.number(patient, "patient.", "haematocrit_fraction", pt);
+  pp.microvascular_injury = r.number(patient, "patient.", "microvascular_injury", pt);
+  pp.usual_map_mmHg = r.number(patient, "patient.", "usual_map_mmHg", pt);
+  pp.cardiac_contractility = r.number(patient, "patient.", "cardiac_contractility", pt);
+  pp.ventricular_stiffness = r.number(patient, "patient.", "ventricular_stiffness", pt);
+
+  // [sepsis]
+  const toml::table* sp = subtable(r, root, "sepsis");
+  const toml::table& sepsis = sp ? *sp : kEmpty;
+  r.check_known(sepsis, "sepsis.", "sepsis.");
+  s.sepsis_onset_min = r.number(sepsis, "sepsis.", "onset_min", sp);
+  s.sepsis_severity = r.number(sepsis, "sepsis.", "severity", sp);
+
+  // [protocol]
+  const toml::table* pr = subtable(r, root, "protocol");
+  const toml::table& prot = pr ? *pr : kEmpty;
+  r.check_known(prot, "protocol.", "protocol.");
+  const std::string pname = r.string(prot, "protocol.", "name", pr);
+  s.protocol.name = pname.empty() ? "fixed" : pname;
+  static const std::set<std::string, std::less<>> kProtocols = {"fixed",        "map_target", "macro_first",
+                                                                 "micro_guided", "crt_guided", "lactate_guided"};
+  if (!kProtocols.contains(s.protocol.name)) {
+    r.fail("protocol.name", prot.get("name"),
+           fmt::format("= \"{}\": must be fixed, map_target, macro_first, micro_guided, crt_guided or lactate_guided",
+                       s.protocol.name));
+  }
+  s.protocol.start_min = r.number(prot, "protocol.", "start_min", pr);
+  auto& mt = s.protocol.map_target;
+  mt.map_target_mmHg = r.number(prot, "protocol.", "map_target_mmHg", pr);
+  mt.decision_interval_min = r.number(prot, "protocol.", "decision_interval_min", pr);
+  mt.ne_max_ug_per_kg_min = r.number(prot, "protocol.", "ne_max_ug_per_kg_min", pr);
+  mt.proportional_ug_per_kg_min_per_mmHg = r.number(prot, "protocol.", "kp_ug_per_kg_min_per_mmHg", pr);
+  mt.integral_ug_per_kg_min_per_mmHg_min = r.number(prot, "protocol.", "ki_ug_per_kg_min_per_mmHg_min", pr);
+  mt.deadband_mmHg = r.number(prot, "protocol.", "deadband_mmHg", pr);
+  auto& g = s.protocol.guided;
+  g.macro.ne = mt;
+  g.macro.initial_fluid_mL_per_kg = r.number(prot, "protocol.", "initial_fluid_mL_per_kg", pr);
+  g.macro.challenge_mL = r.number(prot, "protocol.", "fluid_challenge_mL", pr);
+  g.macro.max_challenges = static_cast<int>(r.integer(prot, "protocol.", "max_fluid_challenges", pr));
+  g.macro.vasopressin_at_ne_ug_per_kg_min = r.number(prot, "protocol.", "vasopressin_at_ne_ug_per_kg_min", pr);
+  g.macro.vasopressin_U_per_min = r.number(prot, "protocol.", "vasopressin_U_per_min", pr);
+  g.map_target_floor_mmHg = r.number(prot, "protocol.", "map_target_floor_mmHg", pr);
+  g.dobutamine_ug_per_kg_min = r.number(prot, "protocol.", "dobutamine_ug_per_kg_min", pr);
+  g.nitroglycerin_ug_per_min = r.number(prot, "protocol.", "nitroglycerin_ug_per_min", pr);
+  g.trial_min = r.number(prot, "protocol.", "micro_trial_min", pr);
+  auto& pg = s.protocol.perfusion;
+  pg.macro = g.macro;
+  pg.window_h = r.number(prot, "protocol.", "window_h", pr);
+  pg.crt_target_s = r.number(prot, "protocol.", "crt_target_s", pr);
+  pg.lactate_fall_pct = r.number(prot, "protocol.", "lactate_fall_pct", pr);
+  pg.vasopressor_test_map_mmHg = r.number(prot, "protocol.", "vasopressor_test_map_mmHg", pr);
+  pg.dobutamine_ug_per_kg_min = g.dobutamine_ug_per_kg_min;
+
+  // [monitoring]
+  const toml::table* mo = subtable(r, root, "monitoring");
+  const toml::table& mon = mo ? *mo : kEmpty;
+  r.check_known(mon, "monitoring.", "monitoring.");
+  auto& ms = s.monitoring;
+  ms.map_noise_mmHg = r.number(mon, "monitoring.", "map_noise_mmHg", mo);
+  ms.lactate_interval_min = r.number(mon, "monitoring.", "lactate_interval_min", mo);
+  ms.lactate_delay_min = r.number(mon, "monitoring.", "lactate_delay_min", mo);
+  ms.lactate_noise_mmol_per_L = r.number(mon, "monitoring.", "lactate_noise_mmol_per_L", mo);
+  ms.crt_interval_min = r.number(mon, "monitoring.", "crt_interval_min", mo);
+  ms.crt_noise_s = r.number(mon, "monitoring.", "crt_noise_s", mo);
+  ms.co_noise_pct = r.number(mon, "monitoring.", "co_noise_pct", mo);
+  ms.mfi_noise = r.number(mon, "monitoring.", "mfi_noise", mo);
+  ms.ppv_noise_pct = r.number(mon, "monitoring.", "ppv_noise_pct", mo);
+
+  if (s.protocol.start_min > s.duration_min) {
+    r.fail("protocol.start_min", prot.get("start_min"),
+           fmt::format("= {}: after the end of the scenario ({} min)", s.protocol.start_min, s.duration_min));
+  }
 }
 
 Scenario load_scenario(const std::filesystem::path& path, const std::vector<Override>& overrides) {
@@ -365,88 +547,18 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
   s.file = file;
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
-    if (k != "scenario" && k != "patient" && k != "sepsis" && k != "events" && k != "protocol" && k != "monitoring") {
+    if (k != "scenario" && k != "patient" && k != "sepsis" && k != "events" && k != "protocol" && k != "monitoring" &&
+        k != "measurements") {
       r.fail(k, &node,
-             "unknown table (expected [scenario], [patient], [sepsis], [protocol], [monitoring] or [[events]])");
+             "unknown table (expected [scenario], [patient], [sepsis], [protocol], [monitoring], [[events]] or "
+             "[[measurements]])");
     }
-    if (k != "events" && !node.is_table()) r.fail(k, &node, "must be a table");
+    if (k != "events" && k != "measurements" && !node.is_table()) r.fail(k, &node, "must be a table");
   }
-
-  // [scenario]
-  const toml::table* sc = subtable(r, root, "scenario");
-  if (!sc) throw InputError(fmt::format("{}: missing required table [scenario]", file));
-  r.check_known(*sc, "scenario.", "scenario.");
-  s.name = r.string(*sc, "scenario.", "name", sc);
-  s.description = r.string(*sc, "scenario.", "description", sc);
-  s.duration_min = 60.0 * r.number(*sc, "scenario.", "duration_h", sc);
-  s.output_interval_min = r.number(*sc, "scenario.", "output_interval_min", sc);
-  s.seed = static_cast<std::uint64_t>(r.integer(*sc, "scenario.", "seed", sc));
-
-  // [patient]
-  static const toml::table kEmpty;
-  const toml::table* pt = subtable(r, root, "patient");
-  const toml::table& patient = pt ? *pt : kEmpty;
-  r.check_known(patient, "patient.", "patient.");
-  auto& pp = s.params.patient;
-  pp.weight_kg = r.number(patient, "patient.", "weight_kg", pt);
-  pp.saps2 = r.number(patient, "patient.", "saps2", pt);
-  pp.ne_sensitivity = r.number(patient, "patient.", "ne_sensitivity", pt);
-  pp.hepatic_function = r.number(patient, "patient.", "hepatic_function", pt);
-  pp.baroreflex_gain = r.number(patient, "patient.", "baroreflex_gain", pt);
-  pp.baseline_intake_mL_per_h = r.number(patient, "patient.", "baseline_intake_mL_per_h", pt);
-  s.params.hemodynamics.blood_volume_mL_per_kg = r.number(patient, "patient.", "blood_volume_mL_per_kg", pt);
-  s.params.hemodynamics.haematocrit_fraction = r.number(patient, "patient.", "haematocrit_fraction", pt);
-  pp.microvascular_injury = r.number(patient, "patient.", "microvascular_injury", pt);
-
-  // [sepsis]
-  const toml::table* sp = subtable(r, root, "sepsis");
-  const toml::table& sepsis = sp ? *sp : kEmpty;
-  r.check_known(sepsis, "sepsis.", "sepsis.");
-  s.sepsis_onset_min = r.number(sepsis, "sepsis.", "onset_min", sp);
-  s.sepsis_severity = r.number(sepsis, "sepsis.", "severity", sp);
-
-  // [protocol]
-  const toml::table* pr = subtable(r, root, "protocol");
-  const toml::table& prot = pr ? *pr : kEmpty;
-  r.check_known(prot, "protocol.", "protocol.");
-  const std::string pname = r.string(prot, "protocol.", "name", pr);
-  s.protocol.name = pname.empty() ? "fixed" : pname;
-  if (s.protocol.name != "fixed" && s.protocol.name != "map_target" && s.protocol.name != "macro_first" &&
-      s.protocol.name != "micro_guided") {
-    r.fail("protocol.name", prot.get("name"),
-           fmt::format("= \"{}\": must be fixed, map_target, macro_first or micro_guided", s.protocol.name));
-  }
-  s.protocol.start_min = r.number(prot, "protocol.", "start_min", pr);
-  auto& mt = s.protocol.map_target;
-  mt.map_target_mmHg = r.number(prot, "protocol.", "map_target_mmHg", pr);
-  mt.decision_interval_min = r.number(prot, "protocol.", "decision_interval_min", pr);
-  mt.ne_max_ug_per_kg_min = r.number(prot, "protocol.", "ne_max_ug_per_kg_min", pr);
-  mt.proportional_ug_per_kg_min_per_mmHg = r.number(prot, "protocol.", "kp_ug_per_kg_min_per_mmHg", pr);
-  mt.integral_ug_per_kg_min_per_mmHg_min = r.number(prot, "protocol.", "ki_ug_per_kg_min_per_mmHg_min", pr);
-  mt.deadband_mmHg = r.number(prot, "protocol.", "deadband_mmHg", pr);
-  auto& g = s.protocol.guided;
-  g.macro.ne = mt;
-  g.macro.initial_fluid_mL_per_kg = r.number(prot, "protocol.", "initial_fluid_mL_per_kg", pr);
-  g.macro.challenge_mL = r.number(prot, "protocol.", "fluid_challenge_mL", pr);
-  g.macro.max_challenges = static_cast<int>(r.integer(prot, "protocol.", "max_fluid_challenges", pr));
-  g.map_target_floor_mmHg = r.number(prot, "protocol.", "map_target_floor_mmHg", pr);
-
-  // [monitoring]
-  const toml::table* mo = subtable(r, root, "monitoring");
-  const toml::table& mon = mo ? *mo : kEmpty;
-  r.check_known(mon, "monitoring.", "monitoring.");
-  auto& ms = s.monitoring;
-  ms.map_noise_mmHg = r.number(mon, "monitoring.", "map_noise_mmHg", mo);
-  ms.lactate_interval_min = r.number(mon, "monitoring.", "lactate_interval_min", mo);
-  ms.lactate_delay_min = r.number(mon, "monitoring.", "lactate_delay_min", mo);
-  ms.lactate_noise_mmol_per_L = r.number(mon, "monitoring.", "lactate_noise_mmol_per_L", mo);
-  ms.crt_interval_min = r.number(mon, "monitoring.", "crt_interval_min", mo);
-  ms.crt_noise_s = r.number(mon, "monitoring.", "crt_noise_s", mo);
-  ms.co_noise_pct = r.number(mon, "monitoring.", "co_noise_pct", mo);
-  ms.mfi_noise = r.number(mon, "monitoring.", "mfi_noise", mo);
-  ms.ppv_noise_pct = r.number(mon, "monitoring.", "ppv_noise_pct", mo);
+  parse_settings(r, root, s);
 
   // [[events]]
+  toml::table after_sets = root;  // the document with every `set` so far applied
   if (const toml::node* ev = root.get("events")) {
     if (!ev->is_array_of_tables()) r.fail("events", ev, "must be an array of tables ([[events]])");
     const toml::array& arr = *ev->as_array();
@@ -462,28 +574,74 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
       const auto it = kActions.find(action);
       if (it == kActions.end()) {
         r.fail(prefix + "action", t.get("action"),
-               fmt::format("= \"{}\": must be one of ne_dose, bolus, maintenance, sepsis_severity", action));
+               fmt::format("= \"{}\": must be one of ne_dose, vasopressin, epinephrine, dobutamine, nitroglycerin, "
+                           "bolus, maintenance, sepsis_severity, set",
+                           action));
       }
       e.action = it->second;
-      const auto& needed = kActionKeys.at(e.action);
+      const ActionKeys& keys = kActionKeys.at(e.action);
       for (const auto& [key, node] : t) {
         const std::string k(key.str());
         if (k == "at_min" || k == "action") continue;
-        if (std::find(needed.begin(), needed.end(), k) == needed.end()) {
+        if (std::find(keys.required.begin(), keys.required.end(), k) == keys.required.end() &&
+            std::find(keys.optional.begin(), keys.optional.end(), k) == keys.optional.end()) {
           r.fail(prefix + k, &node, fmt::format("does not apply to action \"{}\"", action));
         }
       }
-      for (const auto& k : needed) {
+      for (const auto& k : keys.required) {
         if (!t.get(k)) r.fail(prefix + k, &arr[i], fmt::format("required for action \"{}\"", action));
       }
       switch (e.action) {
-        case EventAction::kNeDose: e.dose_ug_per_kg_min = r.number(t, prefix, "dose_ug_per_kg_min", &arr[i]); break;
-        case EventAction::kBolus:
+        case EventAction::kNeDose:
+        case EventAction::kEpinephrine:
+        case EventAction::kDobutamine:
+          e.dose_ug_per_kg_min = r.number(t, prefix, "dose_ug_per_kg_min", &arr[i]);
+          if (e.dose_ug_per_kg_min > dose_ceiling(e.action)) {
+            r.fail(prefix + "dose_ug_per_kg_min", t.get("dose_ug_per_kg_min"),
+                   fmt::format("= {}: out of range [0, {}] ug/kg/min for {}", e.dose_ug_per_kg_min,
+                               dose_ceiling(e.action), action));
+          }
+          break;
+        case EventAction::kVasopressin: e.rate_U_per_min = r.number(t, prefix, "rate_U_per_min", &arr[i]); break;
+        case EventAction::kNitroglycerin: e.rate_ug_per_min = r.number(t, prefix, "rate_ug_per_min", &arr[i]); break;
+        case EventAction::kBolus: {
           e.volume_mL = r.number(t, prefix, "volume_mL", &arr[i]);
           e.duration_min = r.number(t, prefix, "duration_min", &arr[i]);
+          if (t.get("fluid")) {
+            const std::string fluid = r.string(t, prefix, "fluid", &arr[i]);
+            const auto f = kFluids.find(fluid);
+            if (f == kFluids.end()) {
+              r.fail(prefix + "fluid", t.get("fluid"),
+                     fmt::format("= \"{}\": must be crystalloid, albumin_5pct, albumin_20pct or packed_cells", fluid));
+            }
+            e.fluid = f->second;
+          }
           break;
+        }
         case EventAction::kMaintenance: e.rate_mL_per_h = r.number(t, prefix, "rate_mL_per_h", &arr[i]); break;
         case EventAction::kSepsisSeverity: e.severity = r.number(t, prefix, "severity", &arr[i]); break;
+        case EventAction::kSet: {
+          e.key = r.string(t, prefix, "key", &arr[i]);
+          const KeySpec* spec = find_spec(e.key);
+          if (!spec) r.fail(prefix + "key", t.get("key"), fmt::format("= \"{}\": unknown key{}", e.key, suggestion(e.key)));
+          if (!settable_during_run(e.key)) {
+            r.fail(prefix + "key", t.get("key"),
+                   fmt::format("= \"{}\": cannot change during a run (settable: patient.* except weight, blood volume "
+                               "and haematocrit; protocol.map_target_mmHg; monitoring noise keys)",
+                               e.key));
+          }
+          e.value = r.number(t, prefix, "value", &arr[i]);
+          if (e.value < spec->min || e.value > spec->max) {
+            r.fail(prefix + "value", t.get("value"),
+                   fmt::format("= {}: out of range [{}, {}] {} for {}", e.value, spec->min, spec->max, spec->unit, e.key));
+          }
+          apply_override(after_sets, Override{e.key, fmt::format("{}", e.value), e.key}, toml::value<double>(e.value));
+          Scenario changed;
+          parse_settings(Reader(file, {}), after_sets, changed);
+          e.after_set = std::make_shared<const SettingsAfterSet>(
+              SettingsAfterSet{changed.params, changed.protocol.map_target.map_target_mmHg, changed.monitoring});
+          break;
+        }
       }
       if (e.at_min < previous) {
         r.fail(prefix + "at_min", t.get("at_min"),
@@ -502,9 +660,34 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
       s.events.push_back(e);
     }
   }
-  if (s.protocol.start_min > s.duration_min) {
-    r.fail("protocol.start_min", prot.get("start_min"),
-           fmt::format("= {}: after the end of the scenario ({} min)", s.protocol.start_min, s.duration_min));
+
+  // [[measurements]]
+  if (const toml::node* me = root.get("measurements")) {
+    if (!me->is_array_of_tables()) r.fail("measurements", me, "must be an array of tables ([[measurements]])");
+    const toml::array& arr = *me->as_array();
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const toml::table& t = *arr[i].as_table();
+      const std::string prefix = fmt::format("measurements.{}.", i);
+      r.check_known(t, prefix, "measurements[].");
+      Measurement m;
+      m.name = r.string(t, prefix, "name", &arr[i]);
+      m.at_min = r.number(t, prefix, "at_min", &arr[i]);
+      const bool valid_name = !m.name.empty() && std::all_of(m.name.begin(), m.name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+      });
+      if (!valid_name) r.fail(prefix + "name", t.get("name"), fmt::format("= \"{}\": use letters, digits and _", m.name));
+      if (!names.insert(m.name).second) {
+        r.fail(prefix + "name", t.get("name"), fmt::format("= \"{}\": a measurement of that name exists", m.name));
+      }
+      if (m.at_min > s.duration_min) {
+        r.fail(prefix + "at_min", t.get("at_min"),
+               fmt::format("= {}: after the end of the scenario ({} min)", m.at_min, s.duration_min));
+      }
+      s.measurements.push_back(m);
+    }
+    std::sort(s.measurements.begin(), s.measurements.end(),
+              [](const Measurement& a, const Measurement& b) { return a.at_min < b.at_min; });
   }
   return s;
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@
 
 #include "model/params.hpp"
 #include "protocol/monitor.hpp"
+#include "protocol/micro_guided.hpp"
+#include "protocol/perfusion_guided.hpp"
 #include "protocol/protocol.hpp"
 
 namespace coherence::scenario {
@@ -40,24 +43,57 @@ struct KeySpec {
 // Every key the loader accepts.
 const std::vector<KeySpec>& scenario_keys();
 
-enum class EventAction { kNeDose, kBolus, kMaintenance, kSepsisSeverity };
+enum class EventAction {
+  kNeDose,
+  kVasopressin,
+  kEpinephrine,
+  kDobutamine,
+  kNitroglycerin,
+  kBolus,
+  kMaintenance,
+  kSepsisSeverity,
+  kSet
+};
+
+// What a bolus is made of (docs/model/drugs.md).
+enum class Fluid { kCrystalloid, kAlbumin5pct, kAlbumin20pct, kPackedCells };
+
+struct ProtocolSpec {
+  std::string name = "fixed";   // fixed, map_target, macro_first, micro_guided, crt_guided, lactate_guided
+  double start_min = 0.0;       // the protocol acts from this time
+  protocol::MapTargetSettings map_target;
+  protocol::MicroGuidedSettings guided;        // macro_first uses guided.macro
+  protocol::PerfusionGuidedSettings perfusion; // crt_guided, lactate_guided
+};
+
+// The settings a `set` event leaves in force (every earlier `set` applied too).
+struct SettingsAfterSet {
+  model::ModelParams params;
+  double map_target_mmHg = 65.0;
+  protocol::MonitorSettings monitoring;
+};
 
 struct Event {
   double at_min = 0.0;
   EventAction action = EventAction::kNeDose;
-  double dose_ug_per_kg_min = 0.0;  // ne_dose
+  double dose_ug_per_kg_min = 0.0;  // ne_dose, epinephrine, dobutamine
+  double rate_U_per_min = 0.0;      // vasopressin
+  double rate_ug_per_min = 0.0;     // nitroglycerin
   double volume_mL = 0.0;           // bolus
   double duration_min = 0.0;        // bolus
+  Fluid fluid = Fluid::kCrystalloid;  // bolus
   double rate_mL_per_h = 0.0;       // maintenance
   double severity = 0.0;            // sepsis_severity
+  std::string key;                  // set: dotted path
+  double value = 0.0;               // set
+  std::shared_ptr<const SettingsAfterSet> after_set;  // set
   int line = 0;                     // where it was declared, for messages
 };
 
-struct ProtocolSpec {
-  std::string name = "fixed";   // fixed, map_target
-  double start_min = 0.0;       // the protocol acts from this time
-  protocol::MapTargetSettings map_target;
-  protocol::MicroGuidedSettings guided;  // macro_first uses guided.macro
+// A named moment at which every timeseries column is reported (summary.json; M_<column> in trials).
+struct Measurement {
+  std::string name;
+  double at_min = 0.0;
 };
 
 struct Scenario {
@@ -71,6 +107,7 @@ struct Scenario {
   double sepsis_severity = 0.0;
   model::ModelParams params;
   std::vector<Event> events;  // in time order
+  std::vector<Measurement> measurements;  // in time order
   ProtocolSpec protocol;
   protocol::MonitorSettings monitoring;
 };
@@ -89,5 +126,9 @@ Override parse_override(std::string_view text);
 Scenario load_scenario(const std::filesystem::path& file, const std::vector<Override>& overrides = {});
 
 std::string_view action_name(EventAction a);
+std::string_view fluid_name(Fluid f);
+
+// Keys a `set` event may change during a run.
+bool settable_during_run(std::string_view key);
 
 }  // namespace coherence::scenario

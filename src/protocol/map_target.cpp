@@ -1,0 +1,50 @@
+#include "protocol/map_target.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace coherence::protocol {
+
+void MapTargetProtocol::set_map_target_mmHg(double target) {
+  s_.map_target_mmHg = target;
+  previous_error_.reset();  // no derivative kick from the step in the target
+}
+
+std::vector<Action> MapTargetProtocol::decide(const Observations& obs) {
+  const double error = s_.map_target_mmHg - obs.map_mmHg;  // > 0: MAP too low
+  const double previous = previous_error_.value_or(0.0);
+  previous_error_ = error;
+  if (std::abs(error) <= s_.deadband_mmHg) return {};
+  const double running = obs.running.ne_ug_per_kg_min;
+  const double step = s_.proportional_ug_per_kg_min_per_mmHg * (error - previous) +
+                      s_.integral_ug_per_kg_min_per_mmHg_min * error * s_.decision_interval_min;
+  const double dose = std::clamp(running + step, 0.0, s_.ne_max_ug_per_kg_min);
+  const double rounded = std::round(dose * 1000.0) / 1000.0;  // pump resolution
+  if (rounded == running) return {};
+  Action a;
+  a.ne_dose_ug_per_kg_min = rounded;
+  const double change = obs.map_mmHg - (s_.map_target_mmHg - previous);  // MAP change since the last epoch
+  if (rounded > running) {
+    a.what = "increase NE";
+    if (error > 0.0) {
+      a.reason = fmt::format("MAP {:.0f} below target {:.0f} mmHg", obs.map_mmHg, s_.map_target_mmHg);
+    } else {
+      a.reason = fmt::format("MAP {:.0f} above target {:.0f} mmHg but falling fast ({:+.0f} mmHg): raising NE to "
+                             "avoid undershoot", obs.map_mmHg, s_.map_target_mmHg, change);
+    }
+    if (rounded >= s_.ne_max_ug_per_kg_min) a.reason += "; NE at its ceiling";
+  } else {
+    a.what = "decrease NE";
+    if (error < 0.0) {
+      a.reason = fmt::format("MAP {:.0f} above target {:.0f} mmHg", obs.map_mmHg, s_.map_target_mmHg);
+    } else {
+      a.reason = fmt::format("MAP {:.0f} below target {:.0f} mmHg but rising fast ({:+.0f} mmHg): easing NE to "
+                             "avoid overshoot", obs.map_mmHg, s_.map_target_mmHg, change);
+    }
+  }
+  return {a};
+}
+
+}  // namespace coherence::protocol
