@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the main demo: a septic shock patient untreated and
-# treated, a healthy adult, and a loss of coherence (MAP high, capillaries stopped), plus the
-# model's validation against the literature.
+# Installs what is missing, builds, and runs the main demo: one septic patient under macro-first
+# and micro-guided resuscitation side by side (table, plot, and what the sublingual microscope
+# would show under each), then septic shock untreated and treated, a healthy adult, a loss of
+# coherence (MAP high, capillaries stopped), and the model's validation against the literature.
 cd "$(dirname "$0")"
 source ./scripts_common.sh
 install_packages
@@ -9,6 +10,15 @@ build >/dev/null
 bin=build/release/src/coherence
 out=results/demo
 mkdir -p "$out"
+echo
+echo "== One patient, two strategies: macro-first vs micro-guided (24 h each)"
+$bin run scenarios/macro_vs_micro.toml --out "$out/macro_first"
+$bin run scenarios/macro_vs_micro.toml --set protocol.name=micro_guided --out "$out/micro_guided"
+$bin compare "$out/macro_first" "$out/micro_guided" --out "$out/comparison"
+echo "   What the sublingual microscope shows at 20 h (site 1, 2 s):"
+$bin render scenarios/macro_vs_micro.toml --at-min 1200 --seconds 2 --out "$out/clip_macro_first"
+$bin render scenarios/macro_vs_micro.toml --set protocol.name=micro_guided --at-min 1200 --seconds 2 \
+  --out "$out/clip_micro_guided"
 echo
 echo "== Septic shock, untreated (12 h)"
 $bin run scenarios/septic_shock_untreated.toml --out "$out/untreated"
@@ -33,6 +43,9 @@ echo "== Validation against published findings"
 $bin validate --quiet
 echo
 echo "Results are in $(pwd)/$out:"
+echo "  $out/comparison/comparison.png, comparison.csv   (macro-first vs micro-guided side by side)"
+echo "  $out/macro_first/, $out/micro_guided/            (timeseries.csv, decisions.csv with every decision's reason)"
+echo "  $out/clip_macro_first/, $out/clip_micro_guided/  (frame_*.png, motion.png, truth.json)"
 for d in untreated treated healthy coherence_loss; do
   echo "  $out/$d/timeseries.csv, summary.json, trends.png"
 done

@@ -38,6 +38,15 @@ struct RenderOptions {
 void setup_render(CLI::App& app, std::shared_ptr<RenderOptions> opts);
 int run_render(const RenderOptions& opts);
 
+struct CompareOptions {
+  std::vector<std::string> run_dirs;  // output folders of `coherence run`
+  std::vector<std::string> labels;    // one per run (default: the protocol name)
+  std::string out_dir = "out/compare";
+  double last_hours = 6.0;            // "end of run" figures average over this window
+};
+void setup_compare(CLI::App& app, std::shared_ptr<CompareOptions> opts);
+int run_compare(const CompareOptions& opts);
+
 struct ValidateOptions {
   std::string docs_dir;  // rewrite the generated tables in these docs
   bool quiet = false;

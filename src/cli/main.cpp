@@ -22,9 +22,11 @@ int main(int argc, char** argv) {
   auto run_opts = std::make_shared<cli::RunOptions>();
   auto validate_opts = std::make_shared<cli::ValidateOptions>();
   auto render_opts = std::make_shared<cli::RenderOptions>();
+  auto compare_opts = std::make_shared<cli::CompareOptions>();
   cli::setup_run(app, run_opts);
   cli::setup_render(app, render_opts);
   cli::setup_validate(app, validate_opts);
+  cli::setup_compare(app, compare_opts);
 
   // Parse and run inside one try block so that every error reaches the same handler.
   try {
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("run")) return cli::run_run(*run_opts);
     if (app.got_subcommand("validate")) return cli::run_validate(*validate_opts);
     if (app.got_subcommand("render")) return cli::run_render(*render_opts);
+    if (app.got_subcommand("compare")) return cli::run_compare(*compare_opts);
     return 2;
   } catch (const CLI::Success& e) {
     return app.exit(e);

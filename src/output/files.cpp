@@ -84,9 +84,66 @@ std::string quoted(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+// Runs a gnuplot script written next to `png`; the image appears only when gnuplot succeeded.
+bool run_gnuplot(const std::string& gp, const std::filesystem::path& png, std::string& reason) {
+  const std::filesystem::path script = png.string() + ".gp";
+  try {
+    write_file_atomic(script, gp);
+  } catch (const std::exception& e) {
+    reason = e.what();
+    return false;
+  }
+  const int status = run_process({"gnuplot", script.string()});
+  if (status != 0) {
+    reason = status < 0 ? "gnuplot not found (install gnuplot-nox)" : fmt::format("gnuplot exited with {}", status);
+    std::filesystem::remove(png.string() + ".partial");
+    return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(png.string() + ".partial", png, ec);
+  if (ec) {
+    reason = ec.message();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool plot_comparison(const std::vector<ComparedRun>& runs, const std::filesystem::path& png, const std::string& title,
+                     std::string& reason) {
+  static const char* kColours[] = {"#c0392b", "#2471a3", "#1e8449", "#d35400", "#6c3483", "#7f8c8d"};
+  auto plot_column = [&](int column, const std::string& extra) {
+    std::string line = "plot ";
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      line += fmt::format("{} using ($1/60):{} with {} lw 2 lc rgb '{}' title {}, ", quoted(runs[i].timeseries_csv.string()),
+                          column, column == 9 ? "steps" : "lines", kColours[i % 6], quoted(runs[i].label));
+    }
+    return line + extra + "\n";
+  };
+  std::string gp;
+  gp += "set terminal pngcairo size 1200,1000 font 'sans,10'\n";
+  gp += "set output " + quoted(png.string() + ".partial") + "\n";
+  gp += "set termoption noenhanced\nset datafile separator ','\nset key top right opaque box\nset grid\n";
+  gp += "set multiplot layout 4,1 title " + quoted(title) + "\nset lmargin 10\nset xlabel ''\n";
+  gp += "set ylabel 'MAP (mmHg)'\n" +
+        plot_column(2, "65 with lines dt 2 lc rgb '#555555' title 'MAP 65', 60 with lines dt 3 lc rgb '#999999' "
+                       "title 'MAP 60'");
+  gp += "set ylabel 'NE (ug/kg/min)'\nset yrange [0:1<*]\nset object 1 rect from graph 0, first 0.71 to graph 1, first 0.80 "
+        "fc rgb '#f5b7b1' fs solid 0.5 noborder behind\n" +
+        plot_column(9, "NaN with boxes fc rgb '#f5b7b1' fs solid 0.5 title 'cliff 0.71-0.80 (Dai)'");
+  gp += "unset object 1\nset ylabel 'MFI'\nset yrange [0:3.3]\n" +
+        plot_column(17, "2.6 with lines dt 2 lc rgb '#555555' title 'MFI 2.6 (abnormal below)'");
+  gp += "set autoscale y\nset xlabel 'time (h)'\nset ylabel 'lactate (mmol/L)'\n" +
+        plot_column(12, "2 with lines dt 2 lc rgb '#555555' title 'lactate 2'");
+  gp += "unset multiplot\n";
+  return run_gnuplot(gp, png, reason);
+}
+
 bool plot_trends(const std::filesystem::path& csv, const std::filesystem::path& png, const std::string& title,
                  std::string& reason) {
-  const std::filesystem::path script = png.string() + ".gp";
   std::string gp;
   gp += "set terminal pngcairo size 1200,1100 font 'sans,10'\n";
   gp += "set output " + quoted(png.string() + ".partial") + "\n";
@@ -107,25 +164,7 @@ bool plot_trends(const std::filesystem::path& csv, const std::filesystem::path& 
         "f using ($1/60):18 axes x1y2 with lines lc rgb '#2e86c1' title 'ppv_pct', "
         "2.6 with lines dt 2 lc rgb '#6c3483' title 'MFI 2.6'\n";
   gp += "unset multiplot\n";
-  try {
-    write_file_atomic(script, gp);
-  } catch (const std::exception& e) {
-    reason = e.what();
-    return false;
-  }
-  const int status = run_process({"gnuplot", script.string()});
-  if (status != 0) {
-    reason = status < 0 ? "gnuplot not found (install gnuplot-nox)" : fmt::format("gnuplot exited with {}", status);
-    std::filesystem::remove(png.string() + ".partial");
-    return false;
-  }
-  std::error_code ec;
-  std::filesystem::rename(png.string() + ".partial", png, ec);
-  if (ec) {
-    reason = ec.message();
-    return false;
-  }
-  return true;
+  return run_gnuplot(gp, png, reason);
 }
 
 }  // namespace coherence::output

@@ -28,6 +28,16 @@ int run_process(const std::vector<std::string>& args);
 
 // Renders trend panels of a timeseries.csv to PNG through gnuplot (a child process).
 // Returns false with a reason when gnuplot is missing or fails; never throws for that.
+// One run in a comparison plot.
+struct ComparedRun {
+  std::string label;
+  std::filesystem::path timeseries_csv;
+};
+// Side-by-side trends of several runs (MAP, NE with the cliff zone, MFI and PPV, lactate and CRT)
+// in one PNG through gnuplot. Returns false with `reason` when gnuplot is missing or fails.
+bool plot_comparison(const std::vector<ComparedRun>& runs, const std::filesystem::path& png, const std::string& title,
+                     std::string& reason);
+
 bool plot_trends(const std::filesystem::path& csv, const std::filesystem::path& png, const std::string& title,
                  std::string& reason);
 
