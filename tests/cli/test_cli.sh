@@ -142,5 +142,57 @@ check_bad malformed_set "expected KEY=VALUE" "$src/scenarios/healthy_adult.toml"
 check_bad wrong_type_set "must be a number" "$src/scenarios/healthy_adult.toml" --set patient.saps2=high
 "$bin" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "unknown subcommand should exit 2"
 
+# compare: two runs of one patient under two protocols, side by side.
+"$bin" run "$src/scenarios/macro_vs_micro.toml" --out "$work/p_macro" --no-plot >/dev/null 2>&1 && ok || bad "run macro_vs_micro"
+"$bin" run "$src/scenarios/macro_vs_micro.toml" --set protocol.name=micro_guided --out "$work/p_micro" --no-plot \
+  >/dev/null 2>&1 && ok || bad "run macro_vs_micro micro_guided"
+"$bin" compare "$work/p_macro" "$work/p_micro" --out "$work/cmp" >"$work/cmp.txt" 2>&1 && ok || bad "compare"
+[ -s "$work/cmp/comparison.png" ] && ok || bad "comparison.png missing"
+python3 - "$work/cmp/comparison.csv" "$work/p_micro/summary.json" "$work/p_micro/decisions.csv" <<'PY' && ok || bad "comparison.csv / measurements / decisions"
+import csv, json, sys
+rows = {r["protocol"]: r for r in csv.DictReader(open(sys.argv[1]))}
+macro, micro = rows["macro_first"], rows["micro_guided"]
+assert float(micro["ne_ug_per_kg_min_last"]) < float(macro["ne_ug_per_kg_min_last"]), rows
+assert float(micro["mfi_last"]) > float(macro["mfi_last"]), rows
+s = json.load(open(sys.argv[2]))
+assert set(s["measurements"]) == {"h6", "h24"}, s["measurements"].keys()
+assert s["measurements"]["h6"]["time_min"] == 360.0
+d = list(csv.DictReader(open(sys.argv[3])))
+assert all(r["reason"] for r in d) and any(r["action"] == "start dobutamine" for r in d)
+assert "map_target_mmHg" in d[0] and "dobutamine_after_ug_per_kg_min" in d[0]
+PY
+SUB=compare
+"$bin" compare "$work/p_macro" "$src/scenarios" --out "$work/bad_cmp" >/dev/null 2>"$work/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "not a run folder" "$work/err" && [ "$(wc -l < "$work/err")" -eq 1 ] && ok || bad "compare with a non-run folder: exit $rc, $(cat "$work/err")"
+"$bin" compare "$work/p_macro" "$work/p_micro" --label one --out "$work/bad_cmp" >/dev/null 2>"$work/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "give one per run" "$work/err" && ok || bad "compare label count: exit $rc"
+unset SUB
+
+# A set event changes a patient key mid-run: the same scenario without it differs only after it.
+cat > "$work/set.toml" <<'TOML'
+[scenario]
+name = "set event"
+duration_h = 4
+[sepsis]
+onset_min = -120
+severity = 0.7
+[[events]]
+at_min = 120
+action = "set"
+key = "patient.baroreflex_gain"
+value = 0.2
+TOML
+"$bin" run "$work/set.toml" --out "$work/set_a" --no-plot >/dev/null 2>&1 && ok || bad "run with a set event"
+sed '/\[\[events\]\]/,$d' "$work/set.toml" > "$work/noset.toml"
+"$bin" run "$work/noset.toml" --out "$work/set_b" --no-plot >/dev/null 2>&1 && ok || bad "run without the set event"
+python3 - "$work/set_a/timeseries.csv" "$work/set_b/timeseries.csv" <<'PY' && ok || bad "set event effect"
+import csv, sys
+a = list(csv.DictReader(open(sys.argv[1]))); b = list(csv.DictReader(open(sys.argv[2])))
+before = [abs(float(x["map_mmHg"]) - float(y["map_mmHg"])) for x, y in zip(a, b) if float(x["time_min"]) <= 120]
+after = [abs(float(x["map_mmHg"]) - float(y["map_mmHg"])) for x, y in zip(a, b) if float(x["time_min"]) >= 180]
+assert max(before) < 1e-9, max(before)
+assert max(after) > 0.5, max(after)
+PY
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
