@@ -11,6 +11,15 @@ $bin run scenarios/septic_shock_ne.toml --out "$tmp/ne" >/dev/null
 cp "$tmp/ne/trends.png" $img/septic_shock_ne_trends.png
 $bin run scenarios/coherence_loss_3_vasoconstriction.toml --out "$tmp/cl3" >/dev/null
 cp "$tmp/cl3/trends.png" $img/coherence_loss_vasoconstriction_trends.png
+# One patient, two strategies (the demo's comparison) and their sublingual view at 20 h.
+$bin run scenarios/macro_vs_micro.toml --out "$tmp/macro" --no-plot >/dev/null
+$bin run scenarios/macro_vs_micro.toml --set protocol.name=micro_guided --out "$tmp/micro" --no-plot >/dev/null
+$bin compare "$tmp/macro" "$tmp/micro" --out "$tmp/cmp" >/dev/null
+cp "$tmp/cmp/comparison.png" $img/macro_vs_micro_comparison.png
+$bin render scenarios/macro_vs_micro.toml --at-min 1200 --seconds 2 --out "$tmp/rm" >/dev/null
+cp "$tmp/rm/motion.png" $img/macro_vs_micro_macro_first_motion.png
+$bin render scenarios/macro_vs_micro.toml --set protocol.name=micro_guided --at-min 1200 --seconds 2 --out "$tmp/rg" >/dev/null
+cp "$tmp/rg/motion.png" $img/macro_vs_micro_micro_guided_motion.png
 # One frame of each device preset, and a healthy vs septic pair at the same site.
 # A still frame cannot show flow: the pair is shown as frames plus motion images (temporal SD
 # over a 2 s clip; streaming vessels bright, stopped ones dark).
