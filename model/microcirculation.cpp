@@ -416,7 +416,8 @@ MicroMetrics evaluate_network(const MicrocirculationParams& m, const Network& ne
   }
   out.skin_perfused_fraction = length > 0.0 ? perfused / length : 0.0;
   out.skin_flow_index = reference > 0.0 ? flow / reference : 0.0;
-  out.crt_s = m.crt_healthy_s * std::pow(std::max(out.skin_flow_index, m.crt_min_flow_index), -m.crt_flow_exponent);
+  const double crt_healthy_s = m.crt_healthy_s * std::max(0.5, 1.0 + m.crt_age_slope_per_year * (d.age_years - 50.0));
+  out.crt_s = crt_healthy_s * std::pow(std::max(out.skin_flow_index, m.crt_min_flow_index), -m.crt_flow_exponent);
   // Mottling: the extent of non-perfused skin, on the 0-5 clinical scale (Ait-Oufella 2011).
   out.mottling_score = std::clamp(std::round(5.0 * (0.95 - out.skin_perfused_fraction) / 0.7), 0.0, 5.0) + 0.0;
   return out;

@@ -99,6 +99,7 @@ struct MicroDrivers {
   double ne_sensitivity = 1.0;
   double injury = 1.0;                     // patient's microvascular injury (0..2)
   double reference_haematocrit = 0.42;
+  double age_years = 50.0;                 // healthy CRT lengthens with age
 };
 
 // State of one vessel over an observation window.

@@ -1,5 +1,6 @@
 #include "model/model.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "model/norepinephrine.hpp"
@@ -27,7 +28,9 @@ CirculationTone circulation_tone(const ModelParams& p, const DrugEffects& drugs,
   const auto& sep = p.sepsis;
   const double s = weight_scale(p);
   const double inflammation = y[kInflammation];
-  const double baro_gain = p.patient.baroreflex_gain * (1.0 - sep.baroreflex_impairment * inflammation);
+  const double age_factor = std::clamp(1.0 - p.micro.baroreflex_age_slope_per_year * (p.patient.age_years - 50.0), 0.3, 1.5);
+  const double baro_gain =
+      p.patient.baroreflex_gain * age_factor * (1.0 - sep.baroreflex_impairment * inflammation);
   const double s_card = (y[kCardiacSympathetic] - 0.5) * baro_gain;
   const double s_vasc = (y[kVascularSympathetic] - 0.5) * baro_gain;
   const double ne_site = std::max(0.0, y[kNeEffectSite]);
@@ -115,6 +118,7 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   md.sympathetic_activity = y[kVascularSympathetic];
   md.ne_sensitivity = p.patient.ne_sensitivity;
   md.injury = p.patient.microvascular_injury;
+  md.age_years = p.patient.age_years;
   o.micro = micro_mean_field(p.micro, md, oedema_L, ref.micro_healthy_perfused_fraction);
   o.oxygen = oxygen_balance(p, o.haematocrit, o.circulation.lv_output_mL_per_min, y[kInflammation],
                             o.micro.extraction_capacity);

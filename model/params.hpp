@@ -227,7 +227,9 @@ struct MicrocirculationParams {
   double skin_ne_emax = 0.65;                       // R skin arterioles close more completely
   double skin_sepsis_factor = 0.4;                  // R skin capillaries less obstructed (CRT 2-6 s)
   double skin_ne_hill = 2.5;                        // R gradual skin arm (mottling r = 0.36, Dai)
-  double crt_healthy_s = 1.5;                       // V 1.2-1.8 s (Schriger & Baraff 1988)
+  double crt_healthy_s = 1.5;                       // V 1.2-1.8 s (Schriger & Baraff 1988), at age 50
+  double crt_age_slope_per_year = 0.008;            // D 1.2 s at ~25 y, 1.8 s at ~75 y (Schriger & Baraff 1988)
+  double baroreflex_age_slope_per_year = 0.01;      // R gain x (1 - k (age - 50)) (Gribbin 1971)
   double crt_flow_exponent = 0.7;                   // R CRT ~ skin flow^-k
   double crt_min_flow_index = 0.08;                 // R bounds CRT (~9 s) when skin flow stops
   // Coupling to oxygen extraction.
@@ -248,6 +250,9 @@ struct PatientParams {
   // Chronic hypertension: remodelled resistance vessels (R x usual/90), baroreflex reset to the
   // usual MAP, and the capillaries' autoregulation reference moved with it (Xu 2015).
   double usual_map_mmHg = 90.0;
+  // Age: baroreflex sensitivity falls ~1%/year (Gribbin 1971, R) and healthy capillary refill
+  // lengthens (Schriger & Baraff 1988: ~1.2 s young adults, 1.5-1.8 s elderly). 50 = reference.
+  double age_years = 50.0;
   double cardiac_contractility = 1.0;      // x normal end-systolic elastance (septic cardiomyopathy < 1)
   double ventricular_stiffness = 1.0;      // x normal diastolic stiffness (diastolic dysfunction > 1)
 };

@@ -68,7 +68,10 @@ Observations Monitor::observe(double t, double true_map, double true_hr, double 
   o.crt_s = last_crt_;
   o.crt_examined_min = crt_min_;
   o.mottling_score = mottling_;
-  o.co_L_per_min = std::round(true_co * (1.0 + s_.co_noise_pct / 100.0 * co_rng_.normal()) * 10.0) / 10.0;
+  const double co_noise = co_rng_.normal();  // drawn every epoch: the stream does not depend on placement
+  if (t >= s_.co_monitor_from_min - 1e-9) {
+    o.co_L_per_min = std::round(true_co * (1.0 + s_.co_noise_pct / 100.0 * co_noise) * 10.0) / 10.0;
+  }
   o.mfi = mfi_;
   o.ppv_pct = ppv_;
   o.micro_measured_min = micro_min_;

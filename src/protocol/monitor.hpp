@@ -21,6 +21,7 @@ struct MonitorSettings {
   double crt_interval_min = 30.0;     // ANDROMEDA-SHOCK examined every 30 min
   double crt_noise_s = 0.5;           // inter-observer variability, SD
   double co_noise_pct = 10.0;         // cardiac-output monitor precision, SD (%)
+  double co_monitor_from_min = 0.0;   // when the cardiac-output monitor is placed
   double mfi_noise = 0.15;            // sublingual MFI measurement, SD (until render + score)
   double ppv_noise_pct = 5.0;         // PPV, SD (points)
 };

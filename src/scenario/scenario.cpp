@@ -42,6 +42,9 @@ const std::vector<KeySpec> kKeys = {
      "Haematocrit before sepsis."},
     {"patient.microvascular_injury", KeyType::kNumber, "x typical", 0, 2, false, 1,
      "How hard sepsis hits the capillaries: 0 spares them (near-normal microcirculation), 1 typical, 2 severe."},
+    {"patient.age_years", KeyType::kNumber, "years", 18, 100, false, 50,
+     "Age: baroreflex sensitivity falls about 1%/year from 50, healthy capillary refill lengthens (1.2 s at 25, "
+     "1.8 s at 75)."},
     {"patient.usual_map_mmHg", KeyType::kNumber, "mmHg", 70, 130, false, 90,
      "The patient's usual MAP: >= 100 is chronic hypertension (remodelled resistance, baroreflex and capillary "
      "autoregulation reset to it)."},
@@ -91,6 +94,8 @@ const std::vector<KeySpec> kKeys = {
      "lactate_guided: a fall of at least this much per reading counts as at target (ANDROMEDA: 20% per 2 h)."},
     {"protocol.vasopressor_test_map_mmHg", KeyType::kNumber, "mmHg", 70, 95, false, 80,
      "crt_guided, lactate_guided: MAP target of the 1 h vasopressor test in chronic hypertensives."},
+    {"monitoring.co_monitor_from_min", KeyType::kNumber, "min", -4320, 43200, false, 0,
+     "When a cardiac-output monitor is placed; before it no CO is reported (fluid challenges, judged by CO, wait)."},
     {"monitoring.co_noise_pct", KeyType::kNumber, "%", 0, 50, false, 10, "Cardiac-output monitor precision (SD)."},
     {"monitoring.mfi_noise", KeyType::kNumber, "", 0, 1, false, 0.15,
      "Sublingual MFI measurement noise (SD) around the ground truth (render + score replaces it)."},
@@ -430,6 +435,7 @@ static void parse_settings(const Reader& r, const toml::table& root, Scenario& s
   s.params.hemodynamics.haematocrit_fraction = r.number(patient, "patient.", "haematocrit_fraction", pt);
   pp.microvascular_injury = r.number(patient, "patient.", "microvascular_injury", pt);
   pp.usual_map_mmHg = r.number(patient, "patient.", "usual_map_mmHg", pt);
+  pp.age_years = r.number(patient, "patient.", "age_years", pt);
   pp.cardiac_contractility = r.number(patient, "patient.", "cardiac_contractility", pt);
   pp.ventricular_stiffness = r.number(patient, "patient.", "ventricular_stiffness", pt);
 
@@ -492,6 +498,7 @@ static void parse_settings(const Reader& r, const toml::table& root, Scenario& s
   ms.crt_interval_min = r.number(mon, "monitoring.", "crt_interval_min", mo);
   ms.crt_noise_s = r.number(mon, "monitoring.", "crt_noise_s", mo);
   ms.co_noise_pct = r.number(mon, "monitoring.", "co_noise_pct", mo);
+  ms.co_monitor_from_min = r.number(mon, "monitoring.", "co_monitor_from_min", mo);
   ms.mfi_noise = r.number(mon, "monitoring.", "mfi_noise", mo);
   ms.ppv_noise_pct = r.number(mon, "monitoring.", "ppv_noise_pct", mo);
 

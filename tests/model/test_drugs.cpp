@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "model/drugs.hpp"
+#include "model/microcirculation.hpp"
 #include "model/simulator.hpp"
 #include "validation/experiments.hpp"
 
@@ -101,4 +102,26 @@ TEST_CASE("Each drug moves the circulation in its documented direction") {
   CHECK(ntg.micro_drivers.drug_drive_factor > 1.2);
   CHECK(epi.circulation.arterial_mmHg > none.circulation.arterial_mmHg + 3.0);
   CHECK(epi.oxygen.lactate_production_mmol_per_min > none.oxygen.lactate_production_mmol_per_min);
+}
+
+TEST_CASE("Patient modifiers: age lengthens healthy CRT (Schriger & Baraff 1988); usual MAP resets MAP") {
+  auto healthy_after_hour = [](double age, double usual_map) {
+    ModelParams p = coherence::validation::healthy_adult();
+    p.patient.age_years = age;
+    p.patient.usual_map_mmHg = usual_map;
+    Simulator sim(p, 0.0);
+    sim.set_inputs(Inputs{}, 60.0);
+    sim.advance_to(60.0);
+    const Network net = generate_network(p.micro, 1);
+    const auto m = evaluate_network(p.micro, net, sim.observe().micro_drivers, 3600.0);
+    return std::pair{m.crt_s, sim.observe().circulation.arterial_mmHg};
+  };
+  const auto [crt25, map25] = healthy_after_hour(25.0, 90.0);
+  const auto [crt75, map75] = healthy_after_hour(75.0, 90.0);
+  CHECK(crt25 == Approx(1.2).margin(0.15));  // young adults ~1.2 s
+  CHECK(crt75 == Approx(1.8).margin(0.15));  // elderly 1.5-1.8 s
+  CHECK(map25 == Approx(map75).margin(2.0));  // age alone does not move resting MAP here
+  const auto [crt_h, map_h] = healthy_after_hour(50.0, 110.0);
+  CHECK(map_h == Approx(110.0).margin(8.0));  // a chronic hypertensive rests near the usual MAP
+  (void)crt_h;
 }
