@@ -403,3 +403,40 @@ TEST_CASE("Scenario library: crt_guided and lactate_guided run and log ANDROMEDA
   const auto lac = run_file("septic_shock_lactate_guided.toml");
   CHECK_FALSE(lac.decisions.empty());
 }
+
+TEST_CASE("macro_first on constructed observations: 30 mL/kg, challenges judged by CO, vasopressin at NE 0.25") {
+  MacroFirstSettings s;
+  MacroFirstProtocol p(s);
+  p.set_history({80.0, 90.0});
+  Driver d{p, {}};
+  d.o.map_mmHg = 50.0;
+  d.o.co_L_per_min = 4.0;
+  auto acts = d.step(0.0);
+  REQUIRE_FALSE(acts.empty());
+  CHECK(acts[0].what == "crystalloid 30 mL/kg");
+  CHECK(*acts[0].bolus_mL == Approx(2400.0));  // 30 mL/kg x 80 kg
+  CHECK(acts[0].bolus_duration_min == Approx(180.0));
+  CHECK(Driver::has(acts, "increase NE"));
+  // No challenge during the initial 3 h; after it, hypoperfused (lactate 3): a challenge.
+  d.o.map_mmHg = 66.0;
+  d.o.lactate_mmol_per_L = 3.0;
+  d.o.running.ne_ug_per_kg_min = 0.1;
+  for (double t = 2.0; t < 180.0; t += 2.0) CHECK_FALSE(Driver::has(d.step(t), "fluid challenge"));
+  CHECK(Driver::has(d.step(180.0), "fluid challenge"));
+  // An hour later CO rose 20%: still responsive, another challenge.
+  d.o.co_L_per_min = 4.8;
+  acts = d.step(240.0);
+  CHECK_FALSE(Driver::has(acts, "stop fluid challenges"));
+  CHECK(Driver::has(acts, "fluid challenge"));
+  // Then CO rose only 2%: not fluid-responsive, no more challenges.
+  d.o.co_L_per_min = 4.9;
+  acts = d.step(300.0);
+  CHECK(Driver::has(acts, "stop fluid challenges"));
+  CHECK_FALSE(Driver::has(acts, "fluid challenge"));
+  CHECK_FALSE(Driver::has(d.step(360.0), "fluid challenge"));
+  // NE reaches 0.25: vasopressin is added once.
+  d.o.running.ne_ug_per_kg_min = 0.26;
+  CHECK(Driver::has(d.step(362.0), "add vasopressin"));
+  CHECK(d.o.running.vasopressin_U_per_min == Approx(0.03));
+  CHECK_FALSE(Driver::has(d.step(364.0), "add vasopressin"));
+}
