@@ -136,6 +136,14 @@ double skimming_sd(const MicrocirculationParams& m, const MicroDrivers& d) {
 
 }  // namespace
 
+Site with_field(const Site& site, double width_um, double height_um) {
+  Site out = site;
+  out.width_um = width_um;
+  out.height_um = height_um;
+  for (Vessel& v : out.vessels) v.geometry = measure_vessel(v.polyline, width_um, height_um);
+  return out;
+}
+
 Network generate_network(const MicrocirculationParams& m, std::uint64_t seed, std::uint64_t patient) {
   Rng rng = Rng::stream(seed, patient, kPurposeGeometry);
   Network net;
@@ -259,13 +267,39 @@ void split_segment(PointUm a, PointUm b, double cx, double cy, F&& f) {
   }
 }
 
+// Clips segment [a, b] to the rectangle [0, w] x [0, h] (Liang-Barsky); false if nothing is inside.
+bool clip_to_field(PointUm& a, PointUm& b, double w, double h) {
+  const double dx = b.x_um - a.x_um, dy = b.y_um - a.y_um;
+  double t0 = 0.0, t1 = 1.0;
+  const double p[4] = {-dx, dx, -dy, dy};
+  const double q[4] = {a.x_um, w - a.x_um, a.y_um, h - a.y_um};
+  for (int k = 0; k < 4; ++k) {
+    if (p[k] == 0.0) {
+      if (q[k] < 0.0) return false;
+      continue;
+    }
+    const double r = q[k] / p[k];
+    if (p[k] < 0.0) {
+      t0 = std::max(t0, r);
+    } else {
+      t1 = std::min(t1, r);
+    }
+  }
+  if (t0 > t1) return false;
+  const PointUm a0 = a;
+  a = {a0.x_um + t0 * dx, a0.y_um + t0 * dy};
+  b = {a0.x_um + t1 * dx, a0.y_um + t1 * dy};
+  return true;
+}
+
 }  // namespace
 
 VesselGeometry measure_vessel(std::span<const PointUm> polyline, double width_um, double height_um) {
   VesselGeometry g;
   const double cx = 0.5 * width_um, cy = 0.5 * height_um;
   for (std::size_t i = 1; i < polyline.size(); ++i) {
-    const PointUm a = polyline[i - 1], b = polyline[i];
+    PointUm a = polyline[i - 1], b = polyline[i];
+    if (!clip_to_field(a, b, width_um, height_um)) continue;  // only what lies in the field counts
     split_segment(a, b, cx, cy, [&](PointUm p, PointUm q) {
       const int quadrant = (0.5 * (p.x_um + q.x_um) >= cx ? 1 : 0) + (0.5 * (p.y_um + q.y_um) >= cy ? 2 : 0);
       g.quadrant_length_um[static_cast<std::size_t>(quadrant)] += std::hypot(q.x_um - p.x_um, q.y_um - p.y_um);

@@ -53,7 +53,8 @@ struct VesselGeometry {
   int grid_crossings = 0;                      // crossings of the De Backer grid lines
 };
 
-// Splits a polyline exactly at the field's midlines and counts the quarter-line crossings.
+// Clips a polyline to the field [0, width] x [0, height], splits it exactly at the field's
+// midlines and counts the quarter-line crossings.
 VesselGeometry measure_vessel(std::span<const PointUm> polyline, double width_um, double height_um);
 
 struct Vessel {
@@ -83,6 +84,10 @@ struct Network {
   std::vector<Site> sublingual;  // 5 sites
   Site skin;
 };
+
+// The same site seen through a field [0, width] x [0, height] (a camera's image): geometry
+// re-measured so that metrics count only what lies in that field.
+Site with_field(const Site& site, double width_um, double height_um);
 
 // Generates the networks of one patient (deterministic in seed and patient index).
 Network generate_network(const MicrocirculationParams& m, std::uint64_t seed, std::uint64_t patient = 0);

@@ -45,7 +45,7 @@ double moving_time(const model::Vessel& v, double duty, double a, double b) {
 DevicePreset device_preset(const std::string& name) {
   DevicePreset d;
   d.name = name;
-  if (name == "sdf") return d;  // MicroScan-like: 640 x 480, 0.94 x 0.75 mm, 30 fps
+  if (name == "sdf") return d;  // MicroScan-like: 640 x 480, 0.94 mm wide (square pixels: 0.705 mm high), 30 fps
   if (name == "sdf-hd") {
     d.width_px = 1280;
     d.height_px = 960;

@@ -22,7 +22,7 @@ struct DevicePreset {
   int width_px = 640;
   int height_px = 480;
   double field_width_um = 940.0;
-  double field_height_um = 750.0;
+  double field_height_um = 705.0;  // square pixels: height_px x um_per_px
   double fps = 30.0;
   double psf_sigma_um = 1.6;       // optical blur (Gaussian)
   double noise_sd = 3.0;           // sensor noise, grey levels

@@ -194,11 +194,24 @@ int run_render(const RenderOptions& opts) {
     seed = s.seed;
   } else {
     drivers = preset_drivers(opts.preset.empty() ? "healthy" : opts.preset);
+    micro.field_width_um = device.field_width_um;  // the site is the camera's field
+    micro.field_height_um = device.field_height_um;
     network = model::generate_network(micro, seed);
     source = opts.preset.empty() ? "class-fractions:" + opts.class_fractions : "preset:" + opts.preset;
   }
   micro.window_s = opts.seconds;  // the truth describes exactly this clip
-  model::Site site = network.sublingual[static_cast<std::size_t>(opts.site - 1)];
+  // The image must show vessels everywhere: a field larger than the model's site (IDF) gets a
+  // site generated at the camera's size from the same seed; a smaller one sees part of the site.
+  // Either way the truth counts exactly what lies in the image.
+  if (device.field_width_um > network.sublingual.front().width_um + 1e-9 ||
+      device.field_height_um > network.sublingual.front().height_um + 1e-9) {
+    model::MicrocirculationParams sized = micro;
+    sized.field_width_um = device.field_width_um;
+    sized.field_height_um = device.field_height_um;
+    network = model::generate_network(sized, seed);
+  }
+  model::Site site = model::with_field(network.sublingual[static_cast<std::size_t>(opts.site - 1)],
+                                       device.field_width_um, device.field_height_um);
   auto states = model::site_states(micro, site, drivers, start_s);
   if (!opts.class_fractions.empty()) assign_classes(micro, site, states, fractions, seed);
 
