@@ -17,6 +17,7 @@
 #include "output/vessel_dump.hpp"
 #include "run/runner.hpp"
 #include "scenario/scenario.hpp"
+#include "viz/presets.hpp"
 #include "viz/raster.hpp"
 #include "viz/scene.hpp"
 
@@ -50,22 +51,13 @@ void check_dial(const char* name, double v) {
   if (!(v >= 0.0 && v <= 1.0)) throw scenario::InputError(fmt::format("--{} {}: must lie in [0, 1]", name, v));
 }
 
-// Drivers of a preset flow mix.
+// Drivers of a preset flow mix (a bad name is bad input).
 model::MicroDrivers preset_drivers(const std::string& name) {
-  model::MicroDrivers d;
-  if (name == "healthy") return d;
-  if (name == "septic") {
-    d.inflammation = 0.7;
-    d.perfusion_ratio = 0.75;
-    return d;
+  try {
+    return viz::preset_drivers(name);
+  } catch (const std::invalid_argument&) {
+    throw scenario::InputError(fmt::format("--preset {}: must be healthy, septic or severe", name));
   }
-  if (name == "severe") {
-    d.inflammation = 1.0;
-    d.perfusion_ratio = 0.55;
-    d.injury = 1.5;
-    return d;
-  }
-  throw scenario::InputError(fmt::format("--preset {}: must be healthy, septic or severe", name));
 }
 
 std::array<double, 4> parse_class_fractions(const std::string& text) {
@@ -97,43 +89,6 @@ std::array<double, 4> parse_class_fractions(const std::string& text) {
     start = comma + 1;
   }
   throw scenario::InputError(fmt::format("--class-fractions {}: expected four numbers a,b,c,d", text));
-}
-
-// Assigns flow classes to a site's small visible vessels so that their lengths follow `f`
-// (none, intermittent, sluggish, continuous), in a seeded random order; venules flow.
-void assign_classes(const model::MicrocirculationParams& micro, model::Site& site, std::vector<model::VesselState>& states,
-                    const std::array<double, 4>& f, std::uint64_t seed) {
-  std::vector<std::size_t> order;
-  double total = 0.0;
-  for (std::size_t i = 0; i < site.vessels.size(); ++i) {
-    if (states[i].small && states[i].visible) {
-      order.push_back(i);
-      total += site.vessels[i].length_um;
-    }
-  }
-  model::Rng rng = model::Rng::stream(seed, 0, 31);
-  for (std::size_t i = order.size(); i > 1; --i) {
-    std::swap(order[i - 1], order[static_cast<std::size_t>(rng.uniform() * static_cast<double>(i))]);
-  }
-  double done = 0.0;
-  for (std::size_t i : order) {
-    model::Vessel& v = site.vessels[i];
-    model::VesselState& s = states[i];
-    const double position = (done + 0.5 * v.length_um) / total;
-    done += v.length_um;
-    const int cls = position < f[0] ? 0 : position < f[0] + f[1] ? 1 : position < f[0] + f[1] + f[2] ? 2 : 3;
-    switch (cls) {
-      case 0: s.duty = 0.0; s.velocity_moving_um_per_s = 0.0; break;
-      case 1:  // stop-go, two periods per window: moving exactly half of it
-        s.duty = 0.5;
-        s.velocity_moving_um_per_s = std::max(100.0, 0.15 * v.reference_velocity_um_per_s);
-        v.stop_go_period_s = 0.5 * micro.window_s;
-        break;
-      case 2: s.duty = 1.0; s.velocity_moving_um_per_s = rng.uniform(120.0, 280.0); break;
-      default: s.duty = 1.0; s.velocity_moving_um_per_s = std::max(400.0, v.reference_velocity_um_per_s); break;
-    }
-    model::classify(micro, v, 0.0, s);
-  }
 }
 
 }  // namespace
@@ -213,7 +168,7 @@ int run_render(const RenderOptions& opts) {
   model::Site site = model::with_field(network.sublingual[static_cast<std::size_t>(opts.site - 1)],
                                        device.field_width_um, device.field_height_um);
   auto states = model::site_states(micro, site, drivers, start_s);
-  if (!opts.class_fractions.empty()) assign_classes(micro, site, states, fractions, seed);
+  if (!opts.class_fractions.empty()) viz::assign_classes(micro, site, states, fractions, seed);
 
   const std::filesystem::path out = opts.out_dir;
   output::prepare_output_folder(out, [](const std::string& name) {

@@ -38,6 +38,25 @@ struct RenderOptions {
 void setup_render(CLI::App& app, std::shared_ptr<RenderOptions> opts);
 int run_render(const RenderOptions& opts);
 
+struct ScoreOptions {
+  std::vector<std::string> inputs;  // one per site: frames folder or video file
+  double um_per_px = 0.0;           // 0: from a meta file
+  double fps = 0.0;                 // 0: from a meta file or the container
+  std::string json_file, csv_file, overlay_dir;
+  int threads = 0;                  // 0: all cores
+};
+void setup_score(CLI::App& app, std::shared_ptr<ScoreOptions> opts);
+int run_score(const ScoreOptions& opts);
+
+struct ScoreCheckOptions {
+  int clips = 0;          // 0: the whole accuracy set
+  double seconds = 4.0;
+  std::string docs_dir;
+  int threads = 0;
+};
+void setup_score_check(CLI::App& app, std::shared_ptr<ScoreCheckOptions> opts);
+int run_score_check(const ScoreCheckOptions& opts);
+
 struct CompareOptions {
   std::vector<std::string> run_dirs;  // output folders of `coherence run`
   std::vector<std::string> labels;    // one per run (default: the protocol name)

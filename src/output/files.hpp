@@ -26,6 +26,10 @@ void write_json(const std::filesystem::path& path, const nlohmann::json& j);
 // if it could not be started.
 int run_process(const std::vector<std::string>& args);
 
+// Runs a program (no shell), collecting its standard output; stderr is discarded. Returns its
+// exit status, or -1 if it could not be started.
+int read_process_output(const std::vector<std::string>& args, std::string& out);
+
 // Renders trend panels of a timeseries.csv to PNG through gnuplot (a child process).
 // Returns false with a reason when gnuplot is missing or fails; never throws for that.
 // One run in a comparison plot.

@@ -1,0 +1,754 @@
+#include "scoring/analysis.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/ximgproc.hpp>
+
+namespace coherence::scoring {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return kNaN;
+  const std::size_t n = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n), v.end());
+  return v[n];
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1-2. Flicker and stabilisation.
+
+std::vector<cv::Mat> normalise_flicker(const std::vector<cv::Mat>& frames, std::vector<double>& brightness) {
+  brightness.clear();
+  for (const auto& f : frames) brightness.push_back(cv::mean(f)[0]);
+  const double target = median_of(brightness);
+  std::vector<cv::Mat> out;
+  out.reserve(frames.size());
+  for (std::size_t t = 0; t < frames.size(); ++t) {
+    out.push_back(brightness[t] > 0.0 ? frames[t] * (target / brightness[t]) : frames[t].clone());
+  }
+  return out;
+}
+
+// Registration view: half resolution, lightly smoothed (individual red cells, which move on their
+// own, and noise fade), minus a very broad background (vignetting, which does not move with the
+// tissue). What remains is the vessel network and tissue texture, which move with the probe.
+cv::Mat registration_view(const cv::Mat& frame) {
+  cv::Mat half, fine, tiny, broad;
+  cv::resize(frame, half, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+  cv::GaussianBlur(half, fine, cv::Size(), 1.5);
+  cv::resize(half, tiny, cv::Size(), 1.0 / 16.0, 1.0 / 16.0, cv::INTER_AREA);
+  cv::GaussianBlur(tiny, tiny, cv::Size(), 1.5);
+  cv::resize(tiny, broad, half.size(), 0, 0, cv::INTER_LINEAR);
+  return fine - broad;
+}
+
+// Shift of each frame against the first: normalised cross-correlation of a central template of
+// the frame within +-max_shift of the reference (energy-weighted, so the large structures rule,
+// not the streaming cells; a phase correlation's whitening lets the cells win), sub-pixel by a
+// parabola through the peak.
+std::vector<cv::Point2d> register_frames(const std::vector<cv::Mat>& frames, double max_shift_px) {
+  const cv::Mat ref = registration_view(frames.front());
+  const int r = std::max(2, static_cast<int>(std::ceil(0.5 * max_shift_px)));
+  const int tw = std::min(ref.cols - 2 * r, 200), th = std::min(ref.rows - 2 * r, 160);
+  std::vector<cv::Point2d> shift(frames.size(), cv::Point2d(0.0, 0.0));
+  if (tw < 16 || th < 16) return shift;
+  const cv::Rect tpl((ref.cols - tw) / 2, (ref.rows - th) / 2, tw, th);
+  const cv::Rect search(tpl.x - r, tpl.y - r, tw + 2 * r, th + 2 * r);
+  auto vertex = [](float a, float b, float c) {
+    const float d = a - 2.0f * b + c;
+    return d < 0.0f ? std::clamp(0.5 * (a - c) / d, -0.5, 0.5) : 0.0;
+  };
+  for (std::size_t t = 1; t < frames.size(); ++t) {
+    const cv::Mat view = registration_view(frames[t]);
+    cv::Mat res;
+    cv::matchTemplate(ref(search), view(tpl), res, cv::TM_CCOEFF_NORMED);
+    cv::Point p;
+    cv::minMaxLoc(res, nullptr, nullptr, nullptr, &p);
+    double dx = 0.0, dy = 0.0;
+    if (p.x > 0 && p.x < res.cols - 1) dx = vertex(res.at<float>(p.y, p.x - 1), res.at<float>(p.y, p.x), res.at<float>(p.y, p.x + 1));
+    if (p.y > 0 && p.y < res.rows - 1) dy = vertex(res.at<float>(p.y - 1, p.x), res.at<float>(p.y, p.x), res.at<float>(p.y + 1, p.x));
+    // The frame's content sits at the reference position minus the template's offset.
+    shift[t] = cv::Point2d(-2.0 * (p.x + dx - r), -2.0 * (p.y + dy - r));
+  }
+  return shift;
+}
+
+std::vector<cv::Mat> apply_shifts(const std::vector<cv::Mat>& frames, const std::vector<cv::Point2d>& shift) {
+  std::vector<cv::Mat> out(frames.size());
+  for (std::size_t t = 0; t < frames.size(); ++t) {
+    if (t == 0) {
+      out[t] = frames[t];
+      continue;
+    }
+    const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, -shift[t].x, 0, 1, -shift[t].y);
+    cv::warpAffine(frames[t], out[t], m, frames[t].size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Detection.
+
+// Frangi vesselness of bright ridges in `img` (contrast: vessels positive), maximum over scales.
+// The structure constant c is tied to the image's noise (not to its strongest vessel, which would
+// let venules suppress capillaries).
+cv::Mat vesselness(const cv::Mat& img, const std::vector<double>& sigmas_px, double beta, double c) {
+  cv::Mat best = cv::Mat::zeros(img.size(), CV_32F);
+  for (double s : sigmas_px) {
+    cv::Mat g, dxx, dyy, dxy;
+    cv::GaussianBlur(img, g, cv::Size(), s);
+    cv::Sobel(g, dxx, CV_32F, 2, 0, 3);
+    cv::Sobel(g, dyy, CV_32F, 0, 2, 3);
+    cv::Sobel(g, dxy, CV_32F, 1, 1, 3);
+    const float norm = static_cast<float>(s * s);
+    // Eigenvalues, |l1| <= |l2|; a bright ridge has l2 << 0.
+    cv::Mat l1(img.size(), CV_32F), l2(img.size(), CV_32F);
+    for (int y = 0; y < img.rows; ++y) {
+      const float* a = dxx.ptr<float>(y);
+      const float* b = dyy.ptr<float>(y);
+      const float* cxy = dxy.ptr<float>(y);
+      float* e1 = l1.ptr<float>(y);
+      float* e2 = l2.ptr<float>(y);
+      for (int x = 0; x < img.cols; ++x) {
+        const float xx = a[x] * norm, yy = b[x] * norm, xy = cxy[x] * norm;
+        const float tr = 0.5f * (xx + yy);
+        const float d = std::sqrt(0.25f * (xx - yy) * (xx - yy) + xy * xy);
+        float u = tr + d, v = tr - d;
+        if (std::abs(u) > std::abs(v)) std::swap(u, v);
+        e1[x] = u;
+        e2[x] = v;
+      }
+    }
+    const float c2 = static_cast<float>(2.0 * c * c) + 1e-12f;
+    const float b2 = static_cast<float>(2.0 * beta * beta);
+    for (int y = 0; y < img.rows; ++y) {
+      const float* e1 = l1.ptr<float>(y);
+      const float* e2 = l2.ptr<float>(y);
+      float* out = best.ptr<float>(y);
+      for (int x = 0; x < img.cols; ++x) {
+        if (e2[x] >= 0.0f) continue;
+        const float rb = e1[x] / e2[x];
+        const float ss = e1[x] * e1[x] + e2[x] * e2[x];
+        const float v = std::exp(-rb * rb / b2) * (1.0f - std::exp(-ss / c2));
+        out[x] = std::max(out[x], v);
+      }
+    }
+  }
+  return best;
+}
+
+struct Segment {
+  std::vector<cv::Point> pixels;  // ordered
+  bool free_start = false, free_end = false;
+};
+
+int neighbours(const cv::Mat& skel, int x, int y) {
+  int n = 0;
+  for (int dy = -1; dy <= 1; ++dy) {
+    for (int dx = -1; dx <= 1; ++dx) {
+      if (dx == 0 && dy == 0) continue;
+      const int xx = x + dx, yy = y + dy;
+      if (xx >= 0 && yy >= 0 && xx < skel.cols && yy < skel.rows && skel.at<std::uint8_t>(yy, xx)) ++n;
+    }
+  }
+  return n;
+}
+
+// Splits a one-pixel skeleton at its junctions into ordered segments. Pixels with three or more
+// neighbours are junction candidates; a connected cluster of candidates that touches exactly two
+// line pieces is only the corner of a diagonal staircase and joins them; a cluster touching
+// three or more pieces (or one) is a real junction and separates them.
+std::vector<Segment> trace_segments(const cv::Mat& skel) {
+  const int w = skel.cols, h = skel.rows;
+  cv::Mat candidate = cv::Mat::zeros(skel.size(), CV_8U);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      if (skel.at<std::uint8_t>(y, x) && neighbours(skel, x, y) >= 3) candidate.at<std::uint8_t>(y, x) = 1;
+    }
+  }
+  cv::Mat body = skel.clone();
+  body.setTo(0, candidate);
+  cv::Mat body_labels, cluster_labels;
+  cv::connectedComponents(body, body_labels, 8, CV_32S);
+  const int nclusters = cv::connectedComponents(candidate, cluster_labels, 8, CV_32S);
+  // Which line pieces each candidate cluster touches.
+  std::vector<std::vector<int>> touches(static_cast<std::size_t>(nclusters));
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const int c = cluster_labels.at<int>(y, x);
+      if (c == 0) continue;
+      auto& t = touches[static_cast<std::size_t>(c)];
+      for (int dy = -1; dy <= 1; ++dy) {
+        for (int dx = -1; dx <= 1; ++dx) {
+          const int xx = x + dx, yy = y + dy;
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+          const int b = body_labels.at<int>(yy, xx);
+          if (b > 0 && std::find(t.begin(), t.end(), b) == t.end()) t.push_back(b);
+        }
+      }
+    }
+  }
+  // Paths = line pieces plus bridging clusters; real junctions removed.
+  cv::Mat path = body.clone(), junction = cv::Mat::zeros(skel.size(), CV_8U);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const int c = cluster_labels.at<int>(y, x);
+      if (c == 0) continue;
+      if (touches[static_cast<std::size_t>(c)].size() == 2) {
+        path.at<std::uint8_t>(y, x) = 1;
+      } else {
+        junction.at<std::uint8_t>(y, x) = 1;
+      }
+    }
+  }
+  cv::Mat labels;
+  const int n = cv::connectedComponents(path, labels, 8, CV_32S);
+  std::vector<std::vector<cv::Point>> members(static_cast<std::size_t>(n));
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const int l = labels.at<int>(y, x);
+      if (l > 0) members[static_cast<std::size_t>(l)].push_back({x, y});
+    }
+  }
+  auto touches_junction = [&](cv::Point p) {
+    for (int dy = -1; dy <= 1; ++dy) {
+      for (int dx = -1; dx <= 1; ++dx) {
+        const int xx = p.x + dx, yy = p.y + dy;
+        if (xx >= 0 && yy >= 0 && xx < w && yy < h && junction.at<std::uint8_t>(yy, xx)) return true;
+      }
+    }
+    return false;
+  };
+  // Pixel index within its component, for the walk.
+  cv::Mat index(skel.size(), CV_32S, cv::Scalar(-1));
+  for (int l = 1; l < n; ++l) {
+    const auto& pts = members[static_cast<std::size_t>(l)];
+    for (std::size_t i = 0; i < pts.size(); ++i) index.at<int>(pts[i].y, pts[i].x) = static_cast<int>(i);
+  }
+  std::vector<Segment> out;
+  for (int l = 1; l < n; ++l) {
+    const auto& pts = members[static_cast<std::size_t>(l)];
+    auto in_comp = [&](int x, int y) { return x >= 0 && y >= 0 && x < w && y < h && labels.at<int>(y, x) == l; };
+    auto degree = [&](cv::Point p) {
+      int d = 0;
+      for (int dy = -1; dy <= 1; ++dy) {
+        for (int dx = -1; dx <= 1; ++dx) {
+          if ((dx || dy) && in_comp(p.x + dx, p.y + dy)) ++d;
+        }
+      }
+      return d;
+    };
+    cv::Point start = pts.front();
+    for (const auto& p : pts) {
+      if (degree(p) <= 1) {
+        start = p;
+        break;
+      }
+    }
+    std::vector<std::uint8_t> seen(pts.size(), 0);
+    // Walks over unseen pixels, preferring 4-neighbours so the walk follows the line.
+    auto walk = [&](cv::Point from, std::vector<cv::Point>& out_path) {
+      cv::Point cur = from;
+      while (true) {
+        cv::Point next(-1, -1);
+        static constexpr int kOrder[8][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {-1, -1}, {1, -1}, {-1, 1}};
+        for (const auto& d : kOrder) {
+          const cv::Point q(cur.x + d[0], cur.y + d[1]);
+          if (!in_comp(q.x, q.y)) continue;
+          if (!seen[static_cast<std::size_t>(index.at<int>(q.y, q.x))]) {
+            next = q;
+            break;
+          }
+        }
+        if (next.x < 0) return;
+        seen[static_cast<std::size_t>(index.at<int>(next.y, next.x))] = 1;
+        out_path.push_back(next);
+        cur = next;
+      }
+    };
+    seen[static_cast<std::size_t>(index.at<int>(start.y, start.x))] = 1;
+    std::vector<cv::Point> forward, backward;
+    walk(start, forward);
+    walk(start, backward);  // a start that was not an end: the other direction
+    Segment seg;
+    seg.pixels.assign(backward.rbegin(), backward.rend());
+    seg.pixels.push_back(start);
+    seg.pixels.insert(seg.pixels.end(), forward.begin(), forward.end());
+    if (seg.pixels.size() < 2) continue;
+    seg.free_start = !touches_junction(seg.pixels.front());
+    seg.free_end = !touches_junction(seg.pixels.back());
+    out.push_back(std::move(seg));
+  }
+  return out;
+}
+
+double path_length_px(const std::vector<cv::Point>& p) {
+  double len = 0.0;
+  for (std::size_t i = 1; i < p.size(); ++i) len += std::hypot(p[i].x - p[i - 1].x, p[i].y - p[i - 1].y);
+  return len;
+}
+
+// Resamples a pixel path at unit spacing with a smoothed tangent.
+struct Sampling {
+  std::vector<cv::Point2f> point, normal;
+};
+
+Sampling resample(const std::vector<cv::Point>& pixels) {
+  std::vector<cv::Point2f> p;
+  // Light smoothing of the staircase of pixel centres.
+  for (std::size_t i = 0; i < pixels.size(); ++i) {
+    cv::Point2f s(0, 0);
+    int n = 0;
+    for (long k = -2; k <= 2; ++k) {
+      const long j = std::clamp(static_cast<long>(i) + k, 0L, static_cast<long>(pixels.size()) - 1);
+      s += cv::Point2f(static_cast<float>(pixels[static_cast<std::size_t>(j)].x),
+                       static_cast<float>(pixels[static_cast<std::size_t>(j)].y));
+      ++n;
+    }
+    p.push_back(s * (1.0f / static_cast<float>(n)));
+  }
+  std::vector<double> cum(p.size(), 0.0);
+  for (std::size_t i = 1; i < p.size(); ++i) cum[i] = cum[i - 1] + cv::norm(p[i] - p[i - 1]);
+  Sampling out;
+  const double total = cum.back();
+  std::size_t seg = 1;
+  for (double s = 0.0; s <= total; s += 1.0) {
+    while (seg + 1 < p.size() && cum[seg] < s) ++seg;
+    const double a = cum[seg - 1], b = cum[seg];
+    const float f = b > a ? static_cast<float>((s - a) / (b - a)) : 0.0f;
+    const cv::Point2f q = p[seg - 1] + (p[seg] - p[seg - 1]) * f;
+    cv::Point2f t = p[std::min(seg + 1, p.size() - 1)] - p[seg > 1 ? seg - 2 : 0];
+    const float tn = static_cast<float>(cv::norm(t));
+    if (tn > 0.0f) t *= 1.0f / tn;
+    out.point.push_back(q);
+    out.normal.emplace_back(-t.y, t.x);
+  }
+  return out;
+}
+
+float bilinear(const cv::Mat& img, float x, float y);
+
+// Lumen width: full width at half maximum of the contrast profile across the centreline,
+// median over the segment (the mask's width overstates it: it is thresholded after blurring).
+double fwhm_diameter_px(const cv::Mat& contrast, const Sampling& smp, double search_px) {
+  std::vector<double> widths;
+  const int reach = static_cast<int>(std::ceil(search_px));
+  for (std::size_t j = 0; j < smp.point.size(); j += 2) {
+    std::vector<float> prof;
+    for (int o = -reach; o <= reach; ++o) {
+      const cv::Point2f q = smp.point[j] + smp.normal[j] * static_cast<float>(o);
+      prof.push_back(bilinear(contrast, q.x, q.y));
+    }
+    const int c = reach;
+    // Peak near the centre (within 2 px), baseline the lower of the two profile ends.
+    int peak = c;
+    for (int o = c - 2; o <= c + 2; ++o) {
+      if (prof[static_cast<std::size_t>(o)] > prof[static_cast<std::size_t>(peak)]) peak = o;
+    }
+    const float base = std::min(prof.front(), prof.back());
+    const float half = 0.5f * (prof[static_cast<std::size_t>(peak)] + base);
+    if (prof[static_cast<std::size_t>(peak)] - base <= 0.0f) continue;
+    auto edge = [&](int dir) {
+      for (int o = peak; o >= 0 && o < static_cast<int>(prof.size()) - 0; o += dir) {
+        const float v = prof[static_cast<std::size_t>(o)];
+        if (v < half) {
+          const float prev = prof[static_cast<std::size_t>(o - dir)];
+          return static_cast<double>(o - dir) + dir * static_cast<double>((prev - half) / (prev - v));
+        }
+        if (o + dir < 0 || o + dir >= static_cast<int>(prof.size())) break;
+      }
+      return std::numeric_limits<double>::quiet_NaN();
+    };
+    const double a = edge(-1), b = edge(+1);
+    if (std::isfinite(a) && std::isfinite(b)) widths.push_back(b - a);
+  }
+  return widths.empty() ? std::numeric_limits<double>::quiet_NaN() : median_of(widths);
+}
+
+float bilinear(const cv::Mat& img, float x, float y) {
+  x = std::clamp(x, 0.0f, static_cast<float>(img.cols - 1) - 1e-3f);
+  y = std::clamp(y, 0.0f, static_cast<float>(img.rows - 1) - 1e-3f);
+  const int x0 = static_cast<int>(x), y0 = static_cast<int>(y);
+  const float fx = x - static_cast<float>(x0), fy = y - static_cast<float>(y0);
+  const float* r0 = img.ptr<float>(y0);
+  const float* r1 = img.ptr<float>(y0 + 1);
+  return (1 - fy) * ((1 - fx) * r0[x0] + fx * r0[x0 + 1]) + fy * ((1 - fx) * r1[x0] + fx * r1[x0 + 1]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Flow along one segment.
+
+struct Flow {
+  double moving_fraction = 0.0;
+  double velocity_px_per_frame = kNaN;
+  double correlation = 0.0;
+};
+
+// Peak of sum_t sum_j r_t(j) r_{t+k}(j + d) over d in [-dmax, dmax], using pairs flagged `use`;
+// returns the sub-pixel shift and the normalised peak height.
+std::pair<double, double> correlation_peak(const std::vector<std::vector<float>>& r, const std::vector<char>& use, int lag,
+                                           int dmax) {
+  const int n = static_cast<int>(r.front().size());
+  const int span = 2 * dmax + 1;
+  std::vector<double> c(static_cast<std::size_t>(span), 0.0), norm(static_cast<std::size_t>(span), 0.0);
+  std::vector<double> e0(static_cast<std::size_t>(span), 0.0), e1(static_cast<std::size_t>(span), 0.0);
+  for (std::size_t t = 0; t + static_cast<std::size_t>(lag) < r.size(); ++t) {
+    if (!use[t]) continue;
+    const auto& a = r[t];
+    const auto& b = r[t + static_cast<std::size_t>(lag)];
+    for (int d = -dmax; d <= dmax; ++d) {
+      double s = 0.0, sa = 0.0, sb = 0.0;
+      const int j0 = std::max(0, -d), j1 = std::min(n, n - d);
+      for (int j = j0; j < j1; ++j) {
+        s += static_cast<double>(a[static_cast<std::size_t>(j)]) * b[static_cast<std::size_t>(j + d)];
+        sa += static_cast<double>(a[static_cast<std::size_t>(j)]) * a[static_cast<std::size_t>(j)];
+        sb += static_cast<double>(b[static_cast<std::size_t>(j + d)]) * b[static_cast<std::size_t>(j + d)];
+      }
+      const auto k = static_cast<std::size_t>(d + dmax);
+      c[k] += s;
+      e0[k] += sa;
+      e1[k] += sb;
+    }
+  }
+  for (std::size_t k = 0; k < c.size(); ++k) norm[k] = c[k] / std::sqrt(e0[k] * e1[k] + 1e-20);
+  const auto best = static_cast<std::size_t>(std::max_element(norm.begin(), norm.end()) - norm.begin());
+  double shift = static_cast<double>(best) - dmax;
+  if (best > 0 && best + 1 < norm.size()) {
+    const double y0 = norm[best - 1], y1 = norm[best], y2 = norm[best + 1];
+    const double den = y0 - 2.0 * y1 + y2;
+    if (den < 0.0) shift += std::clamp(0.5 * (y0 - y2) / den, -0.5, 0.5);
+  }
+  return {shift, norm[best]};
+}
+
+Flow measure_flow(const std::vector<cv::Mat>& frames, const Sampling& smp, double radius_px, double pixel_noise_sd,
+                  const ScoringSettings& s, double um_per_px, double fps) {
+  Flow f;
+  const int n = static_cast<int>(smp.point.size());
+  const std::size_t nt = frames.size();
+  const int half = std::max(0, static_cast<int>(std::lround(0.5 * radius_px)));
+  // Space-time diagram: profile along the centreline, averaged across the lumen.
+  std::vector<std::vector<float>> st(nt, std::vector<float>(static_cast<std::size_t>(n)));
+  for (std::size_t t = 0; t < nt; ++t) {
+    for (int j = 0; j < n; ++j) {
+      float sum = 0.0f;
+      for (int o = -half; o <= half; ++o) {
+        const cv::Point2f q = smp.point[static_cast<std::size_t>(j)] + smp.normal[static_cast<std::size_t>(j)] * static_cast<float>(o);
+        sum += bilinear(frames[t], q.x, q.y);
+      }
+      st[t][static_cast<std::size_t>(j)] = sum / static_cast<float>(2 * half + 1);
+    }
+  }
+  // Residual against the temporal mean: only what moves remains.
+  std::vector<float> mean(static_cast<std::size_t>(n), 0.0f);
+  for (const auto& row : st) {
+    for (int j = 0; j < n; ++j) mean[static_cast<std::size_t>(j)] += row[static_cast<std::size_t>(j)];
+  }
+  for (auto& m : mean) m /= static_cast<float>(nt);
+  std::vector<std::vector<float>> r = st;
+  for (auto& row : r) {
+    for (int j = 0; j < n; ++j) row[static_cast<std::size_t>(j)] -= mean[static_cast<std::size_t>(j)];
+  }
+  // Motion per frame pair: mean squared change against the noise floor of the averaged profile.
+  const double floor = 2.0 * pixel_noise_sd * pixel_noise_sd / static_cast<double>(2 * half + 1);
+  std::vector<char> moving(nt > 1 ? nt - 1 : 0, 0);
+  int moving_pairs = 0;
+  for (std::size_t t = 0; t + 1 < nt; ++t) {
+    double e = 0.0;
+    for (int j = 0; j < n; ++j) {
+      const double d = static_cast<double>(st[t + 1][static_cast<std::size_t>(j)]) - st[t][static_cast<std::size_t>(j)];
+      e += d * d;
+    }
+    e /= n;
+    moving[t] = e > s.motion_threshold * floor;
+    moving_pairs += moving[t];
+  }
+  f.moving_fraction = nt > 1 ? static_cast<double>(moving_pairs) / static_cast<double>(nt - 1) : 0.0;
+  if (moving_pairs == 0) {
+    f.velocity_px_per_frame = 0.0;
+    return f;
+  }
+  // Velocity from the summed cross-correlation of successive profiles.
+  const double vmax_px = s.max_velocity_um_per_s / um_per_px / fps;
+  const int dmax = std::max(2, std::min(static_cast<int>(std::ceil(vmax_px)), n - std::max(8, n / 3)));
+  if (n < 12 || dmax < 2) return f;
+  auto [shift, peak] = correlation_peak(r, moving, 1, dmax);
+  int lag = 1;
+  // Slow flow: measure over a longer lag for sub-pixel resolution.
+  if (std::abs(shift) < 2.0) {
+    lag = std::clamp(static_cast<int>(std::lround(3.0 / std::max(std::abs(shift), 0.2))), 2, 15);
+    std::vector<char> use(moving.size(), 0);
+    for (std::size_t t = 0; t + static_cast<std::size_t>(lag) < nt; ++t) {
+      int m = 0;
+      for (int k = 0; k < lag; ++k) m += moving[t + static_cast<std::size_t>(k)];
+      use[t] = m * 2 >= lag;
+    }
+    if (std::any_of(use.begin(), use.end(), [](char c) { return c != 0; })) {
+      const int dmax_lag = std::max(2, std::min(static_cast<int>(std::ceil(3.0 * lag)), n - std::max(8, n / 3)));
+      const auto [s2, p2] = correlation_peak(r, use, lag, dmax_lag);
+      shift = s2 / lag;
+      peak = p2;
+    }
+  }
+  f.correlation = peak;
+  f.velocity_px_per_frame = std::abs(shift);
+  return f;
+}
+
+}  // namespace
+
+SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
+  SiteScore out;
+  out.source = clip.source;
+  out.um_per_px = clip.um_per_px;
+  out.fps = clip.fps;
+  out.frames = static_cast<int>(clip.frames.size());
+  out.width_um = clip.width() * clip.um_per_px;
+  out.height_um = clip.height() * clip.um_per_px;
+
+  // 1-2. Flicker and stabilisation.
+  std::vector<double> brightness;
+  const auto flat = normalise_flicker(clip.frames, brightness);
+  out.drift_px = register_frames(flat, 30.0 / clip.um_per_px);
+  const auto frames = apply_shifts(flat, out.drift_px);
+
+  // Temporal mean and standard deviation: a vessel whose red cells stand still is dark in the
+  // mean; one whose cells stream past flickers (high SD) but is only grey in the mean.
+  cv::Mat mean = cv::Mat::zeros(frames.front().size(), CV_32F), sq = mean.clone();
+  for (const auto& f : frames) {
+    mean += f;
+    sq += f.mul(f);
+  }
+  mean *= 1.0 / static_cast<double>(frames.size());
+  cv::Mat temporal_var = sq * (1.0 / static_cast<double>(frames.size())) - mean.mul(mean);
+  out.mean_image = mean;
+
+  // Per-pixel temporal noise, from successive differences (robust: median over the image).
+  double pixel_noise_sd = 0.0;
+  {
+    std::vector<double> v;
+    const std::size_t pairs = std::min<std::size_t>(frames.size() - 1, 8);
+    for (std::size_t t = 0; t < pairs; ++t) {
+      cv::Mat d = cv::abs(frames[t + 1] - frames[t]);
+      for (int y = 0; y < d.rows; y += 4) {
+        const float* p = d.ptr<float>(y);
+        for (int x = 0; x < d.cols; x += 4) v.push_back(p[x]);
+      }
+    }
+    pixel_noise_sd = 1.4826 * median_of(v) / std::sqrt(2.0) + 1e-6;
+  }
+
+  // 3. Detection on absorbance-like contrast.
+  const double um = clip.um_per_px;
+  const int bg_radius = std::max(5, static_cast<int>(std::lround(30.0 / um)));
+  cv::Mat background;
+  cv::morphologyEx(mean, background, cv::MORPH_CLOSE,
+                   cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * bg_radius + 1, 2 * bg_radius + 1)));
+  cv::GaussianBlur(background, background, cv::Size(), bg_radius / 2.0);
+  background = cv::max(background, 1e-3);
+  cv::Mat a_mean = 1.0 - mean / background;
+  a_mean = cv::max(a_mean, 0.0);
+  // Flicker above the sensor noise, in the same units (relative to the background).
+  cv::Mat flicker;
+  cv::max(temporal_var - pixel_noise_sd * pixel_noise_sd, 0.0, flicker);
+  cv::sqrt(flicker, flicker);
+  flicker = flicker / background;
+  cv::Mat contrast = a_mean + flicker;
+  cv::Mat smooth;
+  cv::GaussianBlur(contrast, smooth, cv::Size(), std::max(0.8, 1.2 / um));
+  // The threshold comes from the background's own distribution (vessels are a minority of
+  // pixels): its median and robust spread, which include tissue texture, not only noise.
+  double sd = 0.0, level0 = 0.0;
+  {
+    std::vector<double> v;
+    for (int y = 0; y < smooth.rows; y += 2) {
+      const float* p = smooth.ptr<float>(y);
+      for (int x = 0; x < smooth.cols; x += 2) v.push_back(p[x]);
+    }
+    level0 = median_of(v);
+    std::vector<double> dev;
+    dev.reserve(v.size());
+    for (double x : v) dev.push_back(std::abs(x - level0));
+    sd = 1.4826 * median_of(dev) + 1e-6;
+  }
+  std::vector<double> sigmas;
+  for (double su : s.scales_um) sigmas.push_back(std::max(0.7, su / um));
+  const cv::Mat vness = vesselness(smooth, sigmas, s.frangi_beta, s.frangi_c_sd * sd);
+  // Hysteresis: strong = contrast high and tubular; weak pixels join strong components.
+  const cv::Mat tubular = vness > 0.05;
+  const bool debug = std::getenv("COHERENCE_SCORE_DEBUG") != nullptr;
+  cv::Mat strong = (smooth > level0 + s.threshold_high_sd * sd) & tubular;
+  cv::Mat weak = (smooth > level0 + s.threshold_low_sd * sd) & (vness > 0.02);
+  cv::Mat labels, stats, centroids;
+  const int ncomp = cv::connectedComponentsWithStats(weak, labels, stats, centroids, 8, CV_32S);
+  std::vector<char> keep(static_cast<std::size_t>(ncomp), 0);
+  for (int y = 0; y < labels.rows; ++y) {
+    for (int x = 0; x < labels.cols; ++x) {
+      if (strong.at<std::uint8_t>(y, x)) keep[static_cast<std::size_t>(labels.at<int>(y, x))] = 1;
+    }
+  }
+  const double min_area_px = std::pow(6.0 / um, 2.0) * 3.0;
+  cv::Mat mask = cv::Mat::zeros(mean.size(), CV_8U);
+  for (int y = 0; y < labels.rows; ++y) {
+    for (int x = 0; x < labels.cols; ++x) {
+      const int l = labels.at<int>(y, x);
+      if (l > 0 && keep[static_cast<std::size_t>(l)] && stats.at<int>(l, cv::CC_STAT_AREA) >= min_area_px) {
+        mask.at<std::uint8_t>(y, x) = 255;
+      }
+    }
+  }
+  cv::morphologyEx(mask, mask, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+  if (debug) {
+    std::fprintf(stderr, "level0 %g sd %g noise %g\n", level0, sd, pixel_noise_sd);
+    cv::imwrite("/tmp/dbg_contrast.png", (smooth - level0) / (10.0 * sd) * 255.0);
+    cv::imwrite("/tmp/dbg_vness.png", vness * 255.0);
+    cv::imwrite("/tmp/dbg_mask.png", mask);
+  }
+  cv::Mat dist;
+  cv::distanceTransform(mask, dist, cv::DIST_L2, 3);
+  cv::Mat skel;
+  cv::ximgproc::thinning(mask, skel, cv::ximgproc::THINNING_ZHANGSUEN);
+  skel = skel > 0;
+
+  // Segments: pruned, measured, flow-classified.
+  const auto segments = trace_segments(skel);
+  if (debug) {
+    double total = 0.0;
+    for (const auto& sg : segments) total += path_length_px(sg.pixels);
+    std::fprintf(stderr, "skeleton px %d, segments %zu, traced length px %.0f\n", cv::countNonZero(skel), segments.size(), total);
+  }
+  for (const Segment& seg : segments) {
+    const double len_px = path_length_px(seg.pixels) + 1.0;
+    std::vector<double> radii;
+    for (const auto& p : seg.pixels) radii.push_back(dist.at<float>(p.y, p.x));
+    const double radius_px = median_of(radii);
+    // Spurs: short free-ended branches of a wider vessel's skeleton.
+    if ((seg.free_start || seg.free_end) && len_px < 2.0 * radius_px + 2.0) continue;
+    if (len_px * um < s.min_segment_um) continue;
+    ScoredVessel v;
+    v.length_um = len_px * um;
+    const Sampling smp = resample(seg.pixels);
+    const double fwhm = fwhm_diameter_px(contrast, smp, 2.0 * radius_px + 4.0);
+    v.diameter_um = (std::isfinite(fwhm) ? fwhm : 2.0 * radius_px) * um;
+    v.small = v.diameter_um < s.small_vessel_diameter_um;
+    for (const auto& p : seg.pixels) {
+      v.centreline_px.emplace_back(static_cast<float>(p.x), static_cast<float>(p.y));
+      v.polyline_um.push_back({(p.x + 0.5) * um, (p.y + 0.5) * um});
+    }
+    const Flow flow = measure_flow(frames, smp, radius_px, pixel_noise_sd, s, um, clip.fps);
+    v.moving_fraction = flow.moving_fraction;
+    v.correlation = flow.correlation;
+    v.velocity_um_per_s = flow.velocity_px_per_frame * um * clip.fps;
+    using model::FlowClass;
+    if (v.moving_fraction < s.intermittent_low ||
+        (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.stopped_velocity_um_per_s)) {
+      v.flow_class = FlowClass::kNone;
+    } else if (v.moving_fraction <= s.intermittent_high) {
+      v.flow_class = FlowClass::kIntermittent;
+    } else if (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.sluggish_velocity_um_per_s) {
+      v.flow_class = FlowClass::kSluggish;
+    } else {
+      v.flow_class = FlowClass::kContinuous;
+    }
+    out.vessels.push_back(std::move(v));
+  }
+
+  // 6. Consensus measures, by the same definitions as the ground truth.
+  std::vector<model::ObservedVessel> observed;
+  for (const auto& v : out.vessels) {
+    observed.push_back({v.polyline_um, v.diameter_um, true, v.flow_class,
+                        std::isfinite(v.velocity_um_per_s) ? v.velocity_um_per_s : 0.0, nullptr});
+  }
+  out.metrics = model::site_metrics(out.width_um, out.height_um, observed);
+
+  // 7. Quality (MIQS categories).
+  auto item = [&](std::string name, double value, int score, std::string detail) {
+    out.quality.push_back({std::move(name), score, value, std::move(detail)});
+    if (score >= 10) out.acceptable = false;
+  };
+  const double level = cv::mean(mean)[0];
+  double saturated = 0.0;
+  {
+    cv::Mat sat = mean > 0.98;
+    saturated = static_cast<double>(cv::countNonZero(sat)) / static_cast<double>(mean.total());
+  }
+  item("illumination", level, level < 0.12 || level > 0.95 || saturated > 0.05 ? 10 : (level < 0.25 ? 1 : 0),
+       fmt::format("mean level {:.2f}, {:.1f}% saturated", level, 100.0 * saturated));
+  const double duration = clip.duration_s();
+  item("duration", duration, duration < 2.0 ? 10 : (duration < 4.0 ? 1 : 0), fmt::format("{:.1f} s", duration));
+  // Focus: the vessels' edge sharpness, as the share of the contrast carried by the finest scale.
+  cv::Mat fine, coarse;
+  cv::GaussianBlur(contrast, fine, cv::Size(), std::max(0.7, 1.5 / um));
+  cv::GaussianBlur(contrast, coarse, cv::Size(), std::max(1.4, 4.0 / um));
+  cv::Scalar m_fine, s_fine, m_coarse, s_coarse;
+  cv::meanStdDev(fine - coarse, m_fine, s_fine, mask);
+  cv::meanStdDev(coarse, m_coarse, s_coarse, mask);
+  const double sharpness = mask.empty() || cv::countNonZero(mask) == 0 ? 0.0 : s_fine[0] / (m_coarse[0] + 1e-6);
+  item("focus", sharpness, sharpness < 0.12 ? 10 : (sharpness < 0.2 ? 1 : 0), fmt::format("edge sharpness {:.2f}", sharpness));
+  const double tvd = out.metrics.tvd_mm_per_mm2;
+  item("content", tvd, tvd < 3.0 ? 10 : (tvd < 8.0 ? 1 : 0), fmt::format("small-vessel density {:.1f} mm/mm2", tvd));
+  double path = 0.0, jitter = 0.0;
+  for (std::size_t t = 1; t < out.drift_px.size(); ++t) {
+    const cv::Point2d d = out.drift_px[t] - out.drift_px[t - 1];
+    path += std::hypot(d.x, d.y) * um;
+    if (t + 1 < out.drift_px.size()) {
+      const cv::Point2d dd = out.drift_px[t + 1] - 2.0 * out.drift_px[t] + out.drift_px[t - 1];
+      jitter += std::hypot(dd.x, dd.y) * um;
+    }
+  }
+  const double drift_speed = duration > 0.0 ? path / duration : 0.0;
+  item("stability", drift_speed, drift_speed > 60.0 ? 10 : (drift_speed > 25.0 ? 1 : 0),
+       fmt::format("probe moves {:.0f} um/s", drift_speed));
+  // Pressure: large vessels (venules) not flowing while the capillaries do.
+  double large_um = 0.0, large_stopped_um = 0.0, small_flowing_um = 0.0, small_um = 0.0;
+  for (const auto& v : out.vessels) {
+    const bool flowing = v.flow_class == model::FlowClass::kContinuous || v.flow_class == model::FlowClass::kSluggish;
+    if (v.small) {
+      small_um += v.length_um;
+      if (flowing) small_flowing_um += v.length_um;
+    } else {
+      large_um += v.length_um;
+      if (!flowing) large_stopped_um += v.length_um;
+    }
+  }
+  const double stopped_large = large_um > 0.0 ? large_stopped_um / large_um : 0.0;
+  const bool capillaries_flow = small_um > 0.0 && small_flowing_um / small_um > 0.3;
+  item("pressure", stopped_large, capillaries_flow && stopped_large > 0.5 ? 10 : (stopped_large > 0.25 ? 1 : 0),
+       fmt::format("{:.0f}% of venular length without flow", 100.0 * stopped_large));
+  return out;
+}
+
+ClipSetScore combine_sites(std::vector<SiteScore> sites) {
+  ClipSetScore out;
+  out.sites = std::move(sites);
+  const double n = static_cast<double>(out.sites.size());
+  std::vector<double> mfis;
+  for (const auto& s : out.sites) {
+    const auto& m = s.metrics;
+    out.mean.tvd_mm_per_mm2 += m.tvd_mm_per_mm2 / n;
+    out.mean.pvd_mm_per_mm2 += m.pvd_mm_per_mm2 / n;
+    out.mean.ppv_pct += m.ppv_pct / n;
+    out.mean.mfi += m.mfi / n;
+    out.mean.mfi_vessel += m.mfi_vessel / n;
+    out.mean.debacker_per_mm += m.debacker_per_mm / n;
+    out.mean.rbc_velocity_um_per_s += m.rbc_velocity_um_per_s / n;
+    mfis.push_back(m.mfi);
+    out.acceptable = out.acceptable && s.acceptable;
+  }
+  out.hi = model::heterogeneity_index(mfis);
+  return out;
+}
+
+}  // namespace coherence::scoring

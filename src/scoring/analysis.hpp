@@ -1,0 +1,96 @@
+// The scoring pipeline of one site: stabilisation, vessel detection, flow, consensus measures,
+// image quality. Pixels in, measures out: nothing here knows how a clip was made.
+//
+//  1. Flicker: every frame scaled to the clip's median brightness.
+//  2. Stabilisation: sub-pixel normalised cross-correlation of each frame (half resolution,
+//     band-passed, central template, search +-30 um) against the first; frames shifted back
+//     (bilinear). (Phase correlation was tried and rejected: its whitening lets the streaming red
+//     cells dominate the peak.)
+//  3. Detection: absorbance-like contrast A = 1 - I / background on the temporal mean and the
+//     temporal minimum (a red cell passes every point of a flowing vessel); multiscale Frangi
+//     vesselness; hysteresis threshold relative to the image's own noise; thinning to
+//     centrelines; centrelines split at junctions into segments; spurs pruned; diameter from the
+//     distance to the mask edge.
+//  4. Flow, per segment: a space-time diagram along the centreline (frames x arc length, averaged
+//     across the lumen). Motion per frame pair from the diagram's change against the noise floor;
+//     velocity from the peak of the summed cross-correlation of successive profiles (a red-cell
+//     pattern is random, so the peak is unambiguous even when cells move further than their
+//     spacing between frames); slow flow re-measured over longer frame lags.
+//  5. Flow class (DESIGN.md): none if moving < 20% of the clip (or slower than 10 um/s),
+//     intermittent if moving 20-80%, else sluggish (< 300 um/s) or continuous.
+//  6. Measures: the consensus definitions shared with the model's ground truth
+//     (model::site_metrics: TVD, PVD, PPV, quadrant and vessel MFI, De Backer, velocity).
+//  7. Quality (after Massey's MIQS: illumination, duration, focus, content, stability, pressure):
+//     each 0 optimal, 1 acceptable, 10 unacceptable.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include <string>
+#include <vector>
+
+#include "model/microcirculation.hpp"
+#include "scoring/clip.hpp"
+
+namespace coherence::scoring {
+
+struct ScoringSettings {
+  double stopped_velocity_um_per_s = 10.0;    // DESIGN.md flow-class rules
+  double sluggish_velocity_um_per_s = 300.0;
+  double intermittent_low = 0.2;
+  double intermittent_high = 0.8;
+  double small_vessel_diameter_um = 20.0;
+  std::vector<double> scales_um = {1.5, 2.5, 4.0, 6.5, 10.0};  // Frangi scales (Gaussian sigma)
+  double frangi_beta = 0.5;
+  double frangi_c_sd = 3.0;        // Frangi's structure constant, in background SDs
+  double threshold_high_sd = 5.0;  // hysteresis thresholds on the contrast, in noise SDs
+  double threshold_low_sd = 2.5;
+  double min_segment_um = 12.0;    // shorter centreline pieces are dropped
+  double motion_threshold = 4.0;   // frame-pair change above this many x the noise floor = moving
+  double max_velocity_um_per_s = 4000.0;
+};
+
+struct ScoredVessel {
+  std::vector<cv::Point2f> centreline_px;      // in the stabilised frame (the first frame's)
+  std::vector<model::PointUm> polyline_um;
+  double length_um = 0.0;
+  double diameter_um = 0.0;
+  bool small = true;
+  double moving_fraction = 0.0;
+  double velocity_um_per_s = 0.0;              // while moving; NaN when it could not be measured
+  double correlation = 0.0;                    // peak of the normalised cross-correlation
+  model::FlowClass flow_class = model::FlowClass::kNone;
+};
+
+struct QualityItem {
+  std::string name;    // illumination, duration, focus, content, stability, pressure
+  int score = 0;       // 0 optimal, 1 acceptable, 10 unacceptable (MIQS)
+  double value = 0.0;  // the measured quantity
+  std::string detail;
+};
+
+struct SiteScore {
+  std::string source;
+  double width_um = 0.0, height_um = 0.0;
+  double um_per_px = 0.0, fps = 0.0;
+  int frames = 0;
+  model::SiteMetrics metrics;
+  std::vector<ScoredVessel> vessels;
+  std::vector<QualityItem> quality;
+  bool acceptable = true;                      // no quality item scored 10
+  std::vector<cv::Point2d> drift_px;           // per frame, against the first
+  cv::Mat mean_image;                          // stabilised temporal mean (CV_32F), for overlays
+};
+
+SiteScore score_site(const Clip& clip, const ScoringSettings& settings = ScoringSettings{});
+
+// Means over sites and HI across them, as the truth reports them.
+struct ClipSetScore {
+  std::vector<SiteScore> sites;
+  model::SiteMetrics mean;
+  double hi = 0.0;
+  bool acceptable = true;
+};
+ClipSetScore combine_sites(std::vector<SiteScore> sites);
+
+}  // namespace coherence::scoring

@@ -1,0 +1,198 @@
+#include "scoring/clip.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "output/files.hpp"
+#include "scenario/scenario.hpp"
+
+namespace coherence::scoring {
+
+namespace {
+
+using scenario::InputError;
+
+cv::Mat to_float(const cv::Mat& raw, const std::string& where) {
+  cv::Mat grey;
+  if (raw.channels() == 1) {
+    grey = raw;
+  } else if (raw.channels() == 3 || raw.channels() == 4) {
+    cv::extractChannel(raw, grey, 1);  // OpenCV order is BGR(A): green is channel 1
+  } else {
+    throw InputError(fmt::format("{}: {} channels: expected grey or colour", where, raw.channels()));
+  }
+  cv::Mat out;
+  if (grey.depth() == CV_8U) {
+    grey.convertTo(out, CV_32F, 1.0 / 255.0);
+  } else if (grey.depth() == CV_16U) {
+    grey.convertTo(out, CV_32F, 1.0 / 65535.0);
+  } else {
+    throw InputError(fmt::format("{}: unsupported sample type (expected 8- or 16-bit)", where));
+  }
+  return out;
+}
+
+// um_per_px and fps from meta.json or truth.json (the renderer's) in `dir`, if present.
+void read_meta(const std::filesystem::path& dir, std::optional<double>& um_per_px, std::optional<double>& fps) {
+  for (const char* name : {"meta.json", "truth.json"}) {
+    const auto file = dir / name;
+    std::ifstream in(file);
+    if (!in) continue;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(in);
+    } catch (const std::exception&) {
+      throw InputError(fmt::format("{}: not valid JSON", file.string()));
+    }
+    auto number = [&](const char* key, std::optional<double>& into) {
+      if (into || !j.contains(key)) return;
+      if (!j[key].is_number() || !(j[key].get<double>() > 0.0)) {
+        throw InputError(fmt::format("{}: {}: must be a positive number", file.string(), key));
+      }
+      into = j[key].get<double>();
+    };
+    number("um_per_px", um_per_px);
+    number("fps", fps);
+    return;
+  }
+}
+
+std::vector<std::filesystem::path> frame_files(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> frames, pngs;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file() || e.path().extension() != ".png") continue;
+    pngs.push_back(e.path());
+    if (e.path().filename().string().rfind("frame_", 0) == 0) frames.push_back(e.path());
+  }
+  auto& chosen = frames.empty() ? pngs : frames;
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
+Clip load_folder(const std::filesystem::path& dir, ClipOptions o) {
+  Clip c;
+  c.source = dir.string();
+  const auto files = frame_files(dir);
+  if (files.empty()) throw InputError(fmt::format("{}: no PNG frames in the folder", dir.string()));
+  if (files.size() < 2) throw InputError(fmt::format("{}: one frame only: flow needs a video", dir.string()));
+  for (const auto& f : files) {
+    const cv::Mat raw = cv::imread(f.string(), cv::IMREAD_UNCHANGED);
+    if (raw.empty()) throw InputError(fmt::format("{}: not a readable PNG", f.string()));
+    if (!c.frames.empty() && (raw.cols != c.width() || raw.rows != c.height())) {
+      throw InputError(fmt::format("{}: {}x{} px, but the first frame is {}x{}: frames must match", f.string(), raw.cols,
+                                   raw.rows, c.width(), c.height()));
+    }
+    c.bit_depth = raw.depth() == CV_16U ? 16 : 8;
+    c.frames.push_back(to_float(raw, f.string()));
+  }
+  read_meta(dir, o.um_per_px, o.fps);
+  if (!o.um_per_px) throw InputError(fmt::format("{}: pixel size unknown: give --um-per-px or a meta.json", dir.string()));
+  if (!o.fps) throw InputError(fmt::format("{}: frame rate unknown: give --fps or a meta.json", dir.string()));
+  c.um_per_px = *o.um_per_px;
+  c.fps = *o.fps;
+  return c;
+}
+
+Clip load_video(const std::filesystem::path& file, ClipOptions o) {
+  Clip c;
+  c.source = file.string();
+  std::string probe;
+  const int rc = output::read_process_output({"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                                              "stream=width,height,r_frame_rate,pix_fmt", "-of", "json", file.string()},
+                                             probe);
+  if (rc < 0) throw std::runtime_error("ffprobe not found (install ffmpeg)");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(probe);
+  } catch (const std::exception&) {
+    j = nlohmann::json::object();
+  }
+  if (rc != 0 || !j.contains("streams") || j["streams"].empty()) {
+    throw InputError(fmt::format("{}: not a video ffmpeg can read", file.string()));
+  }
+  const auto& s = j["streams"][0];
+  const int w = s.value("width", 0), h = s.value("height", 0);
+  const std::string pix_fmt = s.value("pix_fmt", "");
+  if (w <= 0 || h <= 0) throw InputError(fmt::format("{}: the video stream has no frame size", file.string()));
+  if (!o.fps) {
+    const std::string rate = s.value("r_frame_rate", "0/1");
+    const auto slash = rate.find('/');
+    const double num = std::atof(rate.substr(0, slash).c_str());
+    const double den = slash == std::string::npos ? 1.0 : std::atof(rate.substr(slash + 1).c_str());
+    if (num > 0.0 && den > 0.0) o.fps = num / den;
+  }
+  // Grey sources decode to 16-bit grey; colour sources to 16-bit RGB, of which green is kept.
+  const bool grey = pix_fmt.rfind("gray", 0) == 0;
+  std::string raw;
+  const int dec = output::read_process_output({"ffmpeg", "-v", "error", "-nostdin", "-i", file.string(), "-f", "rawvideo",
+                                               "-pix_fmt", grey ? "gray16le" : "rgb48le", "-"},
+                                              raw);
+  if (dec != 0) throw InputError(fmt::format("{}: ffmpeg could not decode it (exit {})", file.string(), dec));
+  const std::size_t frame_bytes = static_cast<std::size_t>(w) * h * (grey ? 2 : 6);
+  if (raw.size() < 2 * frame_bytes) {
+    throw InputError(fmt::format("{}: {} frame(s) decoded: flow needs at least 2", file.string(), raw.size() / frame_bytes));
+  }
+  c.bit_depth = pix_fmt.find("16") != std::string::npos || pix_fmt.find("10") != std::string::npos ||
+                        pix_fmt.find("12") != std::string::npos
+                    ? 16
+                    : 8;
+  for (std::size_t off = 0; off + frame_bytes <= raw.size(); off += frame_bytes) {
+    cv::Mat m(h, w, grey ? CV_16UC1 : CV_16UC3, raw.data() + off);
+    cv::Mat g;
+    if (grey) {
+      g = m;
+    } else {
+      cv::extractChannel(m, g, 1);  // RGB order from ffmpeg: green is channel 1 as well
+    }
+    cv::Mat f;
+    g.convertTo(f, CV_32F, 1.0 / 65535.0);
+    c.frames.push_back(f);
+  }
+  std::optional<double> meta_um, meta_fps;
+  read_meta(file.parent_path().empty() ? "." : file.parent_path(), meta_um, meta_fps);
+  if (!o.um_per_px) o.um_per_px = meta_um;
+  if (!o.um_per_px) {
+    throw InputError(fmt::format("{}: pixel size unknown: give --um-per-px or a meta.json beside it", file.string()));
+  }
+  if (!o.fps || !(*o.fps > 0.0)) throw InputError(fmt::format("{}: frame rate unknown: give --fps", file.string()));
+  c.um_per_px = *o.um_per_px;
+  c.fps = *o.fps;
+  return c;
+}
+
+}  // namespace
+
+Clip load_clip(const std::filesystem::path& input, const ClipOptions& options) {
+  if (options.um_per_px && !(*options.um_per_px > 0.0)) throw InputError("--um-per-px: must be positive");
+  if (options.fps && !(*options.fps > 0.0)) throw InputError("--fps: must be positive");
+  std::error_code ec;
+  if (std::filesystem::is_directory(input, ec)) return load_folder(input, options);
+  if (std::filesystem::is_regular_file(input, ec)) {
+    if (std::filesystem::file_size(input, ec) == 0) throw InputError(fmt::format("{}: empty file", input.string()));
+    return load_video(input, options);
+  }
+  throw InputError(fmt::format("{}: no such file or folder", input.string()));
+}
+
+Clip clip_from_grey8(const std::vector<std::vector<std::uint8_t>>& frames, int width, int height, double um_per_px,
+                     double fps, std::string source) {
+  Clip c;
+  c.um_per_px = um_per_px;
+  c.fps = fps;
+  c.source = std::move(source);
+  for (const auto& f : frames) {
+    cv::Mat m(height, width, CV_8UC1, const_cast<std::uint8_t*>(f.data()));
+    cv::Mat out;
+    m.convertTo(out, CV_32F, 1.0 / 255.0);
+    c.frames.push_back(out);
+  }
+  return c;
+}
+
+}  // namespace coherence::scoring

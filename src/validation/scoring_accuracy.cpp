@@ -1,0 +1,189 @@
+#include "validation/scoring_accuracy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "scoring/analysis.hpp"
+#include "viz/presets.hpp"
+#include "viz/raster.hpp"
+
+namespace coherence::validation {
+
+namespace {
+
+double point_segment_distance(double px, double py, const model::PointUm& a, const model::PointUm& b) {
+  const double dx = b.x_um - a.x_um, dy = b.y_um - a.y_um;
+  const double len2 = dx * dx + dy * dy;
+  const double t = len2 > 0.0 ? std::clamp(((px - a.x_um) * dx + (py - a.y_um) * dy) / len2, 0.0, 1.0) : 0.0;
+  return std::hypot(px - (a.x_um + t * dx), py - (a.y_um + t * dy));
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
+std::vector<AccuracyClip> accuracy_clips() {
+  std::vector<AccuracyClip> out;
+  const std::vector<std::pair<std::string, viz::Artifacts>> dials = {
+      {"clean", {0.0, 0.0, 0.0, 0.0, 0.2}},    {"pressure", {0.4, 0.0, 0.0, 0.0, 0.2}},
+      {"saliva", {0.0, 0.4, 0.0, 0.0, 0.2}},   {"motion_blur", {0.0, 0.0, 0.4, 0.0, 0.2}},
+      {"defocus", {0.0, 0.0, 0.0, 0.4, 0.2}},  {"drift", {0.0, 0.0, 0.0, 0.0, 0.6}},
+  };
+  std::uint64_t seed = 100;
+  for (const std::string device : {"sdf", "idf"}) {
+    for (const std::string preset : {"healthy", "septic", "severe"}) {
+      for (const auto& [dial, a] : dials) {
+        out.push_back({device + "_" + preset + "_" + dial, device, preset, {}, a, seed++});
+      }
+    }
+  }
+  const std::vector<std::array<double, 4>> mixes = {
+      {0.3, 0.2, 0.2, 0.3}, {0.0, 0.0, 0.5, 0.5}, {0.5, 0.3, 0.1, 0.1}, {0.1, 0.1, 0.2, 0.6}};
+  for (std::size_t k = 0; k < mixes.size(); ++k) {
+    out.push_back({"sdf_mix" + std::to_string(k + 1), "sdf", "", mixes[k], {0.0, 0.0, 0.0, 0.0, 0.2}, seed++});
+  }
+  return out;
+}
+
+std::vector<AccuracyClip> severe_artifact_clips() {
+  return {
+      {"sdf_septic_pressure_severe", "sdf", "septic", {}, {0.95, 0.0, 0.0, 0.0, 0.2}, 901},
+      {"sdf_septic_saliva_severe", "sdf", "septic", {}, {0.0, 0.95, 0.0, 0.0, 0.2}, 902},
+      {"sdf_septic_defocus_severe", "sdf", "septic", {}, {0.0, 0.0, 0.0, 0.95, 0.2}, 903},
+      {"sdf_septic_drift_severe", "sdf", "septic", {}, {0.0, 0.0, 0.0, 0.0, 1.0}, 904},
+  };
+}
+
+ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
+  ClipComparison out;
+  out.clip = c;
+  const viz::DevicePreset device = viz::device_preset(c.device);
+  model::MicrocirculationParams micro;
+  micro.field_width_um = device.field_width_um;
+  micro.field_height_um = device.field_height_um;
+  micro.window_s = seconds;
+  const model::Network net = model::generate_network(micro, c.seed);
+  model::Site site = model::with_field(net.sublingual.front(), device.field_width_um, device.field_height_um);
+  const model::MicroDrivers drivers = viz::preset_drivers(c.preset.empty() ? "healthy" : c.preset);
+  auto states = model::site_states(micro, site, drivers, 0.0);
+  if (c.preset.empty()) viz::assign_classes(micro, site, states, c.fractions, c.seed);
+  out.truth = model::site_metrics_from_states(site, states);
+
+  const viz::ClipSetup setup = viz::make_clip(device, c.artifacts, site, states, 0.0, c.seed);
+  viz::Renderer renderer(setup);
+  const int frames = static_cast<int>(std::lround(seconds * device.fps));
+  std::vector<std::vector<std::uint8_t>> pixels;
+  viz::GreyImage image;
+  double offset_x = 0.0, offset_y = 0.0;
+  for (int k = 0; k < frames; ++k) {
+    const viz::FrameScene f = viz::build_frame(setup, k);
+    if (k == 0) {
+      offset_x = f.offset_x_um;
+      offset_y = f.offset_y_um;
+    }
+    renderer.render(f, image);
+    pixels.push_back(image.pixels);
+  }
+  const scoring::Clip clip =
+      scoring::clip_from_grey8(pixels, device.width_px, device.height_px, device.um_per_px(), device.fps, c.name);
+  const scoring::SiteScore score = scoring::score_site(clip);
+  out.scored = score.metrics;
+  out.acceptable = score.acceptable;
+  for (const auto& q : score.quality) {
+    if (q.score >= 10) out.flagged.push_back(q.name);
+  }
+
+  // Match scored small vessels to truth vessels (truth moved into frame 0's image coordinates).
+  double scored_small = 0.0, matched = 0.0;
+  for (const auto& v : score.vessels) {
+    if (!v.small) continue;
+    scored_small += v.length_um;
+    std::vector<int> votes(site.vessels.size(), 0);
+    for (const auto& p : v.polyline_um) {
+      double best = 1e9;
+      int best_i = -1;
+      for (std::size_t i = 0; i < site.vessels.size(); ++i) {
+        if (!states[i].visible) continue;
+        const auto& poly = site.vessels[i].polyline;
+        const double tol = 0.5 * site.vessels[i].diameter_um + 3.0;
+        for (std::size_t k = 1; k < poly.size(); ++k) {
+          const double d = point_segment_distance(p.x_um - offset_x, p.y_um - offset_y, poly[k - 1], poly[k]);
+          if (d < tol && d < best) {
+            best = d;
+            best_i = static_cast<int>(i);
+          }
+        }
+      }
+      if (best_i >= 0) ++votes[static_cast<std::size_t>(best_i)];
+    }
+    const auto it = std::max_element(votes.begin(), votes.end());
+    if (it == votes.end() || *it * 2 < static_cast<int>(v.polyline_um.size())) continue;
+    const auto i = static_cast<std::size_t>(it - votes.begin());
+    if (!states[i].small) continue;
+    matched += v.length_um;
+    out.matches.push_back({static_cast<double>(states[i].flow_class), static_cast<double>(v.flow_class), v.length_um});
+    if (states[i].flow_class == model::FlowClass::kContinuous && v.flow_class == model::FlowClass::kContinuous &&
+        std::isfinite(v.velocity_um_per_s) && states[i].velocity_moving_um_per_s > 0.0) {
+      out.velocity_rel_errors.push_back(std::abs(v.velocity_um_per_s / states[i].velocity_moving_um_per_s - 1.0));
+    }
+  }
+  out.matched_length_fraction = scored_small > 0.0 ? matched / scored_small : 0.0;
+  return out;
+}
+
+AccuracySummary summarise(const std::vector<ClipComparison>& accuracy, const std::vector<ClipComparison>& severe) {
+  AccuracySummary s;
+  s.clips = static_cast<int>(accuracy.size());
+  auto bias_loa = [&](auto diff, double& bias, double& lo, double& hi) {
+    std::vector<double> d;
+    for (const auto& c : accuracy) d.push_back(diff(c));
+    double mean = 0.0;
+    for (double x : d) mean += x / static_cast<double>(d.size());
+    double var = 0.0;
+    for (double x : d) var += (x - mean) * (x - mean) / std::max<double>(1.0, static_cast<double>(d.size()) - 1.0);
+    bias = mean;
+    lo = mean - 1.96 * std::sqrt(var);
+    hi = mean + 1.96 * std::sqrt(var);
+  };
+  bias_loa([](const ClipComparison& c) { return c.scored.tvd_mm_per_mm2 - c.truth.tvd_mm_per_mm2; }, s.tvd_bias,
+           s.tvd_loa_low, s.tvd_loa_high);
+  bias_loa([](const ClipComparison& c) { return c.scored.ppv_pct - c.truth.ppv_pct; }, s.ppv_bias, s.ppv_loa_low,
+           s.ppv_loa_high);
+  std::array<std::array<double, 4>, 4> confusion{};
+  std::vector<double> velocity;
+  for (const auto& c : accuracy) {
+    s.mfi_mae += std::abs(c.scored.mfi - c.truth.mfi) / static_cast<double>(accuracy.size());
+    for (const auto& m : c.matches) {
+      confusion[static_cast<std::size_t>(m[0])][static_cast<std::size_t>(m[1])] += m[2];
+    }
+    velocity.insert(velocity.end(), c.velocity_rel_errors.begin(), c.velocity_rel_errors.end());
+    if (!c.acceptable) ++s.moderate_flagged;
+  }
+  double total = 0.0, agree = 0.0;
+  std::array<double, 4> rows{}, cols{};
+  for (std::size_t i = 0; i < 4; ++i) {
+    for (std::size_t j = 0; j < 4; ++j) {
+      total += confusion[i][j];
+      rows[i] += confusion[i][j];
+      cols[j] += confusion[i][j];
+      if (i == j) agree += confusion[i][j];
+    }
+  }
+  double expected = 0.0;
+  for (std::size_t i = 0; i < 4; ++i) expected += total > 0.0 ? rows[i] * cols[i] / (total * total) : 0.0;
+  const double po = total > 0.0 ? agree / total : 0.0;
+  s.class_agreement_pct = 100.0 * po;
+  s.kappa = expected < 1.0 ? (po - expected) / (1.0 - expected) : 0.0;
+  s.velocity_median_error_pct = 100.0 * median(velocity);
+  s.severe_clips = static_cast<int>(severe.size());
+  for (const auto& c : severe) s.severe_flagged += c.acceptable ? 0 : 1;
+  return s;
+}
+
+}  // namespace coherence::validation

@@ -1,0 +1,57 @@
+// Accuracy of the scoring pipeline against exact ground truth: clips rendered in memory (healthy,
+// septic and severe mixes, assigned class mixes; SDF and IDF; every artifact dial at a moderate
+// setting), scored from their pixels alone, compared with the renderer's truth. Also clips with
+// severe artifacts, which the quality check must flag. Feeds a test and docs/scoring.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/microcirculation.hpp"
+#include "viz/scene.hpp"
+
+namespace coherence::validation {
+
+struct AccuracyClip {
+  std::string name;
+  std::string device;                 // sdf, idf
+  std::string preset;                 // healthy, septic, severe; or empty with fractions
+  std::array<double, 4> fractions{};  // none, intermittent, sluggish, continuous
+  viz::Artifacts artifacts;
+  std::uint64_t seed = 1;
+};
+
+// The accuracy set (>= 40 clips) and the severe-artifact set.
+std::vector<AccuracyClip> accuracy_clips();
+std::vector<AccuracyClip> severe_artifact_clips();
+
+struct ClipComparison {
+  AccuracyClip clip;
+  model::SiteMetrics truth, scored;
+  bool acceptable = true;                  // the quality check's verdict
+  std::vector<std::string> flagged;        // quality items scored 10
+  // Matched small vessels: truth class, scored class, scored length (um).
+  std::vector<std::array<double, 3>> matches;
+  std::vector<double> velocity_rel_errors; // continuous vessels with a measured velocity
+  double matched_length_fraction = 0.0;    // of scored small-vessel length
+};
+
+ClipComparison evaluate_clip(const AccuracyClip& clip, double seconds = 4.0);
+
+struct AccuracySummary {
+  int clips = 0;
+  double tvd_bias = 0.0, tvd_loa_low = 0.0, tvd_loa_high = 0.0;  // mm/mm2 (scored - truth)
+  double ppv_bias = 0.0, ppv_loa_low = 0.0, ppv_loa_high = 0.0;  // points
+  double mfi_mae = 0.0;
+  double class_agreement_pct = 0.0;  // by matched length
+  double kappa = 0.0;                // Cohen's, by matched length
+  double velocity_median_error_pct = 0.0;
+  int severe_clips = 0, severe_flagged = 0;
+  int moderate_flagged = 0;          // accuracy clips the quality check refused
+};
+
+AccuracySummary summarise(const std::vector<ClipComparison>& accuracy, const std::vector<ClipComparison>& severe);
+
+}  // namespace coherence::validation
