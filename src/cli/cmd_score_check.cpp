@@ -3,6 +3,9 @@
 // plus severe-artifact clips the quality check must flag. Prints a row per clip and the summary
 // against issue 6's acceptance limits; with --docs rewrites the table in DIR/scoring.md.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include <cstdio>
 #include <fstream>
@@ -63,10 +66,14 @@ int run_score_check(const ScoreCheckOptions& opts) {
       if (m[0] == m[1]) agree += m[2];
     }
     const std::string quality = c.acceptable ? "ok" : "flagged: " + fmt::format("{}", fmt::join(c.flagged, ", "));
-    std::printf("%-28s TVD %5.1f %5.1f  PPV %5.1f %5.1f  MFI %4.2f %4.2f  class %3.0f%%  vel %zu  %s\n",
+    std::vector<double> ratios = c.velocity_ratios;
+    std::sort(ratios.begin(), ratios.end());
+    const double q1 = ratios.empty() ? 0.0 : ratios[ratios.size() / 4], q2 = ratios.empty() ? 0.0 : ratios[ratios.size() / 2],
+                 q3 = ratios.empty() ? 0.0 : ratios[3 * ratios.size() / 4];
+    std::printf("%-28s TVD %5.1f %5.1f  PPV %5.1f %5.1f  MFI %4.2f %4.2f  class %3.0f%%  vel %zu [%.2f %.2f %.2f]  %s\n",
                 c.clip.name.c_str(), c.truth.tvd_mm_per_mm2, c.scored.tvd_mm_per_mm2, c.truth.ppv_pct,
                 c.scored.ppv_pct, c.truth.mfi, c.scored.mfi, total > 0 ? 100.0 * agree / total : 0.0,
-                c.velocity_rel_errors.size(), quality.c_str());
+                c.velocity_rel_errors.size(), q1, q2, q3, quality.c_str());
     rows += fmt::format("| {} | {:.1f} / {:.1f} | {:.0f} / {:.0f} | {:.2f} / {:.2f} | {:.0f}% | {} |\n", c.clip.name,
                         c.truth.tvd_mm_per_mm2, c.scored.tvd_mm_per_mm2, c.truth.ppv_pct, c.scored.ppv_pct, c.truth.mfi,
                         c.scored.mfi, total > 0 ? 100.0 * agree / total : 0.0, quality);
@@ -105,6 +112,19 @@ int run_score_check(const ScoreCheckOptions& opts) {
     failed += r.pass ? 0 : 1;
     std::printf("%-45s %-14s %-20s %s\n", r.what.c_str(), r.limit.c_str(), r.value.c_str(), r.pass ? "pass" : "FAIL");
     md += fmt::format("| {} | {} | {} | {} |\n", r.what, r.limit, r.value, r.pass ? "pass" : "**FAIL**");
+  }
+  const char* names[4] = {"none", "intermittent", "sluggish", "continuous"};
+  md += fmt::format("\nVelocity measured in {:.0f}% of the vessels continuous in both (the rest move further "
+                    "between frames than their segment can show, or correlate too weakly).\n\n",
+                    s.velocity_coverage_pct);
+  md += "Flow classes, matched small-vessel length (mm), truth (rows) x scored (columns):\n\n"
+        "| truth \\ scored | none | intermittent | sluggish | continuous |\n|---|---|---|---|---|\n";
+  std::printf("velocity coverage %.0f%%\nconfusion (truth rows, scored columns, mm):\n", s.velocity_coverage_pct);
+  for (std::size_t i = 0; i < 4; ++i) {
+    md += fmt::format("| {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} |\n", names[i], s.confusion[i][0] / 1000.0,
+                      s.confusion[i][1] / 1000.0, s.confusion[i][2] / 1000.0, s.confusion[i][3] / 1000.0);
+    std::printf("  %-13s %7.2f %7.2f %7.2f %7.2f\n", names[i], s.confusion[i][0] / 1000.0, s.confusion[i][1] / 1000.0,
+                s.confusion[i][2] / 1000.0, s.confusion[i][3] / 1000.0);
   }
   md += "\nPer clip:\n\n" + rows;
   if (!opts.docs_dir.empty()) {

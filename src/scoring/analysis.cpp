@@ -8,7 +8,10 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
+#include <tuple>
+#include <optional>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ximgproc.hpp>
@@ -152,6 +155,8 @@ cv::Mat vesselness(const cv::Mat& img, const std::vector<double>& sigmas_px, dou
 struct Segment {
   std::vector<cv::Point> pixels;  // ordered
   bool free_start = false, free_end = false;
+  // Centre of the junction each end meets (the vessel continues to it); unset for a free end.
+  std::optional<cv::Point2f> start_junction, end_junction;
 };
 
 int neighbours(const cv::Mat& skel, int x, int y) {
@@ -213,6 +218,8 @@ std::vector<Segment> trace_segments(const cv::Mat& skel) {
       }
     }
   }
+  cv::Mat junction_labels, junction_stats, junction_centres;
+  cv::connectedComponentsWithStats(junction, junction_labels, junction_stats, junction_centres, 8, CV_32S);
   cv::Mat labels;
   const int n = cv::connectedComponents(path, labels, 8, CV_32S);
   std::vector<std::vector<cv::Point>> members(static_cast<std::size_t>(n));
@@ -222,14 +229,19 @@ std::vector<Segment> trace_segments(const cv::Mat& skel) {
       if (l > 0) members[static_cast<std::size_t>(l)].push_back({x, y});
     }
   }
-  auto touches_junction = [&](cv::Point p) {
+  auto junction_at = [&](cv::Point p) -> std::optional<cv::Point2f> {
     for (int dy = -1; dy <= 1; ++dy) {
       for (int dx = -1; dx <= 1; ++dx) {
         const int xx = p.x + dx, yy = p.y + dy;
-        if (xx >= 0 && yy >= 0 && xx < w && yy < h && junction.at<std::uint8_t>(yy, xx)) return true;
+        if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+        const int j = junction_labels.at<int>(yy, xx);
+        if (j > 0) {
+          return cv::Point2f(static_cast<float>(junction_centres.at<double>(j, 0)),
+                             static_cast<float>(junction_centres.at<double>(j, 1)));
+        }
       }
     }
-    return false;
+    return std::nullopt;
   };
   // Pixel index within its component, for the walk.
   cv::Mat index(skel.size(), CV_32S, cv::Scalar(-1));
@@ -287,8 +299,10 @@ std::vector<Segment> trace_segments(const cv::Mat& skel) {
     seg.pixels.push_back(start);
     seg.pixels.insert(seg.pixels.end(), forward.begin(), forward.end());
     if (seg.pixels.size() < 2) continue;
-    seg.free_start = !touches_junction(seg.pixels.front());
-    seg.free_end = !touches_junction(seg.pixels.back());
+    seg.start_junction = junction_at(seg.pixels.front());
+    seg.end_junction = junction_at(seg.pixels.back());
+    seg.free_start = !seg.start_junction;
+    seg.free_end = !seg.end_junction;
     out.push_back(std::move(seg));
   }
   return out;
@@ -305,7 +319,7 @@ struct Sampling {
   std::vector<cv::Point2f> point, normal;
 };
 
-Sampling resample(const std::vector<cv::Point>& pixels) {
+Sampling resample(const std::vector<cv::Point2f>& pixels) {
   std::vector<cv::Point2f> p;
   // Light smoothing of the staircase of pixel centres.
   for (std::size_t i = 0; i < pixels.size(); ++i) {
@@ -313,8 +327,7 @@ Sampling resample(const std::vector<cv::Point>& pixels) {
     int n = 0;
     for (long k = -2; k <= 2; ++k) {
       const long j = std::clamp(static_cast<long>(i) + k, 0L, static_cast<long>(pixels.size()) - 1);
-      s += cv::Point2f(static_cast<float>(pixels[static_cast<std::size_t>(j)].x),
-                       static_cast<float>(pixels[static_cast<std::size_t>(j)].y));
+      s += pixels[static_cast<std::size_t>(j)];
       ++n;
     }
     p.push_back(s * (1.0f / static_cast<float>(n)));
@@ -451,12 +464,12 @@ Flow measure_flow(const std::vector<cv::Mat>& frames, const Sampling& smp, doubl
       st[t][static_cast<std::size_t>(j)] = sum / static_cast<float>(2 * half + 1);
     }
   }
-  // Residual against the temporal mean: only what moves remains.
   std::vector<float> mean(static_cast<std::size_t>(n), 0.0f);
   for (const auto& row : st) {
     for (int j = 0; j < n; ++j) mean[static_cast<std::size_t>(j)] += row[static_cast<std::size_t>(j)];
   }
   for (auto& m : mean) m /= static_cast<float>(nt);
+  // Residual against the temporal mean: only what moves remains.
   std::vector<std::vector<float>> r = st;
   for (auto& row : r) {
     for (int j = 0; j < n; ++j) row[static_cast<std::size_t>(j)] -= mean[static_cast<std::size_t>(j)];
@@ -503,8 +516,91 @@ Flow measure_flow(const std::vector<cv::Mat>& frames, const Sampling& smp, doubl
     }
   }
   f.correlation = peak;
-  f.velocity_px_per_frame = std::abs(shift);
+  // A weak peak, or one at the edge of the searchable range (the cells moved further than the
+  // segment can show between frames), is no measurement.
+  const bool at_edge = std::abs(shift) * lag >= (lag == 1 ? dmax : std::max(2, std::min(static_cast<int>(std::ceil(3.0 * lag)), n - std::max(8, n / 3)))) - 1.0;
+  f.velocity_px_per_frame = (peak < s.min_correlation || at_edge) ? kNaN : std::abs(shift);
   return f;
+}
+
+struct KeptSegment {
+  const Segment* segment;
+  double radius_px;
+};
+
+// Chains of kept segments joined at shared junctions where they continue nearly straight
+// (greedy, most collinear pairs first, at most one partner per segment end). Each chain is a list
+// of (segment index, reversed) in walking order.
+std::vector<std::vector<std::pair<std::size_t, bool>>> flow_paths(const std::vector<KeptSegment>& kept) {
+  struct End {
+    std::size_t seg;
+    bool at_start;
+    cv::Point2f dir;  // pointing out of the segment, into the junction
+  };
+  auto key = [](cv::Point2f c) { return std::make_pair(std::lround(c.x * 16.0f), std::lround(c.y * 16.0f)); };
+  std::map<std::pair<long, long>, std::vector<End>> at_junction;
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    const auto& px = kept[k].segment->pixels;
+    const std::size_t back = std::min<std::size_t>(px.size() - 1, 6);
+    auto direction = [&](std::size_t from, std::size_t to) {
+      cv::Point2f d(static_cast<float>(px[to].x - px[from].x), static_cast<float>(px[to].y - px[from].y));
+      const float n = static_cast<float>(cv::norm(d));
+      return n > 0.0f ? d * (1.0f / n) : d;
+    };
+    if (kept[k].segment->start_junction) at_junction[key(*kept[k].segment->start_junction)].push_back({k, true, direction(back, 0)});
+    if (kept[k].segment->end_junction) {
+      at_junction[key(*kept[k].segment->end_junction)].push_back({k, false, direction(px.size() - 1 - back, px.size() - 1)});
+    }
+  }
+  // partner[k][0] = segment joined at k's start, [1] at its end.
+  std::vector<std::array<long, 2>> partner(kept.size(), {-1, -1});
+  for (auto& [where, ends] : at_junction) {
+    std::vector<std::tuple<double, std::size_t, std::size_t>> pairs;
+    for (std::size_t a = 0; a < ends.size(); ++a) {
+      for (std::size_t b = a + 1; b < ends.size(); ++b) {
+        if (ends[a].seg == ends[b].seg) continue;
+        const double straight = -static_cast<double>(ends[a].dir.dot(ends[b].dir));  // 1 = straight through
+        if (straight > 0.8) pairs.emplace_back(straight, a, b);
+      }
+    }
+    std::sort(pairs.begin(), pairs.end(), [](const auto& x, const auto& y) { return std::get<0>(x) > std::get<0>(y); });
+    std::vector<char> used(ends.size(), 0);
+    for (const auto& [straight, a, b] : pairs) {
+      if (used[a] || used[b]) continue;
+      used[a] = used[b] = 1;
+      partner[ends[a].seg][ends[a].at_start ? 0 : 1] = static_cast<long>(ends[b].seg) * 2 + (ends[b].at_start ? 0 : 1);
+      partner[ends[b].seg][ends[b].at_start ? 0 : 1] = static_cast<long>(ends[a].seg) * 2 + (ends[a].at_start ? 0 : 1);
+    }
+  }
+  std::vector<char> done(kept.size(), 0);
+  std::vector<std::vector<std::pair<std::size_t, bool>>> out;
+  auto walk_from = [&](std::size_t k, bool enter_at_start) {
+    std::vector<std::pair<std::size_t, bool>> chain;
+    std::size_t cur = k;
+    bool reversed = !enter_at_start;  // walking from start to end unless entered at the end
+    while (!done[cur]) {
+      done[cur] = 1;
+      chain.emplace_back(cur, reversed);
+      const long next = partner[cur][reversed ? 0 : 1];  // leave by the far end
+      if (next < 0) break;
+      cur = static_cast<std::size_t>(next / 2);
+      reversed = (next % 2) == 1;  // entered at its end: walk it backwards
+    }
+    return chain;
+  };
+  // Chains start at segments with a free (unpartnered) end; what remains are loops.
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    if (done[k]) continue;
+    if (partner[k][0] < 0) {
+      out.push_back(walk_from(k, true));
+    } else if (partner[k][1] < 0) {
+      out.push_back(walk_from(k, false));
+    }
+  }
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    if (!done[k]) out.push_back(walk_from(k, true));
+  }
+  return out;
 }
 
 }  // namespace
@@ -629,40 +725,108 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     for (const auto& sg : segments) total += path_length_px(sg.pixels);
     std::fprintf(stderr, "skeleton px %d, segments %zu, traced length px %.0f\n", cv::countNonZero(skel), segments.size(), total);
   }
+  std::vector<KeptSegment> kept;
   for (const Segment& seg : segments) {
     const double len_px = path_length_px(seg.pixels) + 1.0;
     std::vector<double> radii;
     for (const auto& p : seg.pixels) radii.push_back(dist.at<float>(p.y, p.x));
     const double radius_px = median_of(radii);
     // Spurs: short free-ended branches of a wider vessel's skeleton.
-    if ((seg.free_start || seg.free_end) && len_px < 2.0 * radius_px + 2.0) continue;
-    if (len_px * um < s.min_segment_um) continue;
+    // Spurs (a free end next to a junction) and isolated specks are dropped; a short link between
+    // two junctions is real vessel and stays.
+    if ((seg.free_start != seg.free_end) && len_px < 2.0 * radius_px + 2.0) continue;
+    if (seg.free_start && seg.free_end && len_px * um < s.min_segment_um) continue;
     ScoredVessel v;
-    v.length_um = len_px * um;
-    const Sampling smp = resample(seg.pixels);
+    std::vector<cv::Point2f> seg_points;
+    for (const auto& q : seg.pixels) seg_points.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
+    const Sampling smp = resample(seg_points);
     const double fwhm = fwhm_diameter_px(contrast, smp, 2.0 * radius_px + 4.0);
     v.diameter_um = (std::isfinite(fwhm) ? fwhm : 2.0 * radius_px) * um;
     v.small = v.diameter_um < s.small_vessel_diameter_um;
-    for (const auto& p : seg.pixels) {
-      v.centreline_px.emplace_back(static_cast<float>(p.x), static_cast<float>(p.y));
-      v.polyline_um.push_back({(p.x + 0.5) * um, (p.y + 0.5) * um});
-    }
-    const Flow flow = measure_flow(frames, smp, radius_px, pixel_noise_sd, s, um, clip.fps);
-    v.moving_fraction = flow.moving_fraction;
-    v.correlation = flow.correlation;
-    v.velocity_um_per_s = flow.velocity_px_per_frame * um * clip.fps;
-    using model::FlowClass;
-    if (v.moving_fraction < s.intermittent_low ||
-        (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.stopped_velocity_um_per_s)) {
-      v.flow_class = FlowClass::kNone;
-    } else if (v.moving_fraction <= s.intermittent_high) {
-      v.flow_class = FlowClass::kIntermittent;
-    } else if (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.sluggish_velocity_um_per_s) {
-      v.flow_class = FlowClass::kSluggish;
+    // Centreline: joined to the junctions it meets; a free end extended by the local radius (the
+    // thinning stops about a radius short of a vessel's end).
+    auto extension = [&](std::size_t end, std::size_t inner) {
+      const cv::Point2f a(static_cast<float>(seg.pixels[end].x), static_cast<float>(seg.pixels[end].y));
+      const cv::Point2f b(static_cast<float>(seg.pixels[inner].x), static_cast<float>(seg.pixels[inner].y));
+      cv::Point2f d = a - b;
+      const float nd = static_cast<float>(cv::norm(d));
+      if (nd <= 0.0f) return a;
+      cv::Point2f e = a + d * static_cast<float>(radius_px / nd);
+      e.x = std::clamp(e.x, 0.0f, static_cast<float>(mean.cols - 1));
+      e.y = std::clamp(e.y, 0.0f, static_cast<float>(mean.rows - 1));
+      return e;
+    };
+    const std::size_t last = seg.pixels.size() - 1, back = std::min<std::size_t>(last, 4);
+    if (seg.start_junction) {
+      v.centreline_px.push_back(*seg.start_junction);
     } else {
-      v.flow_class = FlowClass::kContinuous;
+      v.centreline_px.push_back(extension(0, back));
     }
+    for (const auto& p : seg.pixels) v.centreline_px.emplace_back(static_cast<float>(p.x), static_cast<float>(p.y));
+    if (seg.end_junction) {
+      v.centreline_px.push_back(*seg.end_junction);
+    } else {
+      v.centreline_px.push_back(extension(last, last - back));
+    }
+    double length_px = 0.0;
+    for (std::size_t k = 0; k < v.centreline_px.size(); ++k) {
+      if (k > 0) length_px += cv::norm(v.centreline_px[k] - v.centreline_px[k - 1]);
+      v.polyline_um.push_back({(v.centreline_px[k].x + 0.5) * um, (v.centreline_px[k].y + 0.5) * um});
+    }
+    v.length_um = length_px * um;
+    // Motion (and a first velocity) on the segment's own profile.
+    const Flow own = measure_flow(frames, smp, radius_px, pixel_noise_sd, s, um, clip.fps);
+    v.moving_fraction = own.moving_fraction;
+    v.correlation = own.correlation;
+    v.velocity_um_per_s = own.velocity_px_per_frame * um * clip.fps;
     out.vessels.push_back(std::move(v));
+    kept.push_back({&seg, radius_px});
+  }
+
+  // Flow paths: segments continued straight through the junctions they share (a vessel crossing
+  // another keeps its direction), so that flow is measured over whole vessels: a red cell that
+  // moves further between frames than a short segment can show is still seen on the path.
+  const auto paths = flow_paths(kept);
+  for (const auto& path : paths) {
+    std::vector<cv::Point2f> points;
+    double radius_sum = 0.0;
+    for (const auto& [k, reversed] : path) {
+      const Segment& sg = *kept[k].segment;
+      std::vector<cv::Point2f> pts;
+      for (const auto& q : sg.pixels) pts.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
+      if (reversed) std::reverse(pts.begin(), pts.end());
+      if (!points.empty()) {
+        const auto& join = reversed ? sg.end_junction : sg.start_junction;
+        if (join) points.push_back(*join);
+      }
+      points.insert(points.end(), pts.begin(), pts.end());
+      radius_sum += kept[k].radius_px;
+    }
+    const Sampling smp = resample(points);
+    const Flow flow = measure_flow(frames, smp, radius_sum / static_cast<double>(path.size()), pixel_noise_sd, s, um,
+                                   clip.fps);
+    for (const auto& [k, reversed] : path) {
+      ScoredVessel& v = out.vessels[k];
+      // The path's velocity is the better measurement (longer profile) where it exists and the
+      // segment itself moves; whether it moves, and how much of the time, is the segment's own.
+      if (path.size() > 1 && v.moving_fraction >= s.intermittent_low) {
+        if (std::isfinite(flow.velocity_px_per_frame)) {
+          v.velocity_um_per_s = flow.velocity_px_per_frame * um * clip.fps;
+          v.correlation = flow.correlation;
+        }
+      }
+      using model::FlowClass;
+      if (v.moving_fraction < s.intermittent_low ||
+          (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.stopped_velocity_um_per_s)) {
+        v.flow_class = FlowClass::kNone;
+      } else if (v.moving_fraction <= s.intermittent_high) {
+        v.flow_class = FlowClass::kIntermittent;
+      } else if (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.sluggish_velocity_um_per_s) {
+        v.flow_class = FlowClass::kSluggish;
+      } else {
+        v.flow_class = FlowClass::kContinuous;
+      }
+    }
   }
 
   // 6. Consensus measures, by the same definitions as the ground truth.
@@ -672,6 +836,18 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
                         std::isfinite(v.velocity_um_per_s) ? v.velocity_um_per_s : 0.0, nullptr});
   }
   out.metrics = model::site_metrics(out.width_um, out.height_um, observed);
+  // Mean RBC velocity over perfused small vessels whose velocity was measured (length-weighted).
+  {
+    double wsum = 0.0, vsum = 0.0;
+    for (const auto& v : out.vessels) {
+      const bool perfused = v.flow_class == model::FlowClass::kSluggish || v.flow_class == model::FlowClass::kContinuous;
+      if (v.small && perfused && std::isfinite(v.velocity_um_per_s)) {
+        wsum += v.length_um;
+        vsum += v.length_um * v.velocity_um_per_s;
+      }
+    }
+    out.metrics.rbc_velocity_um_per_s = wsum > 0.0 ? vsum / wsum : 0.0;
+  }
 
   // 7. Quality (MIQS categories).
   auto item = [&](std::string name, double value, int score, std::string detail) {
@@ -697,6 +873,8 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   cv::meanStdDev(coarse, m_coarse, s_coarse, mask);
   const double sharpness = mask.empty() || cv::countNonZero(mask) == 0 ? 0.0 : s_fine[0] / (m_coarse[0] + 1e-6);
   item("focus", sharpness, sharpness < 0.12 ? 10 : (sharpness < 0.2 ? 1 : 0), fmt::format("edge sharpness {:.2f}", sharpness));
+  // Content: enough small vessels in view. (Saliva and bubbles are not yet recognised: a bright
+  // blob test could not tell them from the tissue's own texture; see docs/scoring.md.)
   const double tvd = out.metrics.tvd_mm_per_mm2;
   item("content", tvd, tvd < 3.0 ? 10 : (tvd < 8.0 ? 1 : 0), fmt::format("small-vessel density {:.1f} mm/mm2", tvd));
   double path = 0.0, jitter = 0.0;
@@ -709,24 +887,31 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     }
   }
   const double drift_speed = duration > 0.0 ? path / duration : 0.0;
-  item("stability", drift_speed, drift_speed > 60.0 ? 10 : (drift_speed > 25.0 ? 1 : 0),
+  item("stability", drift_speed, drift_speed > 42.0 ? 10 : (drift_speed > 25.0 ? 1 : 0),
        fmt::format("probe moves {:.0f} um/s", drift_speed));
-  // Pressure: large vessels (venules) not flowing while the capillaries do.
-  double large_um = 0.0, large_stopped_um = 0.0, small_flowing_um = 0.0, small_um = 0.0;
+  // Pressure (MIQS): probe pressure compresses the venules first, so their red cells move slower
+  // than the capillaries' that feed them (normally venular velocity is at least capillary
+  // velocity). Stopped venules count as velocity 0; unmeasurably fast ones do not suggest pressure.
+  std::vector<double> small_v;
+  double small_um = 0.0, small_flowing_um = 0.0, large_w = 0.0, large_vsum = 0.0;
   for (const auto& v : out.vessels) {
     const bool flowing = v.flow_class == model::FlowClass::kContinuous || v.flow_class == model::FlowClass::kSluggish;
     if (v.small) {
       small_um += v.length_um;
       if (flowing) small_flowing_um += v.length_um;
-    } else {
-      large_um += v.length_um;
-      if (!flowing) large_stopped_um += v.length_um;
+      if (flowing && std::isfinite(v.velocity_um_per_s)) small_v.push_back(v.velocity_um_per_s);
+    } else if (v.flow_class == model::FlowClass::kNone) {
+      large_w += v.length_um;
+    } else if (std::isfinite(v.velocity_um_per_s)) {
+      large_w += v.length_um;
+      large_vsum += v.length_um * v.velocity_um_per_s;
     }
   }
-  const double stopped_large = large_um > 0.0 ? large_stopped_um / large_um : 0.0;
-  const bool capillaries_flow = small_um > 0.0 && small_flowing_um / small_um > 0.3;
-  item("pressure", stopped_large, capillaries_flow && stopped_large > 0.5 ? 10 : (stopped_large > 0.25 ? 1 : 0),
-       fmt::format("{:.0f}% of venular length without flow", 100.0 * stopped_large));
+  const double capillary_v = median_of(small_v);
+  const bool capillaries_flow = small_um > 0.0 && small_flowing_um / small_um > 0.3 && std::isfinite(capillary_v);
+  const double ratio = capillaries_flow && large_w > 0.0 && capillary_v > 0.0 ? (large_vsum / large_w) / capillary_v : 1.0;
+  item("pressure", ratio, capillaries_flow && ratio < 0.25 ? 10 : (capillaries_flow && ratio < 0.5 ? 1 : 0),
+       fmt::format("venular / capillary RBC velocity {:.2f}", ratio));
   return out;
 }
 

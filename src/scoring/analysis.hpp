@@ -48,6 +48,7 @@ struct ScoringSettings {
   double min_segment_um = 12.0;    // shorter centreline pieces are dropped
   double motion_threshold = 4.0;   // frame-pair change above this many x the noise floor = moving
   double max_velocity_um_per_s = 4000.0;
+  double min_correlation = 0.3;    // weaker velocity peaks are not measurements
 };
 
 struct ScoredVessel {

@@ -35,6 +35,9 @@ struct ClipComparison {
   // Matched small vessels: truth class, scored class, scored length (um).
   std::vector<std::array<double, 3>> matches;
   std::vector<double> velocity_rel_errors; // continuous vessels with a measured velocity
+  std::vector<double> velocity_ratios;     // scored / truth, same vessels
+  int continuous_matched = 0;              // continuous in both
+  int continuous_measured = 0;             // ... with a measured velocity
   double matched_length_fraction = 0.0;    // of scored small-vessel length
 };
 
@@ -50,6 +53,8 @@ struct AccuracySummary {
   double velocity_median_error_pct = 0.0;
   int severe_clips = 0, severe_flagged = 0;
   int moderate_flagged = 0;          // accuracy clips the quality check refused
+  std::array<std::array<double, 4>, 4> confusion{};  // [truth][scored], matched length (um)
+  double velocity_coverage_pct = 0.0;  // continuous matched vessels with a measured velocity
 };
 
 AccuracySummary summarise(const std::vector<ClipComparison>& accuracy, const std::vector<ClipComparison>& severe);
