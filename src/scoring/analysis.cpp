@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <array>
@@ -36,56 +37,131 @@ std::vector<cv::Mat> normalise_flicker(const std::vector<cv::Mat>& frames, std::
   brightness.clear();
   for (const auto& f : frames) brightness.push_back(cv::mean(f)[0]);
   const double target = median_of(brightness);
-  std::vector<cv::Mat> out;
-  out.reserve(frames.size());
+  std::vector<cv::Mat> out(frames.size());
   for (std::size_t t = 0; t < frames.size(); ++t) {
-    out.push_back(brightness[t] > 0.0 ? frames[t] * (target / brightness[t]) : frames[t].clone());
+    frames[t].convertTo(out[t], CV_32F, brightness[t] > 0.0 ? target / brightness[t] : 1.0);
   }
   return out;
 }
 
-// Registration view: half resolution, lightly smoothed (individual red cells, which move on their
-// own, and noise fade), minus a very broad background (vignetting, which does not move with the
-// tissue). What remains is the vessel network and tissue texture, which move with the probe.
-cv::Mat registration_view(const cv::Mat& frame) {
-  cv::Mat half, fine, tiny, broad;
-  cv::resize(frame, half, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
-  cv::GaussianBlur(half, fine, cv::Size(), 1.5);
-  cv::resize(half, tiny, cv::Size(), 1.0 / 16.0, 1.0 / 16.0, cv::INTER_AREA);
+// Registration view: lightly smoothed (individual red cells, which move on their own, and noise
+// fade), minus a very broad background (vignetting, which does not move with the tissue). What
+// remains is the vessel network and tissue texture, which move with the probe.
+cv::Mat registration_view(const cv::Mat& frame, double scale) {
+  cv::Mat img, fine, tiny, broad;
+  if (scale != 1.0) {
+    cv::resize(frame, img, cv::Size(), scale, scale, cv::INTER_AREA);
+  } else {
+    img = frame;
+  }
+  if (scale == 1.0) {
+    cv::boxFilter(img, fine, -1, cv::Size(7, 7));  // cheap at full resolution
+  } else {
+    cv::GaussianBlur(img, fine, cv::Size(), 3.0 * scale);
+  }
+  cv::resize(img, tiny, cv::Size(), 1.0 / 16.0, 1.0 / 16.0, cv::INTER_AREA);
   cv::GaussianBlur(tiny, tiny, cv::Size(), 1.5);
-  cv::resize(tiny, broad, half.size(), 0, 0, cv::INTER_LINEAR);
+  cv::resize(tiny, broad, img.size(), 0, 0, cv::INTER_LINEAR);
   return fine - broad;
 }
 
-// Shift of each frame against the first: normalised cross-correlation of a central template of
-// the frame within +-max_shift of the reference (energy-weighted, so the large structures rule,
-// not the streaming cells; a phase correlation's whitening lets the cells win), sub-pixel by a
-// parabola through the peak.
-std::vector<cv::Point2d> register_frames(const std::vector<cv::Mat>& frames, double max_shift_px) {
-  const cv::Mat ref = registration_view(frames.front());
-  const int r = std::max(2, static_cast<int>(std::ceil(0.5 * max_shift_px)));
-  const int tw = std::min(ref.cols - 2 * r, 200), th = std::min(ref.rows - 2 * r, 160);
-  std::vector<cv::Point2d> shift(frames.size(), cv::Point2d(0.0, 0.0));
-  if (tw < 16 || th < 16) return shift;
-  const cv::Rect tpl((ref.cols - tw) / 2, (ref.rows - th) / 2, tw, th);
-  const cv::Rect search(tpl.x - r, tpl.y - r, tw + 2 * r, th + 2 * r);
+// Normalised cross-correlation of `tpl` at every offset inside `search` (direct sums: cheaper
+// than OpenCV's DFT path when the search is only a few pixels wider than the template).
+cv::Mat ncc_direct(const cv::Mat& search, const cv::Mat& tpl) {
+  const int ox = search.cols - tpl.cols + 1, oy = search.rows - tpl.rows + 1;
+  cv::Mat res(oy, ox, CV_32F);
+  const double n = static_cast<double>(tpl.total());
+  const double t_mean = cv::mean(tpl)[0];
+  double t_var = 0.0;
+  for (int y = 0; y < tpl.rows; ++y) {
+    const float* a = tpl.ptr<float>(y);
+    for (int x = 0; x < tpl.cols; ++x) t_var += (a[x] - t_mean) * (a[x] - t_mean);
+  }
+  for (int dy = 0; dy < oy; ++dy) {
+    for (int dx = 0; dx < ox; ++dx) {
+      double sab = 0.0, sb = 0.0, sbb = 0.0;
+      for (int y = 0; y < tpl.rows; ++y) {
+        const float* a = tpl.ptr<float>(y);
+        const float* b = search.ptr<float>(y + dy) + dx;
+        float fab = 0.0f, fb = 0.0f, fbb = 0.0f;
+        for (int x = 0; x < tpl.cols; ++x) {
+          fab += a[x] * b[x];
+          fb += b[x];
+          fbb += b[x] * b[x];
+        }
+        sab += fab;
+        sb += fb;
+        sbb += fbb;
+      }
+      const double cov = sab - t_mean * sb;
+      const double b_var = sbb - sb * sb / n;
+      res.at<float>(dy, dx) = static_cast<float>(cov / std::sqrt(t_var * b_var + 1e-30));
+    }
+  }
+  return res;
+}
+
+// Peak of the normalised cross-correlation of `tpl` (a window of the frame) inside `search` of
+// the reference, with a parabola through the peak; returns the template's offset in the search.
+cv::Point2d ncc_peak(const cv::Mat& search, const cv::Mat& tpl) {
+  cv::Mat res;
+  if (search.cols - tpl.cols <= 10 && search.rows - tpl.rows <= 10) {
+    res = ncc_direct(search, tpl);
+  } else {
+    cv::matchTemplate(search, tpl, res, cv::TM_CCOEFF_NORMED);
+  }
+  cv::Point p;
+  cv::minMaxLoc(res, nullptr, nullptr, nullptr, &p);
   auto vertex = [](float a, float b, float c) {
     const float d = a - 2.0f * b + c;
     return d < 0.0f ? std::clamp(0.5 * (a - c) / d, -0.5, 0.5) : 0.0;
   };
+  double dx = 0.0, dy = 0.0;
+  if (p.x > 0 && p.x < res.cols - 1) dx = vertex(res.at<float>(p.y, p.x - 1), res.at<float>(p.y, p.x), res.at<float>(p.y, p.x + 1));
+  if (p.y > 0 && p.y < res.rows - 1) dy = vertex(res.at<float>(p.y - 1, p.x), res.at<float>(p.y, p.x), res.at<float>(p.y + 1, p.x));
+  return {p.x + dx, p.y + dy};
+}
+
+// Shift of each frame against the first: normalised cross-correlation of a central template of
+// the frame within +-max_shift of the reference (energy-weighted, so the large structures rule,
+// not the streaming cells; a phase correlation's whitening lets the cells win), at half
+// resolution (a quarter), sub-pixel by a parabola. refine_against_mean() then refines at full
+// resolution.
+std::vector<cv::Point2d> register_frames(const std::vector<cv::Mat>& frames, double max_shift_px) {
+  constexpr double kScale = 0.25;
+  const cv::Mat ref_half = registration_view(frames.front(), kScale);
+  const int r = std::max(2, static_cast<int>(std::ceil(kScale * max_shift_px)));
+  const int tw = std::min(ref_half.cols - 2 * r, 120), th = std::min(ref_half.rows - 2 * r, 90);
+  std::vector<cv::Point2d> shift(frames.size(), cv::Point2d(0.0, 0.0));
+  if (tw < 16 || th < 16) return shift;
+  const cv::Rect tpl((ref_half.cols - tw) / 2, (ref_half.rows - th) / 2, tw, th);
+  const cv::Rect search(tpl.x - r, tpl.y - r, tw + 2 * r, th + 2 * r);
   for (std::size_t t = 1; t < frames.size(); ++t) {
-    const cv::Mat view = registration_view(frames[t]);
-    cv::Mat res;
-    cv::matchTemplate(ref(search), view(tpl), res, cv::TM_CCOEFF_NORMED);
-    cv::Point p;
-    cv::minMaxLoc(res, nullptr, nullptr, nullptr, &p);
-    double dx = 0.0, dy = 0.0;
-    if (p.x > 0 && p.x < res.cols - 1) dx = vertex(res.at<float>(p.y, p.x - 1), res.at<float>(p.y, p.x), res.at<float>(p.y, p.x + 1));
-    if (p.y > 0 && p.y < res.rows - 1) dy = vertex(res.at<float>(p.y - 1, p.x), res.at<float>(p.y, p.x), res.at<float>(p.y + 1, p.x));
+    const cv::Point2d coarse = ncc_peak(ref_half(search), registration_view(frames[t], kScale)(tpl));
     // The frame's content sits at the reference position minus the template's offset.
-    shift[t] = cv::Point2d(-2.0 * (p.x + dx - r), -2.0 * (p.y + dy - r));
+    shift[t] = cv::Point2d(-(coarse.x - r) / kScale, -(coarse.y - r) / kScale);
   }
   return shift;
+}
+
+// Second pass: each frame refined against the temporal mean of the first pass's registered
+// frames, in which individual red cells are averaged away (they bias a frame-to-frame match).
+void refine_against_mean(const std::vector<cv::Mat>& frames, std::vector<cv::Point2d>& shift, const cv::Mat& mean) {
+  const cv::Mat ref = registration_view(mean, 1.0);
+  constexpr int kFine = 4;
+  const int tw = std::min(ref.cols - 2 * 24, 320), th = std::min(ref.rows - 2 * 24, 240);
+  if (tw < 32 || th < 32) return;
+  const cv::Rect tpl((ref.cols - tw) / 2, (ref.rows - th) / 2, tw, th);
+  for (std::size_t t = 0; t < frames.size(); ++t) {
+    const int ix = static_cast<int>(std::lround(shift[t].x)), iy = static_cast<int>(std::lround(shift[t].y));
+    const cv::Rect around(tpl.x - ix - kFine, tpl.y - iy - kFine, tpl.width + 2 * kFine, tpl.height + 2 * kFine);
+    if ((around & cv::Rect(0, 0, ref.cols, ref.rows)) != around) continue;
+    const cv::Point2d fine = ncc_peak(ref(around), registration_view(frames[t], 1.0)(tpl));
+    shift[t] = cv::Point2d(ix - (fine.x - kFine), iy - (fine.y - kFine));
+  }
+  // Everything relative to the first frame, as before.
+  const cv::Point2d origin = shift.front();
+  for (auto& d : shift) d -= origin;
 }
 
 std::vector<cv::Mat> apply_shifts(const std::vector<cv::Mat>& frames, const std::vector<cv::Point2d>& shift) {
@@ -614,11 +690,35 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   out.width_um = clip.width() * clip.um_per_px;
   out.height_um = clip.height() * clip.um_per_px;
 
+  const bool debug = std::getenv("COHERENCE_SCORE_DEBUG") != nullptr;
+  auto stage_start = std::chrono::steady_clock::now();
+  auto stage = [&](const char* name) {
+    if (!debug) return;
+    const auto now = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "  %-14s %6.0f ms\n", name, std::chrono::duration<double, std::milli>(now - stage_start).count());
+    stage_start = now;
+  };
   // 1-2. Flicker and stabilisation.
   std::vector<double> brightness;
   const auto flat = normalise_flicker(clip.frames, brightness);
   out.drift_px = register_frames(flat, 30.0 / clip.um_per_px);
+  {
+    // The reference for the second pass: frames moved back by whole pixels (cheap) and averaged.
+    const int w = flat.front().cols, h = flat.front().rows;
+    cv::Mat m = cv::Mat::zeros(flat.front().size(), CV_32F), count = m.clone();
+    for (std::size_t t = 0; t < flat.size(); ++t) {
+      const int ix = static_cast<int>(std::lround(out.drift_px[t].x)), iy = static_cast<int>(std::lround(out.drift_px[t].y));
+      const cv::Rect dst = cv::Rect(-ix, -iy, w, h) & cv::Rect(0, 0, w, h);
+      if (dst.area() == 0) continue;
+      const cv::Rect src(dst.x + ix, dst.y + iy, dst.width, dst.height);
+      m(dst) += flat[t](src);
+      count(dst) += 1.0;
+    }
+    m /= cv::max(count, 1.0);
+    refine_against_mean(flat, out.drift_px, m);
+  }
   const auto frames = apply_shifts(flat, out.drift_px);
+  stage("stabilise");
 
   // Temporal mean and standard deviation: a vessel whose red cells stand still is dark in the
   // mean; one whose cells stream past flickers (high SD) but is only grey in the mean.
@@ -684,7 +784,6 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   const cv::Mat vness = vesselness(smooth, sigmas, s.frangi_beta, s.frangi_c_sd * sd);
   // Hysteresis: strong = contrast high and tubular; weak pixels join strong components.
   const cv::Mat tubular = vness > 0.05;
-  const bool debug = std::getenv("COHERENCE_SCORE_DEBUG") != nullptr;
   cv::Mat strong = (smooth > level0 + s.threshold_high_sd * sd) & tubular;
   cv::Mat weak = (smooth > level0 + s.threshold_low_sd * sd) & (vness > 0.02);
   cv::Mat labels, stats, centroids;
@@ -712,6 +811,7 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     cv::imwrite("/tmp/dbg_vness.png", vness * 255.0);
     cv::imwrite("/tmp/dbg_mask.png", mask);
   }
+  stage("detect");
   cv::Mat dist;
   cv::distanceTransform(mask, dist, cv::DIST_L2, 3);
   cv::Mat skel;
@@ -783,6 +883,7 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     kept.push_back({&seg, radius_px});
   }
 
+  stage("segments+motion");
   // Flow paths: segments continued straight through the junctions they share (a vessel crossing
   // another keeps its direction), so that flow is measured over whole vessels: a red cell that
   // moves further between frames than a short segment can show is still seen on the path.
@@ -829,6 +930,7 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     }
   }
 
+  stage("paths+velocity");
   // 6. Consensus measures, by the same definitions as the ground truth.
   std::vector<model::ObservedVessel> observed;
   for (const auto& v : out.vessels) {

@@ -1,0 +1,113 @@
+// The scoring pipeline from pixels: stabilisation against a known shift, accuracy against the
+// renderer's exact truth on clean clips, determinism, and bad input.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "scenario/scenario.hpp"
+#include "scoring/analysis.hpp"
+#include "scoring/report.hpp"
+#include "validation/scoring_accuracy.hpp"
+#include "viz/presets.hpp"
+#include "viz/raster.hpp"
+
+using namespace coherence;
+
+namespace {
+
+// Frames of a septic preset clip, in memory.
+scoring::Clip septic_clip(double seconds, double drift) {
+  const viz::DevicePreset device = viz::device_preset("sdf");
+  model::MicrocirculationParams micro;
+  micro.field_width_um = device.field_width_um;
+  micro.field_height_um = device.field_height_um;
+  micro.window_s = seconds;
+  const model::Network net = model::generate_network(micro, 7);
+  const model::Site site = model::with_field(net.sublingual.front(), device.field_width_um, device.field_height_um);
+  const auto states = model::site_states(micro, site, viz::preset_drivers("septic"), 0.0);
+  const viz::ClipSetup setup = viz::make_clip(device, {0.0, 0.0, 0.0, 0.0, drift}, site, states, 0.0, 7);
+  viz::Renderer renderer(setup);
+  std::vector<std::vector<std::uint8_t>> frames;
+  viz::GreyImage image;
+  for (int k = 0; k < static_cast<int>(std::lround(seconds * device.fps)); ++k) {
+    renderer.render(viz::build_frame(setup, k), image);
+    frames.push_back(image.pixels);
+  }
+  return scoring::clip_from_grey8(frames, device.width_px, device.height_px, device.um_per_px(), device.fps, "test");
+}
+
+}  // namespace
+
+TEST_CASE("Stabilisation recovers a known sub-pixel shift of the whole field") {
+  scoring::Clip clip = septic_clip(0.5, 0.0);
+  // Shift every frame after the first by a known amount (the scene moved by +dx, +dy).
+  const double dx = 3.4, dy = -2.2;
+  for (std::size_t t = 1; t < clip.frames.size(); ++t) {
+    const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, dx, 0, 1, dy);
+    cv::Mat shifted;
+    cv::warpAffine(clip.frames[t], shifted, m, clip.frames[t].size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+    clip.frames[t] = shifted;
+  }
+  const auto score = scoring::score_site(clip);
+  for (std::size_t t = 1; t < score.drift_px.size(); ++t) {
+    INFO("frame " << t);
+    CHECK(score.drift_px[t].x == Approx(dx).margin(0.3));
+    CHECK(score.drift_px[t].y == Approx(dy).margin(0.3));
+  }
+}
+
+TEST_CASE("Scored clean clips agree with the renderer's exact truth") {
+  // Healthy, septic and an assigned class mix; the full 40-clip set is `coherence score-check`.
+  for (std::size_t k : {0u, 6u, 36u}) {
+    const auto clips = validation::accuracy_clips();
+    const auto c = validation::evaluate_clip(clips[k], 4.0);
+    INFO(c.clip.name << ": TVD " << c.truth.tvd_mm_per_mm2 << " vs " << c.scored.tvd_mm_per_mm2 << ", PPV "
+                     << c.truth.ppv_pct << " vs " << c.scored.ppv_pct);
+    CHECK(std::abs(c.scored.tvd_mm_per_mm2 - c.truth.tvd_mm_per_mm2) < 3.0);
+    CHECK(std::abs(c.scored.ppv_pct - c.truth.ppv_pct) < 12.0);
+    CHECK(c.matched_length_fraction > 0.8);  // what is scored lies on real vessels
+    std::vector<double> e = c.velocity_rel_errors;
+    REQUIRE(e.size() >= 5);
+    std::sort(e.begin(), e.end());
+    CHECK(e[e.size() / 2] < 0.15);
+  }
+}
+
+TEST_CASE("Scoring is deterministic") {
+  const scoring::Clip clip = septic_clip(1.0, 0.2);
+  const auto a = scoring::score_json(scoring::combine_sites({scoring::score_site(clip)}));
+  const auto b = scoring::score_json(scoring::combine_sites({scoring::score_site(clip)}));
+  CHECK(a.dump() == b.dump());
+}
+
+TEST_CASE("Bad scoring input is a clear InputError") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "coherence_score_bad";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "empty");
+  CHECK_THROWS_WITH(scoring::load_clip(dir / "empty", {}), Catch::Contains("no PNG frames"));
+  CHECK_THROWS_WITH(scoring::load_clip(dir / "missing", {}), Catch::Contains("no such file"));
+  // Mismatched frame sizes.
+  fs::create_directories(dir / "mismatch");
+  cv::imwrite((dir / "mismatch" / "frame_0000.png").string(), cv::Mat(48, 64, CV_8U, cv::Scalar(100)));
+  cv::imwrite((dir / "mismatch" / "frame_0001.png").string(), cv::Mat(40, 64, CV_8U, cv::Scalar(100)));
+  CHECK_THROWS_WITH(scoring::load_clip(dir / "mismatch", {1.0, 30.0}), Catch::Contains("frames must match"));
+  // A corrupt PNG.
+  fs::create_directories(dir / "corrupt");
+  cv::imwrite((dir / "corrupt" / "frame_0000.png").string(), cv::Mat(48, 64, CV_8U, cv::Scalar(100)));
+  std::ofstream(dir / "corrupt" / "frame_0001.png") << "not a png";
+  CHECK_THROWS_WITH(scoring::load_clip(dir / "corrupt", {1.0, 30.0}), Catch::Contains("not a readable PNG"));
+  // No pixel size anywhere.
+  fs::create_directories(dir / "nometa");
+  cv::imwrite((dir / "nometa" / "frame_0000.png").string(), cv::Mat(48, 64, CV_8U, cv::Scalar(100)));
+  cv::imwrite((dir / "nometa" / "frame_0001.png").string(), cv::Mat(48, 64, CV_8U, cv::Scalar(100)));
+  CHECK_THROWS_WITH(scoring::load_clip(dir / "nometa", {}), Catch::Contains("pixel size unknown"));
+  // A file that is not a video.
+  std::ofstream(dir / "clip.mkv") << "garbage";
+  CHECK_THROWS_WITH(scoring::load_clip(dir / "clip.mkv", {1.0, 30.0}), Catch::Contains("not a video"));
+  fs::remove_all(dir);
+}
