@@ -32,11 +32,17 @@ int run_score(const ScoreOptions& opts) {
   if (opts.fps > 0.0) co.fps = opts.fps;
   if (opts.um_per_px < 0.0) throw scenario::InputError(fmt::format("--um-per-px {}: must be positive", opts.um_per_px));
   if (opts.fps < 0.0) throw scenario::InputError(fmt::format("--fps {}: must be positive", opts.fps));
-  // Load every input first: bad input fails before any work or output.
-  std::vector<scoring::Clip> clips;
-  for (const auto& in : opts.inputs) clips.push_back(scoring::load_clip(in, co));
   const unsigned threads = opts.threads > 0 ? static_cast<unsigned>(opts.threads)
                                             : std::max(1u, std::thread::hardware_concurrency());
+  // Load every input first (in parallel): bad input fails before any scoring or output.
+  std::vector<scoring::Clip> clips(opts.inputs.size());
+  for (std::size_t start = 0; start < clips.size(); start += threads) {
+    std::vector<std::future<scoring::Clip>> jobs;
+    for (std::size_t k = start; k < std::min(clips.size(), start + threads); ++k) {
+      jobs.push_back(std::async(std::launch::async, [&opts, &co, k] { return scoring::load_clip(opts.inputs[k], co); }));
+    }
+    for (std::size_t k = start; k < std::min(clips.size(), start + threads); ++k) clips[k] = jobs[k - start].get();
+  }
   std::vector<scoring::SiteScore> sites(clips.size());
   for (std::size_t start = 0; start < clips.size(); start += threads) {
     std::vector<std::future<scoring::SiteScore>> jobs;

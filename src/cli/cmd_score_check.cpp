@@ -88,10 +88,10 @@ int run_score_check(const ScoreCheckOptions& opts) {
     bool pass;
   };
   const std::vector<Row> summary = {
-      {"TVD bias (mm/mm2)", "|bias| < 1.5", fmt::format("{:+.2f}", s.tvd_bias), std::abs(s.tvd_bias) < 1.5},
+      {"TVD bias (mm/mm2)", "abs(bias) < 1.5", fmt::format("{:+.2f}", s.tvd_bias), std::abs(s.tvd_bias) < 1.5},
       {"TVD 95% limits of agreement", "within +-3", fmt::format("{:+.2f} to {:+.2f}", s.tvd_loa_low, s.tvd_loa_high),
        s.tvd_loa_low >= -3.0 && s.tvd_loa_high <= 3.0},
-      {"PPV bias (points)", "|bias| < 3", fmt::format("{:+.2f}", s.ppv_bias), std::abs(s.ppv_bias) < 3.0},
+      {"PPV bias (points)", "abs(bias) < 3", fmt::format("{:+.2f}", s.ppv_bias), std::abs(s.ppv_bias) < 3.0},
       {"PPV 95% limits of agreement", "within +-10", fmt::format("{:+.1f} to {:+.1f}", s.ppv_loa_low, s.ppv_loa_high),
        s.ppv_loa_low >= -10.0 && s.ppv_loa_high <= 10.0},
       {"Quadrant MFI mean absolute error", "< 0.25", fmt::format("{:.3f}", s.mfi_mae), s.mfi_mae < 0.25},

@@ -13,7 +13,6 @@
 #include <numeric>
 #include <tuple>
 #include <optional>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ximgproc.hpp>
 
@@ -148,8 +147,8 @@ std::vector<cv::Point2d> register_frames(const std::vector<cv::Mat>& frames, dou
 // frames, in which individual red cells are averaged away (they bias a frame-to-frame match).
 void refine_against_mean(const std::vector<cv::Mat>& frames, std::vector<cv::Point2d>& shift, const cv::Mat& mean) {
   const cv::Mat ref = registration_view(mean, 1.0);
-  constexpr int kFine = 4;
-  const int tw = std::min(ref.cols - 2 * 24, 320), th = std::min(ref.rows - 2 * 24, 240);
+  constexpr int kFine = 3;
+  const int tw = std::min(ref.cols - 2 * 24, 288), th = std::min(ref.rows - 2 * 24, 216);
   if (tw < 32 || th < 32) return;
   const cv::Rect tpl((ref.cols - tw) / 2, (ref.rows - th) / 2, tw, th);
   for (std::size_t t = 0; t < frames.size(); ++t) {
@@ -555,13 +554,16 @@ Flow measure_flow(const std::vector<cv::Mat>& frames, const Sampling& smp, doubl
   std::vector<char> moving(nt > 1 ? nt - 1 : 0, 0);
   int moving_pairs = 0;
   for (std::size_t t = 0; t + 1 < nt; ++t) {
-    double e = 0.0;
+    // A high percentile of the squared change, not its mean: a stopped vessel crossed by a
+    // flowing one changes only over the crossing, a flowing vessel changes over most of its length.
+    std::vector<double> d2(static_cast<std::size_t>(n));
     for (int j = 0; j < n; ++j) {
       const double d = static_cast<double>(st[t + 1][static_cast<std::size_t>(j)]) - st[t][static_cast<std::size_t>(j)];
-      e += d * d;
+      d2[static_cast<std::size_t>(j)] = d * d;
     }
-    e /= n;
-    moving[t] = e > s.motion_threshold * floor;
+    const auto q = d2.begin() + static_cast<std::ptrdiff_t>(s.motion_percentile * (n - 1));
+    std::nth_element(d2.begin(), q, d2.end());
+    moving[t] = *q > s.motion_threshold * floor;
     moving_pairs += moving[t];
   }
   f.moving_fraction = nt > 1 ? static_cast<double>(moving_pairs) / static_cast<double>(nt - 1) : 0.0;
@@ -596,6 +598,12 @@ Flow measure_flow(const std::vector<cv::Mat>& frames, const Sampling& smp, doubl
   // segment can show between frames), is no measurement.
   const bool at_edge = std::abs(shift) * lag >= (lag == 1 ? dmax : std::max(2, std::min(static_cast<int>(std::ceil(3.0 * lag)), n - std::max(8, n / 3)))) - 1.0;
   f.velocity_px_per_frame = (peak < s.min_correlation || at_edge) ? kNaN : std::abs(shift);
+  // A slow reading decides "sluggish": it must be a clear peak, since fast flow seen through a
+  // short window can alias to a weak peak at a small shift.
+  if (std::isfinite(f.velocity_px_per_frame) && f.velocity_px_per_frame * um_per_px * fps < s.sluggish_velocity_um_per_s &&
+      peak < s.min_correlation_slow) {
+    f.velocity_px_per_frame = kNaN;
+  }
   return f;
 }
 
@@ -805,12 +813,6 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     }
   }
   cv::morphologyEx(mask, mask, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
-  if (debug) {
-    std::fprintf(stderr, "level0 %g sd %g noise %g\n", level0, sd, pixel_noise_sd);
-    cv::imwrite("/tmp/dbg_contrast.png", (smooth - level0) / (10.0 * sd) * 255.0);
-    cv::imwrite("/tmp/dbg_vness.png", vness * 255.0);
-    cv::imwrite("/tmp/dbg_mask.png", mask);
-  }
   stage("detect");
   cv::Mat dist;
   cv::distanceTransform(mask, dist, cv::DIST_L2, 3);
@@ -820,11 +822,6 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
 
   // Segments: pruned, measured, flow-classified.
   const auto segments = trace_segments(skel);
-  if (debug) {
-    double total = 0.0;
-    for (const auto& sg : segments) total += path_length_px(sg.pixels);
-    std::fprintf(stderr, "skeleton px %d, segments %zu, traced length px %.0f\n", cv::countNonZero(skel), segments.size(), total);
-  }
   std::vector<KeptSegment> kept;
   for (const Segment& seg : segments) {
     const double len_px = path_length_px(seg.pixels) + 1.0;
@@ -883,6 +880,33 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     kept.push_back({&seg, radius_px});
   }
 
+  // Optical blur widens every profile: estimated from the thinnest tenth of the vessel length,
+  // taken to be the thinnest capillaries (5 um), and removed from every width in quadrature. It
+  // also measures focus.
+  {
+    std::vector<std::pair<double, double>> widths;  // (FWHM, length)
+    double total = 0.0;
+    for (const auto& v : out.vessels) {
+      widths.emplace_back(v.diameter_um, v.length_um);
+      total += v.length_um;
+    }
+    std::sort(widths.begin(), widths.end());
+    double acc = 0.0, p10 = s.thinnest_capillary_um;
+    for (const auto& [w, l] : widths) {
+      acc += l;
+      if (acc >= 0.1 * total) {
+        p10 = w;
+        break;
+      }
+    }
+    const double blur2 = std::max(0.0, p10 * p10 - s.thinnest_capillary_um * s.thinnest_capillary_um);
+    out.blur_um = std::sqrt(blur2);
+    for (auto& v : out.vessels) {
+      v.diameter_um = std::sqrt(std::max(v.diameter_um * v.diameter_um - blur2,
+                                         s.thinnest_capillary_um * s.thinnest_capillary_um));
+      v.small = v.diameter_um < s.small_vessel_diameter_um;
+    }
+  }
   stage("segments+motion");
   // Flow paths: segments continued straight through the junctions they share (a vessel crossing
   // another keeps its direction), so that flow is measured over whole vessels: a red cell that
@@ -966,15 +990,9 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
        fmt::format("mean level {:.2f}, {:.1f}% saturated", level, 100.0 * saturated));
   const double duration = clip.duration_s();
   item("duration", duration, duration < 2.0 ? 10 : (duration < 4.0 ? 1 : 0), fmt::format("{:.1f} s", duration));
-  // Focus: the vessels' edge sharpness, as the share of the contrast carried by the finest scale.
-  cv::Mat fine, coarse;
-  cv::GaussianBlur(contrast, fine, cv::Size(), std::max(0.7, 1.5 / um));
-  cv::GaussianBlur(contrast, coarse, cv::Size(), std::max(1.4, 4.0 / um));
-  cv::Scalar m_fine, s_fine, m_coarse, s_coarse;
-  cv::meanStdDev(fine - coarse, m_fine, s_fine, mask);
-  cv::meanStdDev(coarse, m_coarse, s_coarse, mask);
-  const double sharpness = mask.empty() || cv::countNonZero(mask) == 0 ? 0.0 : s_fine[0] / (m_coarse[0] + 1e-6);
-  item("focus", sharpness, sharpness < 0.12 ? 10 : (sharpness < 0.2 ? 1 : 0), fmt::format("edge sharpness {:.2f}", sharpness));
+  // Focus: the optical blur estimated above (the extra width of the thinnest capillaries).
+  item("focus", out.blur_um, out.blur_um > s.blur_unacceptable_um ? 10 : (out.blur_um > s.blur_acceptable_um ? 1 : 0),
+       fmt::format("blur {:.1f} um (extra FWHM of the thinnest capillaries)", out.blur_um));
   // Content: enough small vessels in view. (Saliva and bubbles are not yet recognised: a bright
   // blob test could not tell them from the tissue's own texture; see docs/scoring.md.)
   const double tvd = out.metrics.tvd_mm_per_mm2;

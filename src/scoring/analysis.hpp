@@ -47,8 +47,13 @@ struct ScoringSettings {
   double threshold_low_sd = 2.5;
   double min_segment_um = 12.0;    // shorter centreline pieces are dropped
   double motion_threshold = 4.0;   // frame-pair change above this many x the noise floor = moving
+  double motion_percentile = 0.7;  // ... judged at this percentile of the positions along the vessel
   double max_velocity_um_per_s = 4000.0;
   double min_correlation = 0.3;    // weaker velocity peaks are not measurements
+  double min_correlation_slow = 0.6;  // a reading below the sluggish limit needs a clearer peak
+  double thinnest_capillary_um = 5.0;   // the thinnest tenth of vessel length is this wide (V: 5-10 um)
+  double blur_acceptable_um = 6.0;      // focus: extra FWHM above this is "acceptable" (1) ...
+  double blur_unacceptable_um = 11.0;   // ... above this "unacceptable" (10)
 };
 
 struct ScoredVessel {
@@ -79,6 +84,7 @@ struct SiteScore {
   std::vector<ScoredVessel> vessels;
   std::vector<QualityItem> quality;
   bool acceptable = true;                      // no quality item scored 10
+  double blur_um = 0.0;                        // estimated optical blur (extra FWHM), um
   std::vector<cv::Point2d> drift_px;           // per frame, against the first
   cv::Mat mean_image;                          // stabilised temporal mean (CV_32F), for overlays
 };

@@ -200,5 +200,57 @@ assert max(before) < 1e-9, max(before)
 assert max(after) > 0.5, max(after)
 PY
 
+# score: a rendered clip scored from its PNG frames, and the same frames encoded by ffmpeg into two
+# containers/codecs (lossless FFV1 .mkv, lossy H.264 .mp4) score within tolerance of the PNGs.
+"$bin" render --preset septic --seconds 2 --seed 11 --out "$work/sc" --video "$work/sc.mkv" >/dev/null 2>&1 && ok || bad "render for scoring"
+ffmpeg -v error -y -framerate 30 -i "$work/sc/frame_%04d.png" -c:v libx264 -crf 12 -pix_fmt yuv420p "$work/sc.mp4" \
+  && ok || bad "ffmpeg H.264 encode"
+"$bin" score "$work/sc" --json "$work/sc_png.json" --csv "$work/sc.csv" --overlay "$work/sc_ov" >/dev/null 2>&1 \
+  && ok || bad "score a PNG folder"
+[ -s "$work/sc_ov/overlay_site1.png" ] && [ -s "$work/sc.csv" ] && ok || bad "overlay / vessels CSV missing"
+"$bin" score "$work/sc.mkv" --um-per-px 1.46875 --json "$work/sc_mkv.json" >/dev/null 2>&1 && ok || bad "score FFV1 video"
+"$bin" score "$work/sc.mp4" --um-per-px 1.46875 --json "$work/sc_mp4.json" >/dev/null 2>&1 && ok || bad "score H.264 video"
+python3 - "$work" <<'PY' && ok || bad "video scores differ from the PNG score"
+import json, sys
+w = sys.argv[1]
+png = json.load(open(w + "/sc_png.json")); truth = json.load(open(w + "/sc/truth.json"))
+for k in ["tvd_mm_per_mm2", "pvd_mm_per_mm2", "ppv_pct", "mfi", "hi", "debacker_per_mm", "rbc_velocity_um_per_s"]:
+    assert k in png and k in png["sites"][0] or k == "hi", k
+assert abs(png["fps"] if "fps" in png else png["sites"][0]["fps"] - 30) < 1e-9
+for name in ["sc_mkv", "sc_mp4"]:
+    v = json.load(open(w + "/" + name + ".json"))
+    assert abs(v["tvd_mm_per_mm2"] - png["tvd_mm_per_mm2"]) < 1.5, (name, v["tvd_mm_per_mm2"], png["tvd_mm_per_mm2"])
+    assert abs(v["ppv_pct"] - png["ppv_pct"]) < 5, (name, v["ppv_pct"], png["ppv_pct"])
+    assert abs(v["mfi"] - png["mfi"]) < 0.5, (name, v["mfi"], png["mfi"])
+# ... and the PNG score is near the truth (the full accuracy check is `coherence score-check`).
+assert abs(png["tvd_mm_per_mm2"] - truth["tvd_mm_per_mm2"]) < 3.5, (png["tvd_mm_per_mm2"], truth["tvd_mm_per_mm2"])
+PY
+# Same input, same bytes.
+"$bin" score "$work/sc" --json "$work/sc_png2.json" >/dev/null 2>&1
+cmp -s "$work/sc_png.json" "$work/sc_png2.json" && ok || bad "score is not deterministic"
+# Bad scoring input: one line, exit 2, no output.
+score_bad() {
+  local name=$1 fragment=$2; shift 2
+  "$bin" score "$@" --json "$work/bad_$name.json" >/dev/null 2>"$work/err"
+  local rc=$?
+  [ $rc -eq 2 ] || { bad "score $name: exit $rc, expected 2 ($(cat "$work/err"))"; return; }
+  [ "$(wc -l < "$work/err")" -eq 1 ] || { bad "score $name: stderr is not one line"; return; }
+  grep -qF -- "$fragment" "$work/err" || { bad "score $name: '$fragment' not in: $(cat "$work/err")"; return; }
+  [ ! -e "$work/bad_$name.json" ] || { bad "score $name: JSON written"; return; }
+  ok
+}
+mkdir -p "$work/empty_frames"
+score_bad empty "no PNG frames" "$work/empty_frames"
+score_bad missing "no such file" "$work/nothing_here"
+printf 'not a video' > "$work/garbage.mp4"
+score_bad garbage "not a video ffmpeg can read" "$work/garbage.mp4" --um-per-px 1.5
+: > "$work/zero.mkv"
+score_bad zero "empty file" "$work/zero.mkv" --um-per-px 1.5
+mkdir -p "$work/mixed" && cp "$work/sc/frame_0000.png" "$work/mixed/frame_0000.png" && cp "$src/docs/images/render_idf_septic.png" "$work/mixed/frame_0001.png"
+score_bad mismatched "frames must match" "$work/mixed" --um-per-px 1.5 --fps 30
+mkdir -p "$work/nometa" && cp "$work/sc/frame_0000.png" "$work/sc/frame_0001.png" "$work/nometa/"
+score_bad nometa "pixel size unknown" "$work/nometa"
+score_bad negative "must be positive" "$work/sc" --um-per-px -1
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
