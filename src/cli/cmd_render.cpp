@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "validation/scoring_accuracy.hpp"
 #include "model/microcirculation.hpp"
 #include "model/random.hpp"
 #include "output/files.hpp"
@@ -136,7 +137,7 @@ int run_render(const RenderOptions& opts) {
       throw scenario::InputError(fmt::format("--at-min {}: must lie within the scenario (0 - {} min)", opts.at_min,
                                              s.duration_min));
     }
-    run::RunResult r = run::run_scenario(s, {opts.at_min});
+    run::RunResult r = run::run_scenario(s, {opts.at_min}, video_measurer(s));
     if (!r.completed || r.snapshots.empty()) {
       throw std::runtime_error(fmt::format("{}: the simulation did not reach t = {} min{}", s.file, opts.at_min,
                                            r.error.empty() ? "" : ": " + r.error));

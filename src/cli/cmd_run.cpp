@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "validation/scoring_accuracy.hpp"
 #include "output/files.hpp"
 #include "output/vessel_dump.hpp"
 #include "run/runner.hpp"
@@ -25,6 +26,15 @@ void setup_run(CLI::App& app, std::shared_ptr<RunOptions> opts) {
   sub->add_option("--dump-vessels-at-min", opts->dump_vessels_at_min,
                   "Write the per-vessel ground truth (vessels_t<T>min.json) at these times (min)")
       ->delimiter(',');
+}
+
+run::VideoMicroMeasurer video_measurer(const scenario::Scenario& s) {
+  const double seconds = s.monitoring.micro_seconds;
+  const std::uint64_t seed = s.seed;
+  return [seconds, seed](const model::MicrocirculationParams& m, const model::Network& net,
+                         const model::MicroDrivers& d, double t_s) {
+    return validation::measure_by_video(m, net, d, t_s, seconds, seed);
+  };
 }
 
 namespace {
@@ -129,7 +139,7 @@ int run_run(const RunOptions& opts) {
            name.rfind("vessels_t", 0) == 0;
   });
 
-  const run::RunResult r = run::run_scenario(s, opts.dump_vessels_at_min);
+  const run::RunResult r = run::run_scenario(s, opts.dump_vessels_at_min, video_measurer(s));
   output::write_file_atomic(out / "decisions.csv", run::format_decisions_csv(r.decisions));
   std::vector<std::string> dumps;
   for (const auto& snap : r.snapshots) {

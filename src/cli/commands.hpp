@@ -8,7 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "run/runner.hpp"
+
 namespace coherence::cli {
+
+// The render + score measurement of the microcirculation for a scenario's monitors.
+run::VideoMicroMeasurer video_measurer(const scenario::Scenario& s);
 
 struct RunOptions {
   std::string scenario_file;

@@ -45,6 +45,12 @@ void Monitor::examine_crt(double t, double true_crt_s, double true_mottling_scor
   mottling_ = std::round(true_mottling_score);  // the score is an integer 0-5 read at the bedside
 }
 
+void Monitor::record_micro(double t, double mfi, double ppv) {
+  micro_min_ = t;
+  mfi_ = std::round(mfi * 100.0) / 100.0;
+  ppv_ = std::round(ppv);
+}
+
 void Monitor::measure_micro(double t, double true_mfi, double true_ppv) {
   micro_min_ = t;
   mfi_ = std::clamp(std::round((true_mfi + s_.mfi_noise * micro_rng_.normal()) * 100.0) / 100.0, 0.0, 3.0);

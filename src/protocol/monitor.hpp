@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <string>
 
 #include "model/random.hpp"
 #include "protocol/protocol.hpp"
@@ -24,6 +25,10 @@ struct MonitorSettings {
   double co_monitor_from_min = 0.0;   // when the cardiac-output monitor is placed
   double mfi_noise = 0.15;            // sublingual MFI measurement, SD (until render + score)
   double ppv_noise_pct = 5.0;         // PPV, SD (points)
+  // How the sublingual microcirculation is measured: "truth_noise" (the networks' ground truth
+  // plus the noise above) or "render_score" (5 sites rendered as video and scored from pixels).
+  std::string micro_method = "truth_noise";
+  double micro_seconds = 4.0;         // render_score: clip length per site
 };
 
 class Monitor {
@@ -39,6 +44,8 @@ class Monitor {
   // CRT and mottling are examined together (same bedside look).
   void examine_crt(double t_min, double true_crt_s, double true_mottling_score);
   void measure_micro(double t_min, double true_mfi, double true_ppv);
+  // A measurement that already carries its own error (video scored from pixels): no added noise.
+  void record_micro(double t_min, double mfi, double ppv);
   Observations observe(double t_min, double true_map, double true_hr, double true_co_L_per_min,
                        const Infusions& running);
 

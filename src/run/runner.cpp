@@ -183,7 +183,11 @@ std::size_t column_index(const std::string& name) {
   return static_cast<std::size_t>(it - kColumns.begin());
 }
 
-RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& dump_times_min) {
+RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& dump_times_min,
+                       const VideoMicroMeasurer& video_measurer) {
+  if (s.monitoring.micro_method == "render_score" && !video_measurer) {
+    throw std::logic_error("render_score monitoring needs a video measurer");
+  }
   using scenario::EventAction;
   RunResult result;
   const double t_end = s.duration_min;
@@ -309,8 +313,13 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
           }
           // A sublingual measurement the protocol asked for: 5 sites, ground truth + noise.
           if (controller->wants_micro_measurement()) {
-            const auto micro = model::evaluate_network(s.params.micro, network, o.micro_drivers, t0 * 60.0);
-            monitor.measure_micro(t0, micro.mean.mfi, micro.mean.ppv_pct);
+            if (s.monitoring.micro_method == "render_score") {
+              const auto [mfi, ppv] = video_measurer(s.params.micro, network, o.micro_drivers, t0 * 60.0);
+              monitor.record_micro(t0, mfi, ppv);
+            } else {
+              const auto micro = model::evaluate_network(s.params.micro, network, o.micro_drivers, t0 * 60.0);
+              monitor.measure_micro(t0, micro.mean.mfi, micro.mean.ppv_pct);
+            }
           }
         }
       }

@@ -2,7 +2,9 @@
 // start of the sepsis course (or t = 0) to the end, and samples the outputs.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -55,8 +57,16 @@ struct RunResult {
 // decisions.csv: one row per action, with the observations it used and its reason.
 std::string format_decisions_csv(const std::vector<DecisionRow>& rows);
 
-// Runs the scenario; `dump_times_min` (within [0, duration]) are sampled exactly.
-RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& dump_times_min = {});
+// Measures the sublingual microcirculation from video (render + score): the 5 sites' networks and
+// the drivers at model time t (s); returns (MFI, PPV) as scored. Supplied by the application
+// (src/validation/scoring_accuracy.hpp) so that the runner does not depend on the renderer.
+using VideoMicroMeasurer = std::function<std::pair<double, double>(
+    const model::MicrocirculationParams&, const model::Network&, const model::MicroDrivers&, double t_s)>;
+
+// Runs the scenario; `dump_times_min` (within [0, duration]) are sampled exactly. A scenario with
+// monitoring.micro_method = "render_score" needs `video_measurer`.
+RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& dump_times_min = {},
+                       const VideoMicroMeasurer& video_measurer = nullptr);
 
 // Index of a column in timeseries_columns() (throws std::out_of_range for an unknown name).
 std::size_t column_index(const std::string& name);

@@ -100,6 +100,9 @@ const std::vector<KeySpec> kKeys = {
     {"monitoring.mfi_noise", KeyType::kNumber, "", 0, 1, false, 0.15,
      "Sublingual MFI measurement noise (SD) around the ground truth (render + score replaces it)."},
     {"monitoring.ppv_noise_pct", KeyType::kNumber, "points", 0, 30, false, 5, "Sublingual PPV measurement noise (SD)."},
+    {"monitoring.micro_method", KeyType::kString, "", 0, 0, false, 0,
+     "How the sublingual microcirculation is measured: truth_noise (default) or render_score (video of 5 sites, scored)."},
+    {"monitoring.micro_seconds", KeyType::kNumber, "s", 1, 20, false, 4, "render_score: video length per site."},
     {"monitoring.map_noise_mmHg", KeyType::kNumber, "mmHg", 0, 20, false, 2, "Arterial-line measurement noise (SD)."},
     {"monitoring.lactate_interval_min", KeyType::kNumber, "min", 5, 1440, false, 120,
      "Blood gases are drawn every this many minutes from the protocol's start."},
@@ -501,6 +504,14 @@ static void parse_settings(const Reader& r, const toml::table& root, Scenario& s
   ms.co_monitor_from_min = r.number(mon, "monitoring.", "co_monitor_from_min", mo);
   ms.mfi_noise = r.number(mon, "monitoring.", "mfi_noise", mo);
   ms.ppv_noise_pct = r.number(mon, "monitoring.", "ppv_noise_pct", mo);
+  ms.micro_seconds = r.number(mon, "monitoring.", "micro_seconds", mo);
+  if (mon.get("micro_method")) {
+    ms.micro_method = r.string(mon, "monitoring.", "micro_method", mo);
+    if (ms.micro_method != "truth_noise" && ms.micro_method != "render_score") {
+      r.fail("monitoring.micro_method", mon.get("micro_method"),
+             fmt::format("= \"{}\": must be truth_noise or render_score", ms.micro_method));
+    }
+  }
 
   if (s.protocol.start_min > s.duration_min) {
     r.fail("protocol.start_min", prot.get("start_min"),

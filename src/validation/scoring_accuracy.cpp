@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <cmath>
 #include <limits>
 
@@ -157,6 +158,37 @@ ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
   }
   out.matched_length_fraction = scored_small > 0.0 ? matched / scored_small : 0.0;
   return out;
+}
+
+std::pair<double, double> measure_by_video(const model::MicrocirculationParams& m, const model::Network& net,
+                                           const model::MicroDrivers& drivers, double t_s, double seconds,
+                                           std::uint64_t seed) {
+  const viz::DevicePreset device = viz::device_preset("sdf");
+  model::MicrocirculationParams micro = m;
+  micro.window_s = seconds;
+  // Sites in parallel (each is independent and seeded on its own: the result does not depend on
+  // the thread count).
+  auto one_site = [&](std::size_t k) {
+    const model::Site site = model::with_field(net.sublingual[k], device.field_width_um, device.field_height_um);
+    const auto states = model::site_states(micro, site, drivers, t_s);
+    const std::uint64_t clip_seed = seed ^ (0x9E3779B97F4A7C15ULL * (k + 1)) ^ static_cast<std::uint64_t>(std::llround(t_s));
+    const viz::ClipSetup setup = viz::make_clip(device, viz::Artifacts{}, site, states, t_s, clip_seed);
+    viz::Renderer renderer(setup);
+    std::vector<std::vector<std::uint8_t>> pixels;
+    viz::GreyImage image;
+    for (int f = 0; f < static_cast<int>(std::lround(seconds * device.fps)); ++f) {
+      renderer.render(viz::build_frame(setup, f), image);
+      pixels.push_back(image.pixels);
+    }
+    return scoring::score_site(
+        scoring::clip_from_grey8(pixels, device.width_px, device.height_px, device.um_per_px(), device.fps, site.name));
+  };
+  std::vector<std::future<scoring::SiteScore>> jobs;
+  for (std::size_t k = 0; k < net.sublingual.size(); ++k) jobs.push_back(std::async(std::launch::async, one_site, k));
+  std::vector<scoring::SiteScore> sites;
+  for (auto& j : jobs) sites.push_back(j.get());
+  const auto combined = scoring::combine_sites(std::move(sites));
+  return {combined.mean.mfi, combined.mean.ppv_pct};
 }
 
 AccuracySummary summarise(const std::vector<ClipComparison>& accuracy, const std::vector<ClipComparison>& severe) {

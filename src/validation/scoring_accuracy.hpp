@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/microcirculation.hpp"
@@ -56,6 +57,13 @@ struct AccuracySummary {
   std::array<std::array<double, 4>, 4> confusion{};  // [truth][scored], matched length (um)
   double velocity_coverage_pct = 0.0;  // continuous matched vessels with a measured velocity
 };
+
+// The sublingual microcirculation measured as a clinician's device would: each of the 5 sites
+// rendered as SDF video (seconds long, seeded by `seed` and the time) and scored from its pixels;
+// returns the mean MFI and PPV.
+std::pair<double, double> measure_by_video(const model::MicrocirculationParams& m, const model::Network& net,
+                                           const model::MicroDrivers& drivers, double t_s, double seconds,
+                                           std::uint64_t seed);
 
 AccuracySummary summarise(const std::vector<ClipComparison>& accuracy, const std::vector<ClipComparison>& severe);
 

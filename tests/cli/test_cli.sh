@@ -252,5 +252,19 @@ mkdir -p "$work/nometa" && cp "$work/sc/frame_0000.png" "$work/sc/frame_0001.png
 score_bad nometa "pixel size unknown" "$work/nometa"
 score_bad negative "must be positive" "$work/sc" --um-per-px -1
 
+# Closed loop: micro_guided measures the microcirculation by render + score (5 sites of video).
+for k in 1 2; do
+  "$bin" run "$src/scenarios/macro_vs_micro.toml" --set protocol.name=micro_guided --set monitoring.micro_method=render_score \
+    --set monitoring.micro_seconds=1 --set scenario.duration_h=5 --set measurements.0.at_min=240 \
+    --set measurements.1.at_min=300 --out "$work/rs$k" --no-plot >/dev/null 2>&1 && ok || bad "run with render_score monitoring"
+done
+cmp -s "$work/rs1/decisions.csv" "$work/rs2/decisions.csv" && ok || bad "render_score run is not deterministic"
+python3 - "$work/rs1/decisions.csv" <<'PY' && ok || bad "render_score measurement missing from decisions.csv"
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["micro_measured_min"]]
+assert rows, "no micro measurement seen"
+assert all(0.0 <= float(r["mfi"]) <= 3.0 and 0.0 <= float(r["ppv_pct"]) <= 100.0 for r in rows)
+PY
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
