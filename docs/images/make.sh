@@ -39,4 +39,9 @@ $bin render scenarios/coherence_loss_3_vasoconstriction.toml --at-min 150 --seco
 cp "$tmp/s1/motion.png" $img/render_scenario_ne0.2_motion.png
 $bin render scenarios/coherence_loss_3_vasoconstriction.toml --at-min 600 --seconds 2 --out "$tmp/s2" >/dev/null
 cp "$tmp/s2/motion.png" $img/render_scenario_ne1.0_motion.png
+# The scoring pipeline's overlay of a septic clip (vessels coloured by scored flow class).
+$bin render --preset septic --seed 7 --seconds 4 --out "$tmp/sc" >/dev/null
+$bin score "$tmp/sc" --json "$tmp/sc.json" --overlay "$tmp/sc_ov" >/dev/null
+cp "$tmp/sc_ov/overlay_site1.png" $img/score_overlay_septic.png
+cp "$tmp/sc/motion.png" $img/score_overlay_septic_motion.png
 echo "images written to $img"

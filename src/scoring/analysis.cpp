@@ -813,6 +813,20 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     }
   }
   cv::morphologyEx(mask, mask, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+  // The frame's edge: shifted-back frames repeat their border pixels there, and the background
+  // estimate is one-sided, which draws false ridges along the edge. Nothing is detected within
+  // the largest drift plus a few pixels of it.
+  {
+    double max_drift = 0.0;
+    for (const auto& d : out.drift_px) max_drift = std::max({max_drift, std::abs(d.x), std::abs(d.y)});
+    const int margin = static_cast<int>(std::ceil(max_drift)) + std::max(3, bg_radius / 2);
+    out.margin_px = margin;
+    if (2 * margin < mask.cols && 2 * margin < mask.rows) {
+      cv::Mat keep_inside = cv::Mat::zeros(mask.size(), CV_8U);
+      keep_inside(cv::Rect(margin, margin, mask.cols - 2 * margin, mask.rows - 2 * margin)).setTo(255);
+      mask &= keep_inside;
+    }
+  }
   stage("detect");
   cv::Mat dist;
   cv::distanceTransform(mask, dist, cv::DIST_L2, 3);
@@ -955,13 +969,18 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   }
 
   stage("paths+velocity");
-  // 6. Consensus measures, by the same definitions as the ground truth.
+  // 6. Consensus measures, by the same definitions as the ground truth, over the analysed field
+  // (the image minus its edge margin: densities are per analysed area).
+  const double margin_um = out.margin_px * um;
+  std::vector<std::vector<model::PointUm>> inner(out.vessels.size());
   std::vector<model::ObservedVessel> observed;
-  for (const auto& v : out.vessels) {
-    observed.push_back({v.polyline_um, v.diameter_um, true, v.flow_class,
+  for (std::size_t i = 0; i < out.vessels.size(); ++i) {
+    const auto& v = out.vessels[i];
+    for (const auto& p : v.polyline_um) inner[i].push_back({p.x_um - margin_um, p.y_um - margin_um});
+    observed.push_back({inner[i], v.diameter_um, true, v.flow_class,
                         std::isfinite(v.velocity_um_per_s) ? v.velocity_um_per_s : 0.0, nullptr});
   }
-  out.metrics = model::site_metrics(out.width_um, out.height_um, observed);
+  out.metrics = model::site_metrics(out.width_um - 2.0 * margin_um, out.height_um - 2.0 * margin_um, observed);
   // Mean RBC velocity over perfused small vessels whose velocity was measured (length-weighted).
   {
     double wsum = 0.0, vsum = 0.0;

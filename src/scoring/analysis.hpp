@@ -85,6 +85,7 @@ struct SiteScore {
   std::vector<QualityItem> quality;
   bool acceptable = true;                      // no quality item scored 10
   double blur_um = 0.0;                        // estimated optical blur (extra FWHM), um
+  int margin_px = 0;                           // edge strip left out (drift + half the background radius); measures are per analysed area
   std::vector<cv::Point2d> drift_px;           // per frame, against the first
   cv::Mat mean_image;                          // stabilised temporal mean (CV_32F), for overlays
 };
