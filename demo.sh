@@ -19,6 +19,16 @@ echo "   What the sublingual microscope shows at 20 h (site 1, 2 s):"
 $bin render scenarios/macro_vs_micro.toml --at-min 1200 --seconds 2 --out "$out/clip_macro_first"
 $bin render scenarios/macro_vs_micro.toml --set protocol.name=micro_guided --at-min 1200 --seconds 2 \
   --out "$out/clip_micro_guided"
+echo "   ... and scored from their pixels by the scoring pipeline (truth in each clip's truth.json):"
+for c in macro_first micro_guided; do
+  $bin score "$out/clip_$c" --json "$out/clip_$c/scored.json" --overlay "$out/clip_$c" >/dev/null
+  python3 - "$out/clip_$c" "$c" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1] + "/scored.json")); t = json.load(open(sys.argv[1] + "/truth.json"))
+print(f"  {sys.argv[2]:13s} scored: MFI {s['mfi']:.2f}  PPV {s['ppv_pct']:4.0f}%  TVD {s['tvd_mm_per_mm2']:4.1f}   "
+      f"truth: MFI {t['mfi']:.2f}  PPV {t['ppv_pct']:4.0f}%  TVD {t['tvd_mm_per_mm2']:4.1f}")
+PY
+done
 echo
 echo "== Septic shock, untreated (12 h)"
 $bin run scenarios/septic_shock_untreated.toml --out "$out/untreated"
@@ -45,7 +55,7 @@ echo
 echo "Results are in $(pwd)/$out:"
 echo "  $out/comparison/comparison.png, comparison.csv   (macro-first vs micro-guided side by side)"
 echo "  $out/macro_first/, $out/micro_guided/            (timeseries.csv, decisions.csv with every decision's reason)"
-echo "  $out/clip_macro_first/, $out/clip_micro_guided/  (frame_*.png, motion.png, truth.json)"
+echo "  $out/clip_macro_first/, $out/clip_micro_guided/  (frame_*.png, motion.png, truth.json, scored.json, overlay_site1.png)"
 for d in untreated treated healthy coherence_loss; do
   echo "  $out/$d/timeseries.csv, summary.json, trends.png"
 done
