@@ -372,6 +372,21 @@ SiteMetrics site_metrics(double width_um, double height_um, std::span<const Obse
   return out;
 }
 
+SiteMetrics mean_of_sites(std::span<const SiteMetrics> sites) {
+  SiteMetrics mean;
+  const double n = static_cast<double>(sites.size());
+  for (const SiteMetrics& s : sites) {
+    mean.tvd_mm_per_mm2 += s.tvd_mm_per_mm2 / n;
+    mean.pvd_mm_per_mm2 += s.pvd_mm_per_mm2 / n;
+    mean.ppv_pct += s.ppv_pct / n;
+    mean.mfi += s.mfi / n;
+    mean.mfi_vessel += s.mfi_vessel / n;
+    mean.debacker_per_mm += s.debacker_per_mm / n;
+    mean.rbc_velocity_um_per_s += s.rbc_velocity_um_per_s / n;
+  }
+  return mean;
+}
+
 double heterogeneity_index(std::span<const double> site_mfi) {
   if (site_mfi.empty()) return 0.0;
   const auto [lo, hi] = std::minmax_element(site_mfi.begin(), site_mfi.end());
@@ -419,16 +434,7 @@ MicroMetrics evaluate_network(const MicrocirculationParams& m, const Network& ne
     out.sites.push_back(site_metrics(site.width_um, site.height_um, obs));
     site_mfi.push_back(out.sites.back().mfi);
   }
-  const double n = static_cast<double>(out.sites.size());
-  for (const SiteMetrics& s : out.sites) {
-    out.mean.tvd_mm_per_mm2 += s.tvd_mm_per_mm2 / n;
-    out.mean.pvd_mm_per_mm2 += s.pvd_mm_per_mm2 / n;
-    out.mean.ppv_pct += s.ppv_pct / n;
-    out.mean.mfi += s.mfi / n;
-    out.mean.mfi_vessel += s.mfi_vessel / n;
-    out.mean.debacker_per_mm += s.debacker_per_mm / n;
-    out.mean.rbc_velocity_um_per_s += s.rbc_velocity_um_per_s / n;
-  }
+  out.mean = mean_of_sites(out.sites);
   out.hi = heterogeneity_index(site_mfi);
   if (visible_small > 0.0) {
     out.nonperfused_stopped_pct = 100.0 * stopped / visible_small;

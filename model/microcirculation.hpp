@@ -161,6 +161,9 @@ SiteMetrics site_metrics(double width_um, double height_um, std::span<const Obse
 // Metrics of a site whose vessel states are given (e.g. assigned rather than computed).
 SiteMetrics site_metrics_from_states(const Site& site, const std::vector<VesselState>& states);
 
+// Means over sites of every measure (quadrant scores are not averaged).
+SiteMetrics mean_of_sites(std::span<const SiteMetrics> sites);
+
 // (max - min) / mean of the site MFIs.
 double heterogeneity_index(std::span<const double> site_mfi);
 

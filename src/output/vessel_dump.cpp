@@ -9,6 +9,8 @@ namespace {
 constexpr std::array<const char*, 4> kClassNames = {"none", "intermittent", "sluggish", "continuous"};
 constexpr std::array<const char*, 4> kCauseNames = {"perfused", "stopped", "stop_go", "few_red_cells"};
 
+}  // namespace
+
 void put_metrics(nlohmann::json& j, const model::SiteMetrics& s, bool with_quadrants) {
   j["tvd_mm_per_mm2"] = s.tvd_mm_per_mm2;
   j["pvd_mm_per_mm2"] = s.pvd_mm_per_mm2;
@@ -19,8 +21,6 @@ void put_metrics(nlohmann::json& j, const model::SiteMetrics& s, bool with_quadr
   j["rbc_velocity_um_per_s"] = s.rbc_velocity_um_per_s;
   if (with_quadrants) j["quadrant_mfi"] = s.quadrant_scores;  // -1: no small vessels
 }
-
-}  // namespace
 
 nlohmann::json site_truth_json(const model::Site& site, const std::vector<model::VesselState>& states,
                                const model::SiteMetrics& metrics) {

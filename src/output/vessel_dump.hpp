@@ -9,6 +9,10 @@
 
 namespace coherence::output {
 
+// The consensus measures under the keys of DESIGN.md (+ quadrant_mfi on request). Shared by the
+// truth and the scoring pipeline, so the two compare field by field.
+void put_metrics(nlohmann::json& j, const model::SiteMetrics& s, bool with_quadrants);
+
 // One site: its measures (+ quadrant MFI) and every vessel, from given states.
 nlohmann::json site_truth_json(const model::Site& site, const std::vector<model::VesselState>& states,
                                const model::SiteMetrics& metrics);

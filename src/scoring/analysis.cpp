@@ -1057,20 +1057,14 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
 ClipSetScore combine_sites(std::vector<SiteScore> sites) {
   ClipSetScore out;
   out.sites = std::move(sites);
-  const double n = static_cast<double>(out.sites.size());
   std::vector<double> mfis;
+  std::vector<model::SiteMetrics> metrics;
   for (const auto& s : out.sites) {
-    const auto& m = s.metrics;
-    out.mean.tvd_mm_per_mm2 += m.tvd_mm_per_mm2 / n;
-    out.mean.pvd_mm_per_mm2 += m.pvd_mm_per_mm2 / n;
-    out.mean.ppv_pct += m.ppv_pct / n;
-    out.mean.mfi += m.mfi / n;
-    out.mean.mfi_vessel += m.mfi_vessel / n;
-    out.mean.debacker_per_mm += m.debacker_per_mm / n;
-    out.mean.rbc_velocity_um_per_s += m.rbc_velocity_um_per_s / n;
-    mfis.push_back(m.mfi);
+    metrics.push_back(s.metrics);
+    mfis.push_back(s.metrics.mfi);
     out.acceptable = out.acceptable && s.acceptable;
   }
+  out.mean = model::mean_of_sites(metrics);
   out.hi = model::heterogeneity_index(mfis);
   return out;
 }

@@ -1,5 +1,7 @@
 #include "scoring/report.hpp"
 
+#include "output/vessel_dump.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -10,16 +12,6 @@
 namespace coherence::scoring {
 
 namespace {
-
-void put_metrics(nlohmann::json& j, const model::SiteMetrics& m) {
-  j["tvd_mm_per_mm2"] = m.tvd_mm_per_mm2;
-  j["pvd_mm_per_mm2"] = m.pvd_mm_per_mm2;
-  j["ppv_pct"] = m.ppv_pct;
-  j["mfi"] = m.mfi;
-  j["mfi_vessel"] = m.mfi_vessel;
-  j["debacker_per_mm"] = m.debacker_per_mm;
-  j["rbc_velocity_um_per_s"] = m.rbc_velocity_um_per_s;
-}
 
 const char* class_name(model::FlowClass c) {
   switch (c) {
@@ -37,20 +29,19 @@ double finite_or_zero(double v) { return std::isfinite(v) ? v : 0.0; }
 
 nlohmann::json score_json(const ClipSetScore& score) {
   nlohmann::json j;
-  put_metrics(j, score.mean);
+  output::put_metrics(j, score.mean, false);
   j["hi"] = score.hi;
   j["acceptable"] = score.acceptable;
   j["sites"] = nlohmann::json::array();
   for (const auto& s : score.sites) {
     nlohmann::json js;
-    put_metrics(js, s.metrics);
+    output::put_metrics(js, s.metrics, true);
     js["source"] = s.source;
     js["width_um"] = s.width_um;
     js["height_um"] = s.height_um;
     js["um_per_px"] = s.um_per_px;
     js["fps"] = s.fps;
     js["frames"] = s.frames;
-    js["quadrant_mfi"] = s.metrics.quadrant_scores;
     js["acceptable"] = s.acceptable;
     js["quality"] = nlohmann::json::array();
     for (const auto& q : s.quality) {
