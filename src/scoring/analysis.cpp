@@ -762,6 +762,10 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
                    cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * bg_radius + 1, 2 * bg_radius + 1)));
   cv::GaussianBlur(background, background, cv::Size(), bg_radius / 2.0);
   background = cv::max(background, 1e-3);
+  // Saliva and bubbles: bright patches and rings above the tissue's own level (the closing-based
+  // background is the tissue without its vessels, so the tissue itself sits at ~1).
+  const double bright_fraction =
+      static_cast<double>(cv::countNonZero(mean / background > s.bright_ratio)) / static_cast<double>(mean.total());
   cv::Mat a_mean = 1.0 - mean / background;
   a_mean = cv::max(a_mean, 0.0);
   // Flicker above the sensor noise, in the same units (relative to the background).
@@ -1012,10 +1016,14 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   // Focus: the optical blur estimated above (the extra width of the thinnest capillaries).
   item("focus", out.blur_um, out.blur_um > s.blur_unacceptable_um ? 10 : (out.blur_um > s.blur_acceptable_um ? 1 : 0),
        fmt::format("blur {:.1f} um (extra FWHM of the thinnest capillaries)", out.blur_um));
-  // Content: enough small vessels in view. (Saliva and bubbles are not yet recognised: a bright
-  // blob test could not tell them from the tissue's own texture; see docs/scoring.md.)
+  // Content: enough small vessels in view, not hidden under saliva or bubbles.
   const double tvd = out.metrics.tvd_mm_per_mm2;
-  item("content", tvd, tvd < 3.0 ? 10 : (tvd < 8.0 ? 1 : 0), fmt::format("small-vessel density {:.1f} mm/mm2", tvd));
+  const int content_score = tvd < 3.0 || bright_fraction > s.bright_unacceptable_fraction
+                                ? 10
+                                : (tvd < 8.0 || bright_fraction > s.bright_acceptable_fraction ? 1 : 0);
+  item("content", bright_fraction, content_score,
+       fmt::format("small-vessel density {:.1f} mm/mm2; {:.2f}% of the field brighter than the tissue (saliva, bubbles)",
+                   tvd, 100.0 * bright_fraction));
   double path = 0.0, jitter = 0.0;
   for (std::size_t t = 1; t < out.drift_px.size(); ++t) {
     const cv::Point2d d = out.drift_px[t] - out.drift_px[t - 1];

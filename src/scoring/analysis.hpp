@@ -52,6 +52,9 @@ struct ScoringSettings {
   double min_correlation = 0.3;    // weaker velocity peaks are not measurements
   double min_correlation_slow = 0.6;  // a reading below the sluggish limit needs a clearer peak
   double thinnest_capillary_um = 5.0;   // the thinnest tenth of vessel length is this wide (V: 5-10 um)
+  double bright_ratio = 1.08;                 // content: brighter than the tissue by this = saliva/bubble
+  double bright_acceptable_fraction = 0.0005; // ... over more of the field than this: 1
+  double bright_unacceptable_fraction = 0.01; // ... than this: 10
   double blur_acceptable_um = 6.0;      // focus: extra FWHM above this is "acceptable" (1) ...
   double blur_unacceptable_um = 11.0;   // ... above this "unacceptable" (10)
 };

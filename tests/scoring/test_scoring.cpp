@@ -81,6 +81,16 @@ TEST_CASE("Scored clean clips agree with the renderer's exact truth") {
   CHECK(ppv_abs_error < 12.0);  // 10.0 measured (healthy 8, septic 15, mix 7 points): docs/scoring.md
 }
 
+TEST_CASE("The quality check flags severe artifacts and passes a clean clip") {
+  for (const auto& clip : validation::severe_artifact_clips()) {
+    const auto c = validation::evaluate_clip(clip, 2.0);
+    INFO(clip.name);
+    CHECK_FALSE(c.acceptable);
+  }
+  const auto clean = validation::evaluate_clip(validation::accuracy_clips().front(), 2.0);
+  CHECK(clean.acceptable);
+}
+
 TEST_CASE("Scoring is deterministic") {
   const scoring::Clip clip = septic_clip(1.0, 0.2);
   const auto a = scoring::score_json(scoring::combine_sites({scoring::score_site(clip)}));
