@@ -229,7 +229,6 @@ cv::Mat vesselness(const cv::Mat& img, const std::vector<double>& sigmas_px, dou
 
 struct Segment {
   std::vector<cv::Point> pixels;  // ordered
-  bool free_start = false, free_end = false;
   // Centre of the junction each end meets (the vessel continues to it); unset for a free end.
   std::optional<cv::Point2f> start_junction, end_junction;
 };
@@ -376,8 +375,6 @@ std::vector<Segment> trace_segments(const cv::Mat& skel) {
     if (seg.pixels.size() < 2) continue;
     seg.start_junction = junction_at(seg.pixels.front());
     seg.end_junction = junction_at(seg.pixels.back());
-    seg.free_start = !seg.start_junction;
-    seg.free_end = !seg.end_junction;
     out.push_back(std::move(seg));
   }
   return out;
@@ -449,13 +446,12 @@ double fwhm_diameter_px(const cv::Mat& contrast, const Sampling& smp, double sea
     const float half = 0.5f * (prof[static_cast<std::size_t>(peak)] + base);
     if (prof[static_cast<std::size_t>(peak)] - base <= 0.0f) continue;
     auto edge = [&](int dir) {
-      for (int o = peak; o >= 0 && o < static_cast<int>(prof.size()) - 0; o += dir) {
+      for (int o = peak; o >= 0 && o < static_cast<int>(prof.size()); o += dir) {
         const float v = prof[static_cast<std::size_t>(o)];
         if (v < half) {
           const float prev = prof[static_cast<std::size_t>(o - dir)];
           return static_cast<double>(o - dir) + dir * static_cast<double>((prev - half) / (prev - v));
         }
-        if (o + dir < 0 || o + dir >= static_cast<int>(prof.size())) break;
       }
       return std::numeric_limits<double>::quiet_NaN();
     };
@@ -576,7 +572,7 @@ Flow measure_flow(const std::vector<cv::Mat>& frames, const Sampling& smp, doubl
   const int dmax = std::max(2, std::min(static_cast<int>(std::ceil(vmax_px)), n - std::max(8, n / 3)));
   if (n < 12 || dmax < 2) return f;
   auto [shift, peak] = correlation_peak(r, moving, 1, dmax);
-  int lag = 1;
+  int lag = 1, searched = dmax;  // the lag and the range (in shifts) of the reading
   // Slow flow: measure over a longer lag for sub-pixel resolution.
   if (std::abs(shift) < 2.0) {
     lag = std::clamp(static_cast<int>(std::lround(3.0 / std::max(std::abs(shift), 0.2))), 2, 15);
@@ -586,9 +582,9 @@ Flow measure_flow(const std::vector<cv::Mat>& frames, const Sampling& smp, doubl
       for (int k = 0; k < lag; ++k) m += moving[t + static_cast<std::size_t>(k)];
       use[t] = m * 2 >= lag;
     }
+    searched = std::max(2, std::min(static_cast<int>(std::ceil(3.0 * lag)), n - std::max(8, n / 3)));
     if (std::any_of(use.begin(), use.end(), [](char c) { return c != 0; })) {
-      const int dmax_lag = std::max(2, std::min(static_cast<int>(std::ceil(3.0 * lag)), n - std::max(8, n / 3)));
-      const auto [s2, p2] = correlation_peak(r, use, lag, dmax_lag);
+      const auto [s2, p2] = correlation_peak(r, use, lag, searched);
       shift = s2 / lag;
       peak = p2;
     }
@@ -596,7 +592,7 @@ Flow measure_flow(const std::vector<cv::Mat>& frames, const Sampling& smp, doubl
   f.correlation = peak;
   // A weak peak, or one at the edge of the searchable range (the cells moved further than the
   // segment can show between frames), is no measurement.
-  const bool at_edge = std::abs(shift) * lag >= (lag == 1 ? dmax : std::max(2, std::min(static_cast<int>(std::ceil(3.0 * lag)), n - std::max(8, n / 3)))) - 1.0;
+  const bool at_edge = std::abs(shift) * lag >= searched - 1.0;
   f.velocity_px_per_frame = (peak < s.min_correlation || at_edge) ? kNaN : std::abs(shift);
   // A slow reading decides "sluggish": it must be a clear peak, since fast flow seen through a
   // short window can alias to a weak peak at a small shift.
@@ -849,8 +845,9 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     // Spurs: short free-ended branches of a wider vessel's skeleton.
     // Spurs (a free end next to a junction) and isolated specks are dropped; a short link between
     // two junctions is real vessel and stays.
-    if ((seg.free_start != seg.free_end) && len_px < 2.0 * radius_px + 2.0) continue;
-    if (seg.free_start && seg.free_end && len_px * um < s.min_segment_um) continue;
+    const bool free_start = !seg.start_junction, free_end = !seg.end_junction;
+    if ((free_start != free_end) && len_px < 2.0 * radius_px + 2.0) continue;
+    if (free_start && free_end && len_px * um < s.min_segment_um) continue;
     ScoredVessel v;
     std::vector<cv::Point2f> seg_points;
     for (const auto& q : seg.pixels) seg_points.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
@@ -929,8 +926,13 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   // Flow paths: segments continued straight through the junctions they share (a vessel crossing
   // another keeps its direction), so that flow is measured over whole vessels: a red cell that
   // moves further between frames than a short segment can show is still seen on the path.
-  const auto paths = flow_paths(kept);
-  for (const auto& path : paths) {
+  for (const auto& path : flow_paths(kept)) {
+    // A one-segment path is the segment itself (already measured); a path none of whose
+    // segments moves has no velocity to give them.
+    const bool any_moving = std::any_of(path.begin(), path.end(), [&](const auto& member) {
+      return out.vessels[member.first].moving_fraction >= s.intermittent_low;
+    });
+    if (path.size() < 2 || !any_moving) continue;
     std::vector<cv::Point2f> points;
     double radius_sum = 0.0;
     for (const auto& [k, reversed] : path) {
@@ -948,27 +950,27 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     const Sampling smp = resample(points);
     const Flow flow = measure_flow(frames, smp, radius_sum / static_cast<double>(path.size()), pixel_noise_sd, s, um,
                                    clip.fps);
-    for (const auto& [k, reversed] : path) {
-      ScoredVessel& v = out.vessels[k];
-      // The path's velocity is the better measurement (longer profile) where it exists and the
-      // segment itself moves; whether it moves, and how much of the time, is the segment's own.
-      if (path.size() > 1 && v.moving_fraction >= s.intermittent_low) {
-        if (std::isfinite(flow.velocity_px_per_frame)) {
-          v.velocity_um_per_s = flow.velocity_px_per_frame * um * clip.fps;
-          v.correlation = flow.correlation;
-        }
-      }
-      using model::FlowClass;
-      if (v.moving_fraction < s.intermittent_low ||
-          (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.stopped_velocity_um_per_s)) {
-        v.flow_class = FlowClass::kNone;
-      } else if (v.moving_fraction <= s.intermittent_high) {
-        v.flow_class = FlowClass::kIntermittent;
-      } else if (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.sluggish_velocity_um_per_s) {
-        v.flow_class = FlowClass::kSluggish;
-      } else {
-        v.flow_class = FlowClass::kContinuous;
-      }
+    // The path's velocity is the better measurement (longer profile) where it exists and the
+    // segment itself moves; whether it moves, and how much of the time, is the segment's own.
+    if (!std::isfinite(flow.velocity_px_per_frame)) continue;
+    for (const auto& member : path) {
+      ScoredVessel& v = out.vessels[member.first];
+      if (v.moving_fraction < s.intermittent_low) continue;
+      v.velocity_um_per_s = flow.velocity_px_per_frame * um * clip.fps;
+      v.correlation = flow.correlation;
+    }
+  }
+  for (ScoredVessel& v : out.vessels) {
+    using model::FlowClass;
+    if (v.moving_fraction < s.intermittent_low ||
+        (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.stopped_velocity_um_per_s)) {
+      v.flow_class = FlowClass::kNone;
+    } else if (v.moving_fraction <= s.intermittent_high) {
+      v.flow_class = FlowClass::kIntermittent;
+    } else if (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.sluggish_velocity_um_per_s) {
+      v.flow_class = FlowClass::kSluggish;
+    } else {
+      v.flow_class = FlowClass::kContinuous;
     }
   }
 
