@@ -6,9 +6,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <future>
 #include <thread>
 
+#include "run/parallel.hpp"
 #include "scoring/analysis.hpp"
 #include "scoring/clip.hpp"
 #include "viz/presets.hpp"
@@ -43,25 +43,18 @@ int main(int argc, char** argv) {
     clips.push_back(scoring::clip_from_grey8(pixels, device.width_px, device.height_px, device.um_per_px(), device.fps,
                                              fmt::format("site{}", k)));
   }
-  auto run = [&](const std::vector<scoring::Clip>& set) {
-    std::vector<std::future<scoring::SiteScore>> jobs;
-    for (std::size_t start = 0; start < set.size(); start += threads) {
-      jobs.clear();
-      for (std::size_t k = start; k < std::min(set.size(), start + threads); ++k) {
-        jobs.push_back(std::async(std::launch::async, [&set, k] { return scoring::score_site(set[k]); }));
-      }
-      for (auto& j : jobs) j.get();
-    }
+  auto score_all = [&](const std::vector<scoring::Clip>& set) {
+    run::parallel_map(set.size(), threads, [&set](std::size_t k) { return scoring::score_site(set[k]); });
   };
   auto t0 = clock::now();
-  run(clips);
+  score_all(clips);
   const double in_memory = std::chrono::duration<double>(clock::now() - t0).count();
   t0 = clock::now();
   std::vector<scoring::Clip> loaded;
   for (std::uint64_t k = 1; k <= 5; ++k) {
     loaded.push_back(scoring::load_clip(dir / fmt::format("site{}", k), {device.um_per_px(), device.fps}));
   }
-  run(loaded);
+  score_all(loaded);
   const double from_png = std::chrono::duration<double>(clock::now() - t0).count();
   std::filesystem::remove_all(dir);
   fmt::print("5 sites x {} frames (640x480), {} thread(s): {:.2f} s in memory, {:.2f} s from PNG folders "

@@ -4,11 +4,11 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <future>
 #include <thread>
 
 #include "cli/commands.hpp"
 #include "output/files.hpp"
+#include "run/parallel.hpp"
 #include "scenario/scenario.hpp"
 #include "scoring/report.hpp"
 
@@ -35,22 +35,10 @@ int run_score(const ScoreOptions& opts) {
   const unsigned threads = opts.threads > 0 ? static_cast<unsigned>(opts.threads)
                                             : std::max(1u, std::thread::hardware_concurrency());
   // Load every input first (in parallel): bad input fails before any scoring or output.
-  std::vector<scoring::Clip> clips(opts.inputs.size());
-  for (std::size_t start = 0; start < clips.size(); start += threads) {
-    std::vector<std::future<scoring::Clip>> jobs;
-    for (std::size_t k = start; k < std::min(clips.size(), start + threads); ++k) {
-      jobs.push_back(std::async(std::launch::async, [&opts, &co, k] { return scoring::load_clip(opts.inputs[k], co); }));
-    }
-    for (std::size_t k = start; k < std::min(clips.size(), start + threads); ++k) clips[k] = jobs[k - start].get();
-  }
-  std::vector<scoring::SiteScore> sites(clips.size());
-  for (std::size_t start = 0; start < clips.size(); start += threads) {
-    std::vector<std::future<scoring::SiteScore>> jobs;
-    for (std::size_t k = start; k < std::min(clips.size(), start + threads); ++k) {
-      jobs.push_back(std::async(std::launch::async, [&clips, k] { return scoring::score_site(clips[k]); }));
-    }
-    for (std::size_t k = start; k < std::min(clips.size(), start + threads); ++k) sites[k] = jobs[k - start].get();
-  }
+  const std::vector<scoring::Clip> clips = run::parallel_map(
+      opts.inputs.size(), threads, [&opts, &co](std::size_t k) { return scoring::load_clip(opts.inputs[k], co); });
+  std::vector<scoring::SiteScore> sites =
+      run::parallel_map(clips.size(), threads, [&clips](std::size_t k) { return scoring::score_site(clips[k]); });
   const scoring::ClipSetScore score = scoring::combine_sites(std::move(sites));
   const nlohmann::json j = scoring::score_json(score);
   if (!opts.overlay_dir.empty()) {

@@ -9,12 +9,12 @@
 
 #include <cstdio>
 #include <fstream>
-#include <future>
 #include <sstream>
 #include <thread>
 
 #include "cli/commands.hpp"
 #include "output/files.hpp"
+#include "run/parallel.hpp"
 #include "scenario/scenario.hpp"
 #include "validation/scoring_accuracy.hpp"
 
@@ -36,16 +36,8 @@ constexpr const char* kEnd = "<!-- scoring-accuracy:end -->";
 
 std::vector<validation::ClipComparison> evaluate_all(const std::vector<validation::AccuracyClip>& clips, double seconds,
                                                      unsigned threads) {
-  std::vector<validation::ClipComparison> out(clips.size());
-  for (std::size_t start = 0; start < clips.size(); start += threads) {
-    std::vector<std::future<validation::ClipComparison>> jobs;
-    const std::size_t end = std::min(clips.size(), start + threads);
-    for (std::size_t k = start; k < end; ++k) {
-      jobs.push_back(std::async(std::launch::async, [&clips, k, seconds] { return validation::evaluate_clip(clips[k], seconds); }));
-    }
-    for (std::size_t k = start; k < end; ++k) out[k] = jobs[k - start].get();
-  }
-  return out;
+  return run::parallel_map(clips.size(), threads,
+                           [&clips, seconds](std::size_t k) { return validation::evaluate_clip(clips[k], seconds); });
 }
 
 }  // namespace

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <future>
 #include <cmath>
 #include <limits>
 
+#include "run/parallel.hpp"
 #include "scoring/analysis.hpp"
 #include "viz/presets.hpp"
 #include "viz/raster.hpp"
@@ -183,10 +183,8 @@ std::pair<double, double> measure_by_video(const model::MicrocirculationParams& 
     return scoring::score_site(
         scoring::clip_from_grey8(pixels, device.width_px, device.height_px, device.um_per_px(), device.fps, site.name));
   };
-  std::vector<std::future<scoring::SiteScore>> jobs;
-  for (std::size_t k = 0; k < net.sublingual.size(); ++k) jobs.push_back(std::async(std::launch::async, one_site, k));
-  std::vector<scoring::SiteScore> sites;
-  for (auto& j : jobs) sites.push_back(j.get());
+  const std::size_t n = net.sublingual.size();
+  std::vector<scoring::SiteScore> sites = run::parallel_map(n, static_cast<unsigned>(n), one_site);
   const auto combined = scoring::combine_sites(std::move(sites));
   return {combined.mean.mfi, combined.mean.ppv_pct};
 }
