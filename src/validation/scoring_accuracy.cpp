@@ -31,6 +31,21 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
+scoring::Clip render_clip(const viz::ClipSetup& setup, int frames, std::string name,
+                          const std::function<void(const viz::FrameScene&)>& each) {
+  viz::Renderer renderer(setup);
+  std::vector<std::vector<std::uint8_t>> pixels;
+  viz::GreyImage image;
+  for (int k = 0; k < frames; ++k) {
+    const viz::FrameScene f = viz::build_frame(setup, k);
+    if (each) each(f);
+    renderer.render(f, image);
+    pixels.push_back(image.pixels);
+  }
+  const viz::DevicePreset& d = setup.device;
+  return scoring::clip_from_grey8(pixels, d.width_px, d.height_px, d.um_per_px(), d.fps, std::move(name));
+}
+
 std::vector<AccuracyClip> accuracy_clips() {
   std::vector<AccuracyClip> out;
   const std::vector<std::pair<std::string, viz::Artifacts>> dials = {
@@ -79,31 +94,23 @@ ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
   out.truth = model::site_metrics_from_states(site, states);
 
   const viz::ClipSetup setup = viz::make_clip(device, c.artifacts, site, states, 0.0, c.seed);
-  viz::Renderer renderer(setup);
   const int frames = static_cast<int>(std::lround(seconds * device.fps));
-  std::vector<std::vector<std::uint8_t>> pixels;
-  viz::GreyImage image;
   double offset_x = 0.0, offset_y = 0.0;
   // The velocity actually drawn while moving (artifacts such as probe pressure slow the cells:
   // the pixels show that, and it is what a scorer can measure).
   std::vector<double> drawn_sum(site.vessels.size(), 0.0), drawn_n(site.vessels.size(), 0.0);
-  for (int k = 0; k < frames; ++k) {
-    const viz::FrameScene f = viz::build_frame(setup, k);
+  const scoring::Clip clip = render_clip(setup, frames, c.name, [&](const viz::FrameScene& f) {
     for (const auto& vs : f.vessels) {
       if (vs.velocity_um_per_s > 0.0) {
         drawn_sum[vs.vessel_index] += vs.velocity_um_per_s;
         drawn_n[vs.vessel_index] += 1.0;
       }
     }
-    if (k == 0) {
+    if (f.index == 0) {
       offset_x = f.offset_x_um;
       offset_y = f.offset_y_um;
     }
-    renderer.render(f, image);
-    pixels.push_back(image.pixels);
-  }
-  const scoring::Clip clip =
-      scoring::clip_from_grey8(pixels, device.width_px, device.height_px, device.um_per_px(), device.fps, c.name);
+  });
   const scoring::SiteScore score = scoring::score_site(clip);
   out.scored = score.metrics;
   out.acceptable = score.acceptable;
@@ -173,15 +180,7 @@ std::pair<double, double> measure_by_video(const model::MicrocirculationParams& 
     const auto states = model::site_states(micro, site, drivers, t_s);
     const std::uint64_t clip_seed = seed ^ (0x9E3779B97F4A7C15ULL * (k + 1)) ^ static_cast<std::uint64_t>(std::llround(t_s));
     const viz::ClipSetup setup = viz::make_clip(device, viz::Artifacts{}, site, states, t_s, clip_seed);
-    viz::Renderer renderer(setup);
-    std::vector<std::vector<std::uint8_t>> pixels;
-    viz::GreyImage image;
-    for (int f = 0; f < static_cast<int>(std::lround(seconds * device.fps)); ++f) {
-      renderer.render(viz::build_frame(setup, f), image);
-      pixels.push_back(image.pixels);
-    }
-    return scoring::score_site(
-        scoring::clip_from_grey8(pixels, device.width_px, device.height_px, device.um_per_px(), device.fps, site.name));
+    return scoring::score_site(render_clip(setup, static_cast<int>(std::lround(seconds * device.fps)), site.name));
   };
   const std::size_t n = net.sublingual.size();
   std::vector<scoring::SiteScore> sites = run::parallel_map(n, static_cast<unsigned>(n), one_site);

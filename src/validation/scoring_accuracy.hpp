@@ -6,11 +6,13 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "model/microcirculation.hpp"
+#include "scoring/clip.hpp"
 #include "viz/scene.hpp"
 
 namespace coherence::validation {
@@ -23,6 +25,11 @@ struct AccuracyClip {
   viz::Artifacts artifacts;
   std::uint64_t seed = 1;
 };
+
+// Renders `frames` frames of a clip in memory, as the scoring pipeline's input (8-bit grey);
+// `each`, if given, sees every frame's scene before it is drawn.
+scoring::Clip render_clip(const viz::ClipSetup& setup, int frames, std::string name,
+                          const std::function<void(const viz::FrameScene&)>& each = nullptr);
 
 // The accuracy set (>= 40 clips) and the severe-artifact set.
 std::vector<AccuracyClip> accuracy_clips();

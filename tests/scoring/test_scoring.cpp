@@ -30,14 +30,7 @@ scoring::Clip septic_clip(double seconds, double drift) {
   const model::Site site = model::with_field(net.sublingual.front(), device.field_width_um, device.field_height_um);
   const auto states = model::site_states(micro, site, viz::preset_drivers("septic"), 0.0);
   const viz::ClipSetup setup = viz::make_clip(device, {0.0, 0.0, 0.0, 0.0, drift}, site, states, 0.0, 7);
-  viz::Renderer renderer(setup);
-  std::vector<std::vector<std::uint8_t>> frames;
-  viz::GreyImage image;
-  for (int k = 0; k < static_cast<int>(std::lround(seconds * device.fps)); ++k) {
-    renderer.render(viz::build_frame(setup, k), image);
-    frames.push_back(image.pixels);
-  }
-  return scoring::clip_from_grey8(frames, device.width_px, device.height_px, device.um_per_px(), device.fps, "test");
+  return validation::render_clip(setup, static_cast<int>(std::lround(seconds * device.fps)), "test");
 }
 
 }  // namespace
