@@ -6,7 +6,6 @@ namespace coherence::protocol {
 
 void MacroFirstProtocol::set_map_target_mmHg(double target) {
   ne_.set_map_target_mmHg(target);
-  s_.ne.map_target_mmHg = target;
 }
 
 Action MacroFirstProtocol::fluid_challenge(const Observations& obs, const std::string& reason) {
@@ -54,7 +53,7 @@ std::vector<Action> MacroFirstProtocol::macro_decisions(const Observations& obs)
     challenge_min_.reset();
   }
   const bool lactate_high = obs.lactate_mmol_per_L && *obs.lactate_mmol_per_L > s_.lactate_limit_mmol_per_L;
-  const bool hypoperfused = obs.map_mmHg < s_.ne.map_target_mmHg || lactate_high;
+  const bool hypoperfused = obs.map_mmHg < target_mmHg() || lactate_high;
   if (t >= after_initial && !challenge_min_ && !fluid_unresponsive_ && challenges_ < s_.max_challenges &&
       hypoperfused && obs.co_L_per_min) {
     out.push_back(fluid_challenge(
@@ -62,7 +61,7 @@ std::vector<Action> MacroFirstProtocol::macro_decisions(const Observations& obs)
                                         *obs.lactate_mmol_per_L, s_.challenge_mL)
                           : fmt::format("MAP {:.0f} below {:.0f} mmHg: fluid challenge {:.0f} mL, judged by cardiac "
                                         "output",
-                                        obs.map_mmHg, s_.ne.map_target_mmHg, s_.challenge_mL)));
+                                        obs.map_mmHg, target_mmHg(), s_.challenge_mL)));
   }
   // Vasopressin as the second vasopressor, stopped once NE has been weaned.
   const double ne = obs.running.ne_ug_per_kg_min;
@@ -72,11 +71,11 @@ std::vector<Action> MacroFirstProtocol::macro_decisions(const Observations& obs)
     a.vasopressin_U_per_min = s_.vasopressin_U_per_min;
     a.what = "add vasopressin";
     a.reason = fmt::format("NE {:.2f} ug/kg/min (>= {:.2f}) to hold MAP {:.0f}: vasopressin {:g} U/min to spare NE", ne,
-                           s_.vasopressin_at_ne_ug_per_kg_min, s_.ne.map_target_mmHg, s_.vasopressin_U_per_min);
+                           s_.vasopressin_at_ne_ug_per_kg_min, target_mmHg(), s_.vasopressin_U_per_min);
     vasopressin_started_min_ = t;
     out.push_back(a);
   } else if (obs.running.vasopressin_U_per_min > 0.0 && ne <= s_.vasopressin_stop_below_ne_ug_per_kg_min &&
-             obs.map_mmHg >= s_.ne.map_target_mmHg + s_.vasopressin_stop_map_margin_mmHg && t >= vasopressin_started_min_ + s_.vasopressin_min_duration_min) {
+             obs.map_mmHg >= target_mmHg() + s_.vasopressin_stop_map_margin_mmHg && t >= vasopressin_started_min_ + s_.vasopressin_min_duration_min) {
     Action a;
     a.vasopressin_U_per_min = 0.0;
     a.what = "stop vasopressin";

@@ -39,6 +39,8 @@ class MacroFirstProtocol : public Protocol {
   // Fluids, NE and vasopressin as the macro-first algorithm gives them.
   std::vector<Action> macro_decisions(const Observations& obs);
   bool fluid_unresponsive() const { return fluid_unresponsive_; }
+  // The MAP target in force (the NE controller holds it; s_.ne is only the starting setting).
+  double target_mmHg() const { return ne_.settings().map_target_mmHg; }
   bool challenge_in_progress() const { return challenge_min_.has_value(); }
   // A fluid challenge judged by cardiac output at the next hourly check.
   Action fluid_challenge(const Observations& obs, const std::string& reason);

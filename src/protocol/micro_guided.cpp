@@ -45,7 +45,7 @@ void MicroGuidedProtocol::judge_trial(const Observations& obs, std::vector<Actio
   blocked_until_min_[k] = obs.time_min + m_.retry_after_min;
   switch (tr.step) {
     case Step::kLowerTarget: {
-      const double target = s_.ne.map_target_mmHg + m_.map_target_step_mmHg;
+      const double target = target_mmHg() + m_.map_target_step_mmHg;
       a.what = "restore MAP target";
       a.reason = fmt::format("{} after lowering the target: back to {:.0f} mmHg; not retried for {:g} h", why, target,
                              m_.retry_after_min / 60.0);
@@ -74,7 +74,7 @@ void MicroGuidedProtocol::judge_trial(const Observations& obs, std::vector<Actio
 void MicroGuidedProtocol::next_step(const Observations& obs, std::vector<Action>& out) {
   const double t = obs.time_min, mfi = *obs.mfi, ppv = obs.ppv_pct.value_or(0.0);
   const double ne = obs.running.ne_ug_per_kg_min;
-  const double target = s_.ne.map_target_mmHg;
+  const double target = target_mmHg();
   const std::string finding = fmt::format("loss of coherence: MFI {:.2f} (< {:.1f}), PPV {:.0f}% with MAP {:.0f} on NE "
                                           "{:.2f}",
                                           mfi, m_.mfi_abnormal, ppv, obs.map_mmHg, ne);
