@@ -50,10 +50,10 @@ int main(int argc, char** argv) {
   score_all(clips);
   const double in_memory = std::chrono::duration<double>(clock::now() - t0).count();
   t0 = clock::now();
-  std::vector<scoring::Clip> loaded;
-  for (std::uint64_t k = 1; k <= 5; ++k) {
-    loaded.push_back(scoring::load_clip(dir / fmt::format("site{}", k), {device.um_per_px(), device.fps}));
-  }
+  // As `coherence score` does: every input loaded (in parallel), then scored.
+  const std::vector<scoring::Clip> loaded = run::parallel_map(5, threads, [&](std::size_t k) {
+    return scoring::load_clip(dir / fmt::format("site{}", k + 1), {device.um_per_px(), device.fps});
+  });
   score_all(loaded);
   const double from_png = std::chrono::duration<double>(clock::now() - t0).count();
   std::filesystem::remove_all(dir);

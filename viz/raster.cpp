@@ -225,26 +225,27 @@ void write_png16(const std::filesystem::path& path, int width, int height, const
   write_png_rows(path, width, height, 16, reinterpret_cast<const std::uint8_t*>(pixels.data()));
 }
 
-Masks rasterize_masks(const ClipSetup& clip, const FrameScene& frame) {
+Masks rasterize_masks(const ClipSetup& clip, const FrameScene& frame, const std::vector<VisiblePiece>& pieces) {
   const DevicePreset& d = clip.device;
   const int w = d.width_px, h = d.height_px;
   const double um = d.um_per_px();
   Masks m;
   m.vessel_id.assign(static_cast<std::size_t>(w) * h, 0);
   m.flow_class = GreyImage{w, h, std::vector<std::uint8_t>(static_cast<std::size_t>(w) * h, 0)};
-  // Venules first, so that capillaries crossing them stay visible in the masks.
+  // Large vessels first; the visible parts of small vessels never lie inside them.
   for (int pass = 0; pass < 2; ++pass) {
-    for (std::size_t i = 0; i < clip.site->vessels.size(); ++i) {
+    for (const VisiblePiece& piece : pieces) {
+      const std::size_t i = piece.vessel_index;
       const model::Vessel& v = clip.site->vessels[i];
       const bool wide = v.diameter_um >= 20.0;
       if ((pass == 0) != wide) continue;
       const model::VesselState& s = clip.states[i];
-      if (!wide && !s.visible) continue;
       const std::uint8_t cls = wide ? 5 : static_cast<std::uint8_t>(static_cast<int>(s.flow_class) + 1);
       const double r = 0.5 * v.diameter_um;
-      for (std::size_t k = 1; k < v.polyline.size(); ++k) {
-        const double ax = (v.polyline[k - 1].x_um + frame.offset_x_um) / um, ay = (v.polyline[k - 1].y_um + frame.offset_y_um) / um;
-        const double bx = (v.polyline[k].x_um + frame.offset_x_um) / um, by = (v.polyline[k].y_um + frame.offset_y_um) / um;
+      const auto& poly = piece.polyline;
+      for (std::size_t k = 1; k < poly.size(); ++k) {
+        const double ax = (poly[k - 1].x_um + frame.offset_x_um) / um, ay = (poly[k - 1].y_um + frame.offset_y_um) / um;
+        const double bx = (poly[k].x_um + frame.offset_x_um) / um, by = (poly[k].y_um + frame.offset_y_um) / um;
         const double rp = r / um;
         const int x0 = std::max(0, static_cast<int>(std::floor(std::min(ax, bx) - rp)));
         const int x1 = std::min(w - 1, static_cast<int>(std::ceil(std::max(ax, bx) + rp)));

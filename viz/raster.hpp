@@ -53,11 +53,12 @@ void write_png16(const std::filesystem::path& path, int width, int height, const
 
 // Label masks of a site in the image of one frame (scene offset applied): vessel id + 1 and
 // flow class + 1 (1 none ... 4 continuous; 5 for vessels >= 20 um); 0 = background. A pixel
-// belongs to a vessel if it lies within its radius of the centreline.
+// belongs to a vessel if it lies within its radius of the centreline of one of the vessel's
+// visible pieces (visible_pieces: what the clip shows, the ground truth's vessels).
 struct Masks {
   std::vector<std::uint16_t> vessel_id;
   GreyImage flow_class;
 };
-Masks rasterize_masks(const ClipSetup& clip, const FrameScene& frame);
+Masks rasterize_masks(const ClipSetup& clip, const FrameScene& frame, const std::vector<VisiblePiece>& pieces);
 
 }  // namespace coherence::viz

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <stdexcept>
 
@@ -40,7 +41,158 @@ double moving_time(const model::Vessel& v, double duty, double a, double b) {
   return cumulative(b) - cumulative(a);
 }
 
+// Velocity scale of probe pressure (venular flow stops first, capillaries slow).
+double pressure_slow_down(const model::Vessel& v, double pressure) {
+  const bool venule = v.diameter_um >= 20.0;
+  return std::max(0.0, venule ? 1.0 - pressure : 1.0 - 0.5 * pressure);
+}
+
+// Cumulative arc length at each polyline point.
+std::vector<double> cumulative_arc(const std::vector<model::PointUm>& poly) {
+  std::vector<double> c(poly.size(), 0.0);
+  for (std::size_t k = 1; k < poly.size(); ++k) {
+    c[k] = c[k - 1] + std::hypot(poly[k].x_um - poly[k - 1].x_um, poly[k].y_um - poly[k - 1].y_um);
+  }
+  return c;
+}
+
+model::PointUm point_at_arc(const std::vector<model::PointUm>& poly, const std::vector<double>& cum, double s) {
+  if (poly.size() == 1 || s <= 0.0) return poly.front();
+  if (s >= cum.back()) return poly.back();
+  const auto k = static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), s) - cum.begin());
+  const double len = cum[k] - cum[k - 1];
+  const double t = len > 0.0 ? (s - cum[k - 1]) / len : 0.0;
+  return {poly[k - 1].x_um + t * (poly[k].x_um - poly[k - 1].x_um), poly[k - 1].y_um + t * (poly[k].y_um - poly[k - 1].y_um)};
+}
+
+double distance_to_polyline(const model::PointUm& p, const std::vector<model::PointUm>& poly) {
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t k = 1; k < poly.size(); ++k) {
+    const model::PointUm& a = poly[k - 1];
+    const model::PointUm& b = poly[k];
+    const double dx = b.x_um - a.x_um, dy = b.y_um - a.y_um;
+    const double len2 = dx * dx + dy * dy;
+    const double t = len2 > 0.0 ? std::clamp(((p.x_um - a.x_um) * dx + (p.y_um - a.y_um) * dy) / len2, 0.0, 1.0) : 0.0;
+    best = std::min(best, std::hypot(p.x_um - (a.x_um + t * dx), p.y_um - (a.y_um + t * dy)));
+  }
+  return best;
+}
+
+// Merges sorted intervals whose gap is at most `bridge`.
+ArcIntervals merge_intervals(ArcIntervals v, double bridge) {
+  std::sort(v.begin(), v.end());
+  ArcIntervals out;
+  for (const auto& iv : v) {
+    if (!out.empty() && iv.first <= out.back().second + bridge) {
+      out.back().second = std::max(out.back().second, iv.second);
+    } else {
+      out.push_back(iv);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<ArcIntervals> visible_arcs(const ClipSetup& clip, int frames) {
+  const model::Site& site = *clip.site;
+  const double duration_s = frames > 1 ? (frames - 1) / clip.device.fps : 0.0;
+  std::vector<ArcIntervals> out(site.vessels.size());
+  constexpr double kStep_um = 1.0;
+  for (std::size_t i = 0; i < site.vessels.size(); ++i) {
+    const model::Vessel& v = site.vessels[i];
+    const auto& cells = clip.cell_arc0_um[i];
+    if (cells.empty()) continue;
+    const double length = v.length_um;
+    if (v.diameter_um >= 20.0) {
+      out[i] = {{0.0, length}};
+      continue;
+    }
+    model::VesselState s = clip.states[i];
+    s.velocity_moving_um_per_s *= pressure_slow_down(v, clip.artifacts.pressure);
+    const double sweep = cell_displacement_um(v, s, clip.start_time_s, clip.start_time_s + duration_s);
+    // Each cell's swept arc on the vessel (cells wrap from its end to its start).
+    ArcIntervals swept;
+    for (double a0 : cells) {
+      if (sweep >= length) {
+        swept = {{0.0, length}};
+        break;
+      }
+      const double a = a0, b = a0 + sweep;
+      if (b <= length) {
+        swept.emplace_back(a, b);
+      } else {
+        swept.emplace_back(a, length);
+        swept.emplace_back(0.0, b - length);
+      }
+    }
+    // Runs of cells traced by eye; a run no longer than a red cell is one motionless cell.
+    ArcIntervals runs;
+    for (const auto& [a, b] : merge_intervals(swept, kVisibleGapBridge_um)) {
+      if (b - a < 2.0 * kRedCellRadius_um) continue;
+      runs.emplace_back(std::max(0.0, a - kRedCellRadius_um), std::min(length, b + kRedCellRadius_um));
+    }
+    if (runs.empty()) continue;
+    // Not where the vessel lies inside a large vessel's image.
+    const auto cum = cumulative_arc(v.polyline);
+    ArcIntervals seen;
+    for (const auto& [a, b] : runs) {
+      double start = -1.0;
+      const int n = std::max(1, static_cast<int>(std::ceil((b - a) / kStep_um)));
+      for (int k = 0; k <= n; ++k) {
+        const double arc = a + (b - a) * k / n;
+        const model::PointUm p = point_at_arc(v.polyline, cum, arc);
+        bool hidden = false;
+        for (std::size_t j = 0; j < site.vessels.size() && !hidden; ++j) {
+          const model::Vessel& w = site.vessels[j];
+          hidden = w.diameter_um >= 20.0 && !clip.cell_arc0_um[j].empty() &&
+                   distance_to_polyline(p, w.polyline) < 0.5 * w.diameter_um;
+        }
+        if (!hidden && start < 0.0) start = arc;
+        if ((hidden || k == n) && start >= 0.0) {
+          if (arc > start) seen.emplace_back(start, arc);
+          start = -1.0;
+        }
+      }
+    }
+    out[i] = std::move(seen);
+  }
+  return out;
+}
+
+std::vector<VisiblePiece> visible_pieces(const ClipSetup& clip, int frames) {
+  const model::Site& site = *clip.site;
+  const auto arcs = visible_arcs(clip, frames);
+  std::vector<VisiblePiece> out;
+  for (std::size_t i = 0; i < site.vessels.size(); ++i) {
+    const auto& poly = site.vessels[i].polyline;
+    const auto cum = cumulative_arc(poly);
+    for (const auto& [a, b] : arcs[i]) {
+      VisiblePiece piece;
+      piece.vessel_index = i;
+      piece.polyline.push_back(point_at_arc(poly, cum, a));
+      for (std::size_t k = 0; k < poly.size(); ++k) {
+        if (cum[k] > a && cum[k] < b) piece.polyline.push_back(poly[k]);
+      }
+      piece.polyline.push_back(point_at_arc(poly, cum, b));
+      out.push_back(std::move(piece));
+    }
+  }
+  return out;
+}
+
+model::SiteMetrics visible_metrics(const ClipSetup& clip, int frames) {
+  const model::Site& site = *clip.site;
+  const auto pieces = visible_pieces(clip, frames);
+  std::vector<model::ObservedVessel> observed;
+  observed.reserve(pieces.size());
+  for (const auto& piece : pieces) {
+    const model::VesselState& s = clip.states[piece.vessel_index];
+    observed.push_back({piece.polyline, site.vessels[piece.vessel_index].diameter_um, true, s.flow_class,
+                        s.velocity_moving_um_per_s, nullptr});
+  }
+  return model::site_metrics(site.width_um, site.height_um, observed);
+}
 
 DevicePreset device_preset(const std::string& name) {
   DevicePreset d;
@@ -124,8 +276,7 @@ FrameScene build_frame(const ClipSetup& clip, int index) {
     model::VesselState s = clip.states[i];
     // Probe pressure stops venular flow first, then slows capillaries and blanches them.
     const bool venule = v.diameter_um >= 20.0;
-    const double slow_down = venule ? (1.0 - a.pressure) : (1.0 - 0.5 * a.pressure);
-    s.velocity_moving_um_per_s *= std::max(0.0, slow_down);
+    s.velocity_moving_um_per_s *= pressure_slow_down(v, a.pressure);
     VesselScene vs;
     vs.vessel_index = i;
     vs.absorbance_scale = venule ? 1.0 : 1.0 - 0.5 * a.pressure;

@@ -83,4 +83,28 @@ double cell_displacement_um(const model::Vessel& v, const model::VesselState& s,
 
 FrameScene build_frame(const ClipSetup& clip, int index);
 
+// What of each vessel a viewer of the clip can see, as arc intervals [from, to] (um along the
+// vessel's polyline). The model's state calls a vessel visible when red cells are expected in it;
+// a clip shows only the cells drawn. A small vessel is seen where its drawn red cells pass during
+// the clip's frames (each cell's swept arc, padded by a cell radius), a gap of at most
+// kVisibleGapBridge_um between them being traced through by eye; a lone motionless cell is a dot,
+// not a vessel; and no small vessel is seen where it lies inside a large vessel's image. Large
+// vessels are seen whole. Deterministic in the clip.
+inline constexpr double kVisibleGapBridge_um = 20.0;
+inline constexpr double kRedCellRadius_um = 4.0;
+using ArcIntervals = std::vector<std::pair<double, double>>;
+std::vector<ArcIntervals> visible_arcs(const ClipSetup& clip, int frames);
+
+// The visible parts of every vessel as polylines (site coordinates), with the vessel each came
+// from; the input of ground-truth metrics and masks.
+struct VisiblePiece {
+  std::size_t vessel_index = 0;
+  std::vector<model::PointUm> polyline;
+};
+std::vector<VisiblePiece> visible_pieces(const ClipSetup& clip, int frames);
+
+// The consensus measures of what the clip shows (the renderer's ground truth): the model's
+// definitions over the visible pieces, each with its vessel's flow class.
+model::SiteMetrics visible_metrics(const ClipSetup& clip, int frames);
+
 }  // namespace coherence::viz

@@ -58,12 +58,15 @@ nlohmann::json site_truth_json(const model::Site& site, const std::vector<model:
   return js;
 }
 
-nlohmann::json clip_truth_json(const model::Site& site, const std::vector<model::VesselState>& states) {
-  const model::SiteMetrics metrics = model::site_metrics_from_states(site, states);
+nlohmann::json clip_truth_json(const model::Site& site, const std::vector<model::VesselState>& states,
+                               const model::SiteMetrics& metrics, const std::vector<double>& visible_length_um) {
   nlohmann::json j;
   put_metrics(j, metrics, false);
   j["hi"] = 0.0;
   j["sites"] = nlohmann::json::array({site_truth_json(site, states, metrics)});
+  for (std::size_t i = 0; i < site.vessels.size(); ++i) {
+    j["sites"][0]["vessels"][i]["visible_length_um"] = visible_length_um[i];
+  }
   return j;
 }
 

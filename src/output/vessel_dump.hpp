@@ -17,9 +17,11 @@ void put_metrics(nlohmann::json& j, const model::SiteMetrics& s, bool with_quadr
 nlohmann::json site_truth_json(const model::Site& site, const std::vector<model::VesselState>& states,
                                const model::SiteMetrics& metrics);
 
-// The truth of a one-site clip: the site's measures at top level (hi = 0: one site) and the
-// site with its vessels under "sites".
-nlohmann::json clip_truth_json(const model::Site& site, const std::vector<model::VesselState>& states);
+// The truth of a one-site clip: the measures of what the clip shows (`metrics`, from the visible
+// parts of its vessels) at top level (hi = 0: one site) and the site with its vessels under
+// "sites", each with the length of it the clip shows.
+nlohmann::json clip_truth_json(const model::Site& site, const std::vector<model::VesselState>& states,
+                               const model::SiteMetrics& metrics, const std::vector<double>& visible_length_um);
 
 nlohmann::json network_truth_json(const model::MicrocirculationParams& m, const model::Network& net,
                                   const model::MicroDrivers& drivers, double t_s);

@@ -32,69 +32,67 @@ double median_of(std::vector<double> v) {
 // ---------------------------------------------------------------------------------------------
 // 1-2. Flicker and stabilisation.
 
-std::vector<cv::Mat> normalise_flicker(const std::vector<cv::Mat>& frames, std::vector<double>& brightness) {
-  brightness.clear();
+// Illumination flicker: each frame's gain to the clip's median brightness. Every later step that
+// reads a frame is linear in it and applies the gain itself (no normalised copy of the clip).
+std::vector<double> flicker_gains(const std::vector<cv::Mat>& frames) {
+  std::vector<double> brightness;
   for (const auto& f : frames) brightness.push_back(cv::mean(f)[0]);
   const double target = median_of(brightness);
-  std::vector<cv::Mat> out(frames.size());
-  for (std::size_t t = 0; t < frames.size(); ++t) {
-    frames[t].convertTo(out[t], CV_32F, brightness[t] > 0.0 ? target / brightness[t] : 1.0);
-  }
-  return out;
+  std::vector<double> gain;
+  for (double b : brightness) gain.push_back(b > 0.0 ? target / b : 1.0);
+  return gain;
 }
 
-// Registration view: lightly smoothed (individual red cells, which move on their own, and noise
-// fade), minus a very broad background (vignetting, which does not move with the tissue). What
-// remains is the vessel network and tissue texture, which move with the probe.
-cv::Mat registration_view(const cv::Mat& frame, double scale) {
+// Registration view of the part `roi` of a frame (whole frame if empty), times `gain`: lightly
+// smoothed (individual red cells, which move on their own, and noise fade), minus a very broad
+// background (vignetting, which does not move with the tissue). What remains is the vessel network
+// and tissue texture, which move with the probe. Every step is linear, so the gain commutes.
+cv::Mat registration_view(const cv::Mat& frame, double scale, double gain, cv::Rect roi = {}) {
   cv::Mat img, fine, tiny, broad;
   if (scale != 1.0) {
     cv::resize(frame, img, cv::Size(), scale, scale, cv::INTER_AREA);
   } else {
     img = frame;
   }
+  if (roi.area() == 0) roi = cv::Rect(0, 0, img.cols, img.rows);
   if (scale == 1.0) {
-    cv::boxFilter(img, fine, -1, cv::Size(7, 7));  // cheap at full resolution
+    cv::boxFilter(img(roi), fine, -1, cv::Size(7, 7));  // cheap at full resolution; reads beyond roi
   } else {
-    cv::GaussianBlur(img, fine, cv::Size(), 3.0 * scale);
+    cv::GaussianBlur(img(roi), fine, cv::Size(), 3.0 * scale);
   }
   cv::resize(img, tiny, cv::Size(), 1.0 / 16.0, 1.0 / 16.0, cv::INTER_AREA);
   cv::GaussianBlur(tiny, tiny, cv::Size(), 1.5);
   cv::resize(tiny, broad, img.size(), 0, 0, cv::INTER_LINEAR);
-  return fine - broad;
+  cv::Mat out = fine - broad(roi);
+  if (gain != 1.0) out *= gain;
+  return out;
 }
 
 // Normalised cross-correlation of `tpl` at every offset inside `search` (direct sums: cheaper
-// than OpenCV's DFT path when the search is only a few pixels wider than the template).
+// than OpenCV's DFT path when the search is only a few pixels wider than the template). The
+// window sums of the search come from integral images; the cross term is a vectorised dot product.
 cv::Mat ncc_direct(const cv::Mat& search, const cv::Mat& tpl) {
   const int ox = search.cols - tpl.cols + 1, oy = search.rows - tpl.rows + 1;
   cv::Mat res(oy, ox, CV_32F);
   const double n = static_cast<double>(tpl.total());
-  const double t_mean = cv::mean(tpl)[0];
-  double t_var = 0.0;
-  for (int y = 0; y < tpl.rows; ++y) {
-    const float* a = tpl.ptr<float>(y);
-    for (int x = 0; x < tpl.cols; ++x) t_var += (a[x] - t_mean) * (a[x] - t_mean);
-  }
+  cv::Scalar t_mean_s, t_sd_s;
+  cv::meanStdDev(tpl, t_mean_s, t_sd_s);
+  const double t_mean = t_mean_s[0];
+  const double t_var = t_sd_s[0] * t_sd_s[0] * n;
+  cv::Mat sum, sqsum;
+  cv::integral(search, sum, sqsum, CV_64F, CV_64F);
+  const cv::Mat tpl_c = tpl.isContinuous() ? tpl : tpl.clone();
   for (int dy = 0; dy < oy; ++dy) {
     for (int dx = 0; dx < ox; ++dx) {
-      double sab = 0.0, sb = 0.0, sbb = 0.0;
-      for (int y = 0; y < tpl.rows; ++y) {
-        const float* a = tpl.ptr<float>(y);
-        const float* b = search.ptr<float>(y + dy) + dx;
-        float fab = 0.0f, fb = 0.0f, fbb = 0.0f;
-        for (int x = 0; x < tpl.cols; ++x) {
-          fab += a[x] * b[x];
-          fb += b[x];
-          fbb += b[x] * b[x];
-        }
-        sab += fab;
-        sb += fb;
-        sbb += fbb;
-      }
+      const double sab = tpl_c.dot(search(cv::Rect(dx, dy, tpl.cols, tpl.rows)));
+      auto box = [&](const cv::Mat& I) {
+        return I.at<double>(dy + tpl.rows, dx + tpl.cols) - I.at<double>(dy, dx + tpl.cols) -
+               I.at<double>(dy + tpl.rows, dx) + I.at<double>(dy, dx);
+      };
+      const double sb = box(sum), sbb = box(sqsum);
       const double cov = sab - t_mean * sb;
       const double b_var = sbb - sb * sb / n;
-      res.at<float>(dy, dx) = static_cast<float>(cov / std::sqrt(t_var * b_var + 1e-30));
+      res.at<float>(dy, dx) = static_cast<float>(cov / std::sqrt(t_var * std::max(b_var, 0.0) + 1e-30));
     }
   }
   return res;
@@ -126,9 +124,10 @@ cv::Point2d ncc_peak(const cv::Mat& search, const cv::Mat& tpl) {
 // not the streaming cells; a phase correlation's whitening lets the cells win), at half
 // resolution (a quarter), sub-pixel by a parabola. refine_against_mean() then refines at full
 // resolution.
-std::vector<cv::Point2d> register_frames(const std::vector<cv::Mat>& frames, double max_shift_px) {
+std::vector<cv::Point2d> register_frames(const std::vector<cv::Mat>& frames, const std::vector<double>& gain,
+                                         double max_shift_px) {
   constexpr double kScale = 0.25;
-  const cv::Mat ref_half = registration_view(frames.front(), kScale);
+  const cv::Mat ref_half = registration_view(frames.front(), kScale, gain.front());
   const int r = std::max(2, static_cast<int>(std::ceil(kScale * max_shift_px)));
   const int tw = std::min(ref_half.cols - 2 * r, 120), th = std::min(ref_half.rows - 2 * r, 90);
   std::vector<cv::Point2d> shift(frames.size(), cv::Point2d(0.0, 0.0));
@@ -136,7 +135,7 @@ std::vector<cv::Point2d> register_frames(const std::vector<cv::Mat>& frames, dou
   const cv::Rect tpl((ref_half.cols - tw) / 2, (ref_half.rows - th) / 2, tw, th);
   const cv::Rect search(tpl.x - r, tpl.y - r, tw + 2 * r, th + 2 * r);
   for (std::size_t t = 1; t < frames.size(); ++t) {
-    const cv::Point2d coarse = ncc_peak(ref_half(search), registration_view(frames[t], kScale)(tpl));
+    const cv::Point2d coarse = ncc_peak(ref_half(search), registration_view(frames[t], kScale, gain[t])(tpl));
     // The frame's content sits at the reference position minus the template's offset.
     shift[t] = cv::Point2d(-(coarse.x - r) / kScale, -(coarse.y - r) / kScale);
   }
@@ -145,8 +144,9 @@ std::vector<cv::Point2d> register_frames(const std::vector<cv::Mat>& frames, dou
 
 // Second pass: each frame refined against the temporal mean of the first pass's registered
 // frames, in which individual red cells are averaged away (they bias a frame-to-frame match).
-void refine_against_mean(const std::vector<cv::Mat>& frames, std::vector<cv::Point2d>& shift, const cv::Mat& mean) {
-  const cv::Mat ref = registration_view(mean, 1.0);
+void refine_against_mean(const std::vector<cv::Mat>& frames, const std::vector<double>& gain,
+                         std::vector<cv::Point2d>& shift, const cv::Mat& mean) {
+  const cv::Mat ref = registration_view(mean, 1.0, 1.0);
   constexpr int kFine = 3;
   const int tw = std::min(ref.cols - 2 * 24, 288), th = std::min(ref.rows - 2 * 24, 216);
   if (tw < 32 || th < 32) return;
@@ -155,7 +155,7 @@ void refine_against_mean(const std::vector<cv::Mat>& frames, std::vector<cv::Poi
     const int ix = static_cast<int>(std::lround(shift[t].x)), iy = static_cast<int>(std::lround(shift[t].y));
     const cv::Rect around(tpl.x - ix - kFine, tpl.y - iy - kFine, tpl.width + 2 * kFine, tpl.height + 2 * kFine);
     if ((around & cv::Rect(0, 0, ref.cols, ref.rows)) != around) continue;
-    const cv::Point2d fine = ncc_peak(ref(around), registration_view(frames[t], 1.0)(tpl));
+    const cv::Point2d fine = ncc_peak(ref(around), registration_view(frames[t], 1.0, gain[t], tpl));
     shift[t] = cv::Point2d(ix - (fine.x - kFine), iy - (fine.y - kFine));
   }
   // Everything relative to the first frame, as before.
@@ -163,15 +163,18 @@ void refine_against_mean(const std::vector<cv::Mat>& frames, std::vector<cv::Poi
   for (auto& d : shift) d -= origin;
 }
 
-std::vector<cv::Mat> apply_shifts(const std::vector<cv::Mat>& frames, const std::vector<cv::Point2d>& shift) {
+// Frames moved back by their shifts, flicker removed (bilinear: linear, so the gain commutes).
+std::vector<cv::Mat> apply_shifts(const std::vector<cv::Mat>& frames, const std::vector<double>& gain,
+                                  const std::vector<cv::Point2d>& shift) {
   std::vector<cv::Mat> out(frames.size());
   for (std::size_t t = 0; t < frames.size(); ++t) {
     if (t == 0) {
-      out[t] = frames[t];
+      frames[t].convertTo(out[t], CV_32F, gain[t]);
       continue;
     }
     const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, -shift[t].x, 0, 1, -shift[t].y);
     cv::warpAffine(frames[t], out[t], m, frames[t].size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    out[t] *= gain[t];
   }
   return out;
 }
@@ -703,25 +706,29 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     stage_start = now;
   };
   // 1-2. Flicker and stabilisation.
-  std::vector<double> brightness;
-  const auto flat = normalise_flicker(clip.frames, brightness);
-  out.drift_px = register_frames(flat, 30.0 / clip.um_per_px);
+  const std::vector<cv::Mat>& raw = clip.frames;
+  const std::vector<double> gain = flicker_gains(raw);
+  stage("flicker");
+  out.drift_px = register_frames(raw, gain, 30.0 / clip.um_per_px);
+  stage("coarse");
   {
     // The reference for the second pass: frames moved back by whole pixels (cheap) and averaged.
-    const int w = flat.front().cols, h = flat.front().rows;
-    cv::Mat m = cv::Mat::zeros(flat.front().size(), CV_32F), count = m.clone();
-    for (std::size_t t = 0; t < flat.size(); ++t) {
+    const int w = raw.front().cols, h = raw.front().rows;
+    cv::Mat m = cv::Mat::zeros(raw.front().size(), CV_32F), count = m.clone();
+    for (std::size_t t = 0; t < raw.size(); ++t) {
       const int ix = static_cast<int>(std::lround(out.drift_px[t].x)), iy = static_cast<int>(std::lround(out.drift_px[t].y));
       const cv::Rect dst = cv::Rect(-ix, -iy, w, h) & cv::Rect(0, 0, w, h);
       if (dst.area() == 0) continue;
       const cv::Rect src(dst.x + ix, dst.y + iy, dst.width, dst.height);
-      m(dst) += flat[t](src);
+      cv::scaleAdd(raw[t](src), gain[t], m(dst), m(dst));
       count(dst) += 1.0;
     }
     m /= cv::max(count, 1.0);
-    refine_against_mean(flat, out.drift_px, m);
+    stage("mean");
+    refine_against_mean(raw, gain, out.drift_px, m);
+    stage("refine");
   }
-  const auto frames = apply_shifts(flat, out.drift_px);
+  const auto frames = apply_shifts(raw, gain, out.drift_px);
   stage("stabilise");
 
   // Temporal mean and standard deviation: a vessel whose red cells stand still is dark in the
@@ -855,17 +862,32 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     const double fwhm = fwhm_diameter_px(contrast, smp, 2.0 * radius_px + 4.0);
     v.diameter_um = (std::isfinite(fwhm) ? fwhm : 2.0 * radius_px) * um;
     v.small = v.diameter_um < s.small_vessel_diameter_um;
-    // Centreline: joined to the junctions it meets; a free end extended by the local radius (the
-    // thinning stops about a radius short of a vessel's end).
+    // Centreline: joined to the junctions it meets. A free end is carried on along the vessel's
+    // direction to where the contrast falls to half the vessel's own (its end at half maximum):
+    // thinning stops about a radius short of the mask's end, and the vesselness filter, which
+    // answers weakly to the blob-like tip, shortens the mask itself.
+    double centre_contrast = 0.0;
+    {
+      std::vector<double> c;
+      for (const auto& q : seg.pixels) c.push_back(smooth.at<float>(q.y, q.x) - level0);
+      centre_contrast = median_of(c);
+    }
     auto extension = [&](std::size_t end, std::size_t inner) {
       const cv::Point2f a(static_cast<float>(seg.pixels[end].x), static_cast<float>(seg.pixels[end].y));
       const cv::Point2f b(static_cast<float>(seg.pixels[inner].x), static_cast<float>(seg.pixels[inner].y));
       cv::Point2f d = a - b;
       const float nd = static_cast<float>(cv::norm(d));
       if (nd <= 0.0f) return a;
-      cv::Point2f e = a + d * static_cast<float>(radius_px / nd);
-      e.x = std::clamp(e.x, 0.0f, static_cast<float>(mean.cols - 1));
-      e.y = std::clamp(e.y, 0.0f, static_cast<float>(mean.rows - 1));
+      d *= 1.0f / nd;
+      const double half = 0.5 * centre_contrast;
+      const double reach_px = 3.0 * radius_px + 4.0;
+      cv::Point2f e = a;
+      for (double t = 0.5; t <= reach_px; t += 0.5) {
+        const cv::Point2f q = a + d * static_cast<float>(t);
+        if (q.x < 0.0f || q.y < 0.0f || q.x > static_cast<float>(mean.cols - 1) || q.y > static_cast<float>(mean.rows - 1)) break;
+        if (bilinear(smooth, q.x, q.y) - level0 < half) break;
+        e = q;
+      }
       return e;
     };
     const std::size_t last = seg.pixels.size() - 1, back = std::min<std::size_t>(last, 4);

@@ -91,10 +91,9 @@ ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
   const model::MicroDrivers drivers = viz::preset_drivers(c.preset.empty() ? "healthy" : c.preset);
   auto states = model::site_states(micro, site, drivers, 0.0);
   if (c.preset.empty()) viz::assign_classes(micro, site, states, c.fractions, c.seed);
-  out.truth = model::site_metrics_from_states(site, states);
-
   const viz::ClipSetup setup = viz::make_clip(device, c.artifacts, site, states, 0.0, c.seed);
   const int frames = static_cast<int>(std::lround(seconds * device.fps));
+  out.truth = viz::visible_metrics(setup, frames);
   double offset_x = 0.0, offset_y = 0.0;
   // The velocity actually drawn while moving (artifacts such as probe pressure slow the cells:
   // the pixels show that, and it is what a scorer can measure).

@@ -174,7 +174,7 @@ TEST_CASE("Masks cover each vessel's lumen and carry its id and flow class") {
   st.small = true;
   st.flow_class = model::FlowClass::kSluggish;
   const viz::ClipSetup clip = viz::make_clip(dev, still, site, {st}, 0.0, 5);
-  const viz::Masks m = viz::rasterize_masks(clip, viz::build_frame(clip, 0));
+  const viz::Masks m = viz::rasterize_masks(clip, viz::build_frame(clip, 0), viz::visible_pieces(clip, 120));
   std::size_t area_px = 0;
   for (std::size_t p = 0; p < m.vessel_id.size(); ++p) {
     if (m.vessel_id[p] == 0) continue;
@@ -185,4 +185,79 @@ TEST_CASE("Masks cover each vessel's lumen and carry its id and flow class") {
   // Lumen 700 x 10 um plus the round caps, in pixels of 0.734 um.
   const double expected = (700.0 * 10.0 + 3.14159 * 25.0) / (dev.um_per_px() * dev.um_per_px());
   CHECK(static_cast<double>(area_px) == Approx(expected).epsilon(0.05));
+}
+
+// The clip's ground truth counts what the frames show: the arcs its drawn red cells pass.
+TEST_CASE("Visible arcs: a moving column is seen whole; motionless cells only where they sit") {
+  const model::Site site = straight_site(7.0);  // 700 um
+  viz::Artifacts still;
+  still.drift = 0.0;
+  const auto dev = viz::device_preset("sdf");
+
+  SECTION("cells sweeping the whole vessel show all of it") {
+    viz::ClipSetup clip = viz::make_clip(dev, still, site, {flowing(600.0, 1.0)}, 0.0, 1);
+    clip.cell_arc0_um = {{100.0}};  // one cell moving 600 um/s x 119/30 s = 2380 um > 700 um
+    const auto arcs = viz::visible_arcs(clip, 120);
+    REQUIRE(arcs[0].size() == 1);
+    CHECK(arcs[0][0].first == 0.0);
+    CHECK(arcs[0][0].second == 700.0);
+  }
+  SECTION("a cell moving part of the length shows its swept arc, padded by a cell radius") {
+    viz::ClipSetup clip = viz::make_clip(dev, still, site, {flowing(30.0, 1.0)}, 0.0, 1);
+    clip.cell_arc0_um = {{200.0}};  // sweeps 30 x 119/30 = 119 um
+    const auto arcs = viz::visible_arcs(clip, 120);
+    REQUIRE(arcs[0].size() == 1);
+    CHECK(arcs[0][0].first == Approx(200.0 - viz::kRedCellRadius_um));
+    CHECK(arcs[0][0].second == Approx(319.0 + viz::kRedCellRadius_um));
+  }
+  SECTION("stopped: close cells are traced through, a lone cell is a dot, a wide gap splits") {
+    auto stopped = flowing(0.0, 0.0);
+    stopped.flow_class = model::FlowClass::kNone;
+    viz::ClipSetup clip = viz::make_clip(dev, still, site, {stopped}, 0.0, 1);
+    // 100, 112, 130 (gaps 12 and 18 <= 20: one run); 300 alone; 500 and 540 (gap 40: two dots).
+    clip.cell_arc0_um = {{130.0, 100.0, 112.0, 300.0, 500.0, 540.0}};
+    const auto arcs = viz::visible_arcs(clip, 120);
+    REQUIRE(arcs[0].size() == 1);
+    CHECK(arcs[0][0].first == Approx(96.0));
+    CHECK(arcs[0][0].second == Approx(134.0));
+    const model::SiteMetrics m = viz::visible_metrics(clip, 120);
+    // 38 um of stopped small vessel in the 940 x 750 um site.
+    CHECK(m.tvd_mm_per_mm2 == Approx(38.0e-3 / (0.94 * 0.75)).epsilon(1e-6));
+    CHECK(m.ppv_pct == Approx(0.0));
+  }
+  SECTION("a vessel without drawn cells is not seen") {
+    viz::ClipSetup clip = viz::make_clip(dev, still, site, {flowing(600.0, 1.0)}, 0.0, 1);
+    clip.cell_arc0_um = {{}};
+    CHECK(viz::visible_arcs(clip, 120)[0].empty());
+    CHECK(viz::visible_metrics(clip, 120).tvd_mm_per_mm2 == 0.0);
+  }
+}
+
+TEST_CASE("Visible arcs: a capillary is hidden where it passes under a venule") {
+  model::Site site = straight_site(7.0);  // capillary along y = 375 from x = 120 to 820
+  model::Vessel venule;
+  for (int i = 0; i <= 750; ++i) venule.polyline.push_back({470.0, static_cast<double>(i)});
+  venule.diameter_um = 40.0;
+  venule.length_um = 750.0;
+  venule.stop_go_period_s = 4.0;
+  site.vessels.push_back(venule);
+  viz::Artifacts still;
+  still.drift = 0.0;
+  auto venule_state = flowing(800.0, 1.0);
+  venule_state.small = false;
+  viz::ClipSetup clip =
+      viz::make_clip(viz::device_preset("sdf"), still, site, {flowing(600.0, 1.0), venule_state}, 0.0, 1);
+  const auto arcs = viz::visible_arcs(clip, 120);
+  // Capillary arc 0..700 minus the venule's lumen x in (450, 490), i.e. arc (330, 370), to the
+  // 1 um sampling step.
+  REQUIRE(arcs[0].size() == 2);
+  CHECK(arcs[0][0].first == 0.0);
+  CHECK(arcs[0][0].second == Approx(330.0).margin(1.0));
+  CHECK(arcs[0][1].first == Approx(370.0).margin(1.0));
+  CHECK(arcs[0][1].second == 700.0);
+  double seen = 0.0;
+  for (const auto& [a, b] : arcs[0]) seen += b - a;
+  CHECK(seen == Approx(660.0).margin(2.0));
+  REQUIRE(arcs[1].size() == 1);  // the venule itself is seen whole
+  CHECK(arcs[1][0].second == 750.0);
 }
