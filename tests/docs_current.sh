@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
-# The validation tables in docs/ must be what `coherence validate --docs` produces now: a model
-# change that moves a number without regenerating the docs fails here.
-# Usage: docs_current.sh COHERENCE_BINARY SOURCE_DIR
+# The generated tables in docs/ must be what the project produces now: a change that moves a
+# number without regenerating the docs fails here.
+#   validate     `coherence validate --docs` (model calibration tables)
+#   score-check  `coherence score-check --docs` (scoring accuracy table); also fails when any of
+#                issue 6's accuracy limits fails (score-check exits 1)
+# Usage: docs_current.sh COHERENCE_BINARY SOURCE_DIR [validate|score-check]
 set -eu
 bin=$1
 src=$2
+mode=${3:-validate}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$src/docs" "$work/docs"
-"$bin" validate --docs "$work/docs" --quiet >/dev/null
+case "$mode" in
+  validate) "$bin" validate --docs "$work/docs" --quiet >/dev/null ;;
+  score-check)
+    if ! "$bin" score-check --docs "$work/docs" > "$work/score-check.txt"; then
+      cat "$work/score-check.txt"
+      echo "score-check: an accuracy limit fails"
+      exit 1
+    fi ;;
+  *) echo "unknown mode $mode"; exit 2 ;;
+esac
 if diff -ru "$src/docs" "$work/docs"; then
-  echo "docs: 1 passed, 0 failed"
+  echo "docs ($mode): 1 passed, 0 failed"
 else
-  echo "docs/ validation tables are stale: run 'coherence validate --docs docs'"
-  echo "docs: 0 passed, 1 failed"
+  echo "docs/ tables are stale: run 'coherence $mode --docs docs'"
+  echo "docs ($mode): 0 passed, 1 failed"
   exit 1
 fi
