@@ -78,4 +78,16 @@ struct ValidateOptions {
 void setup_validate(CLI::App& app, std::shared_ptr<ValidateOptions> opts);
 int run_validate(const ValidateOptions& opts);
 
+struct TrialOptions {
+  std::string trial_file;
+  std::vector<std::string> overrides;  // KEY=VALUE
+  int patients = 0;                    // 0: the trial file's
+  std::int64_t seed = -1;              // -1: the trial file's
+  int threads = 0;                     // 0: all cores
+  std::string out_dir = "out/trial";
+  bool resume = false;
+};
+void setup_trial(CLI::App& app, std::shared_ptr<TrialOptions> opts);
+int run_trial(const TrialOptions& opts);
+
 }  // namespace coherence::cli

@@ -25,12 +25,14 @@ int main(int argc, char** argv) {
   auto compare_opts = std::make_shared<cli::CompareOptions>();
   auto score_opts = std::make_shared<cli::ScoreOptions>();
   auto score_check_opts = std::make_shared<cli::ScoreCheckOptions>();
+  auto trial_opts = std::make_shared<cli::TrialOptions>();
   cli::setup_run(app, run_opts);
   cli::setup_render(app, render_opts);
   cli::setup_validate(app, validate_opts);
   cli::setup_compare(app, compare_opts);
   cli::setup_score(app, score_opts);
   cli::setup_score_check(app, score_check_opts);
+  cli::setup_trial(app, trial_opts);
 
   // Parse and run inside one try block so that every error reaches the same handler.
   try {
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("compare")) return cli::run_compare(*compare_opts);
     if (app.got_subcommand("score")) return cli::run_score(*score_opts);
     if (app.got_subcommand("score-check")) return cli::run_score_check(*score_check_opts);
+    if (app.got_subcommand("trial")) return cli::run_trial(*trial_opts);
     return 2;
   } catch (const CLI::Success& e) {
     return app.exit(e);

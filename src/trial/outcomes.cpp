@@ -1,0 +1,151 @@
+#include "trial/outcomes.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "model/random.hpp"
+
+namespace coherence::trial {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::uint64_t kPurposeDeath = 23;
+constexpr double kMapFloor_mmHg = 65.0;         // Surviving Sepsis Campaign minimum
+constexpr double kLactateNormal_mmol_per_L = 2.0;
+constexpr double kMfiAbnormal = 2.6;            // MicroDAIMON's threshold
+constexpr double kCriticalDo2_mL_per_min_kg = 3.8;  // Ronco 1993, septic patients
+constexpr double kNeCliff_ug_per_kg_min = 0.8;  // the source study's NE > 0.80 (BRIEF.md)
+constexpr double kDay_min = 1440.0;
+
+const std::vector<std::string> kColumns = {
+    "time_to_map_65_h",          "time_map_ge_65_pct",        "ne_cumulative_mg",
+    "ne_peak_ug_per_kg_min",     "ne_above_0_8_h",            "fluids_total_mL",
+    "fluid_balance_mL",          "lactate_0h_mmol_per_L",     "lactate_6h_mmol_per_L",
+    "lactate_clearance_6h_pct",  "lactate_normalised_6h",     "time_to_lactate_le_2_h",
+    "lactate_excess_mmol_h_per_L", "map_below_65_h",          "mfi_below_2_6_h",
+    "do2_below_critical_h",      "lactate_day1_mean_mmol_per_L", "mfi_day1_mean",
+    "ppv_day1_mean_pct",         "predicted_mortality_28d",   "death_28d",
+    "survival_d"};
+
+}  // namespace
+
+double saps2_logit(double saps2) { return -7.7631 + 0.0737 * saps2 + 0.9971 * std::log(saps2 + 1.0); }
+
+const std::vector<std::string>& outcome_columns() { return kColumns; }
+
+double death_exponential(std::uint64_t trial_seed, int patient_id) {
+  model::Rng rng = model::Rng::stream(trial_seed, static_cast<std::uint64_t>(patient_id), kPurposeDeath);
+  return -std::log(1.0 - rng.uniform());
+}
+
+std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::RunResult& r, const OutcomeModel& m,
+                                     double death_exp) {
+  const std::size_t c_t = run::column_index("time_min"), c_map = run::column_index("map_mmHg"),
+                    c_ne = run::column_index("ne_dose_ug_per_kg_min"), c_fl = run::column_index("fluids_in_mL"),
+                    c_bal = run::column_index("fluid_balance_mL"), c_lac = run::column_index("lactate_mmol_per_L"),
+                    c_mfi = run::column_index("mfi"), c_ppv = run::column_index("ppv_pct"),
+                    c_do2 = run::column_index("do2_mL_per_min");
+  const double weight = s.params.patient.weight_kg;
+  // Rows from admission (t = 0); each stands for the interval to the next row.
+  std::vector<const std::vector<double>*> rows;
+  for (const auto& row : r.rows) {
+    if (row[c_t] >= -1e-9) rows.push_back(&row);
+  }
+  std::vector<double> out(kColumns.size(), kNaN);
+  if (rows.empty()) return out;
+  auto dt_min = [&](std::size_t i) {
+    return i + 1 < rows.size() ? (*rows[i + 1])[c_t] - (*rows[i])[c_t] : 0.0;
+  };
+  auto value_at = [&](std::size_t col, double t_min) {
+    // The last row at or before t (the run may have stopped earlier: NaN then).
+    if ((*rows.back())[c_t] < t_min - 1e-9) return kNaN;
+    double v = (*rows.front())[col];
+    for (const auto* row : rows) {
+      if ((*row)[c_t] > t_min + 1e-9) break;
+      v = (*row)[col];
+    }
+    return v;
+  };
+  double time_to_map = kNaN, time_to_lac = kNaN;
+  double total_min = 0.0, at_target_min = 0.0, ne_ug = 0.0, ne_peak = 0.0, ne_high_min = 0.0;
+  double lac_excess = 0.0, map_low_min = 0.0, mfi_low_min = 0.0, do2_low_min = 0.0;
+  double day1_min = 0.0, lac_day1 = 0.0, mfi_day1 = 0.0, ppv_day1 = 0.0, map_low_day1 = 0.0, mfi_low_day1 = 0.0,
+         do2_low_day1 = 0.0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = *rows[i];
+    const double t = row[c_t], dt = dt_min(i);
+    if (std::isnan(time_to_map) && row[c_map] >= kMapFloor_mmHg) time_to_map = t / 60.0;
+    if (std::isnan(time_to_lac) && row[c_lac] <= kLactateNormal_mmol_per_L) time_to_lac = t / 60.0;
+    ne_peak = std::max(ne_peak, row[c_ne]);
+    total_min += dt;
+    ne_ug += row[c_ne] * weight * dt;
+    const bool map_ok = row[c_map] >= kMapFloor_mmHg;
+    const bool mfi_low = row[c_mfi] < kMfiAbnormal;
+    const bool do2_low = row[c_do2] / weight < kCriticalDo2_mL_per_min_kg;
+    at_target_min += map_ok ? dt : 0.0;
+    ne_high_min += row[c_ne] > kNeCliff_ug_per_kg_min ? dt : 0.0;
+    lac_excess += std::max(0.0, row[c_lac] - kLactateNormal_mmol_per_L) * dt / 60.0;
+    map_low_min += map_ok ? 0.0 : dt;
+    mfi_low_min += mfi_low ? dt : 0.0;
+    do2_low_min += do2_low ? dt : 0.0;
+    // Day 1: [0, 24 h).
+    const double in_day1 = std::max(0.0, std::min(t + dt, kDay_min) - t);
+    if (in_day1 > 0.0) {
+      day1_min += in_day1;
+      lac_day1 += row[c_lac] * in_day1;
+      mfi_day1 += row[c_mfi] * in_day1;
+      ppv_day1 += row[c_ppv] * in_day1;
+      map_low_day1 += map_ok ? 0.0 : in_day1;
+      mfi_low_day1 += mfi_low ? in_day1 : 0.0;
+      do2_low_day1 += do2_low ? in_day1 : 0.0;
+    }
+  }
+  const double lac0 = value_at(c_lac, 0.0), lac6 = value_at(c_lac, 360.0);
+  std::size_t k = 0;
+  out[k++] = time_to_map;
+  out[k++] = total_min > 0.0 ? 100.0 * at_target_min / total_min : kNaN;
+  out[k++] = ne_ug / 1000.0;
+  out[k++] = ne_peak;
+  out[k++] = ne_high_min / 60.0;
+  out[k++] = (*rows.back())[c_fl];
+  out[k++] = (*rows.back())[c_bal];
+  out[k++] = lac0;
+  out[k++] = lac6;
+  out[k++] = lac0 > 0.0 && !std::isnan(lac6) ? 100.0 * (lac0 - lac6) / lac0 : kNaN;
+  out[k++] = std::isnan(lac6) ? kNaN : (lac6 <= kLactateNormal_mmol_per_L ? 1.0 : 0.0);
+  out[k++] = time_to_lac;
+  out[k++] = lac_excess;
+  out[k++] = map_low_min / 60.0;
+  out[k++] = mfi_low_min / 60.0;
+  out[k++] = do2_low_min / 60.0;
+  const double lac_mean = day1_min > 0.0 ? lac_day1 / day1_min : kNaN;
+  out[k++] = lac_mean;
+  out[k++] = day1_min > 0.0 ? mfi_day1 / day1_min : kNaN;
+  out[k++] = day1_min > 0.0 ? ppv_day1 / day1_min : kNaN;
+
+  // Outcome model (day-1 states; a run that stops at circulatory arrest is a death then).
+  double p = kNaN, death = kNaN, survival_d = kNaN;
+  if (r.arrest_min) {
+    p = 1.0;
+    death = 1.0;
+    survival_d = *r.arrest_min / kDay_min;
+  } else if (day1_min >= kDay_min - 1e-6) {
+    const double eta = m.intercept + m.saps_weight * saps2_logit(s.params.patient.saps2) +
+                       m.lactate_log_odds * std::log(std::max(lac_mean, 1.0) / kLactateNormal_mmol_per_L) +
+                       m.mfi_log_odds * mfi_low_day1 / day1_min + m.hypotension_log_odds * map_low_day1 / day1_min +
+                       m.dysoxia_log_odds * do2_low_day1 / day1_min;
+    p = 1.0 / (1.0 + std::exp(-eta));
+    const double h28 = -std::log1p(-std::min(p, 1.0 - 1e-15));
+    const double t_death_d = 28.0 * std::pow(death_exp / h28, 1.0 / m.hazard_shape);
+    death = t_death_d <= 28.0 ? 1.0 : 0.0;
+    survival_d = std::min(t_death_d, 28.0);
+  }
+  out[k++] = p;
+  out[k++] = death;
+  out[k++] = survival_d;
+  return out;
+}
+
+}  // namespace coherence::trial

@@ -1,0 +1,50 @@
+// Outcomes of one patient under one protocol, from the run's timeseries, and the statistical
+// outcome model that turns the physiological course into 28-day death and time to death
+// (docs/trials.md). The model reads physiological states only (lactate, microcirculation,
+// hypotension, oxygen delivery, the patient's severity score), never the NE dose.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "run/runner.hpp"
+#include "scenario/scenario.hpp"
+
+namespace coherence::trial {
+
+// Coefficients of the outcome model: logit P(death by day 28) = intercept
+//   + saps_weight * logit_SAPSII(saps2)              (Le Gall 1993 hospital-mortality equation)
+//   + lactate_log_odds * ln(day-1 mean lactate / 2 mmol/L), lactate floored at 1 mmol/L
+//   + mfi_log_odds * (fraction of day 1 with MFI < 2.6)
+//   + hypotension_log_odds * (fraction of day 1 with MAP < 65 mmHg)
+//   + dysoxia_log_odds * (fraction of day 1 with DO2 < 3.8 mL/min/kg, Ronco's critical DO2).
+// Time to death: proportional hazards with cumulative hazard H(t) = H28 (t / 28 d)^shape,
+// H28 = -ln(1 - P); each patient draws one Exp(1) variate, shared by every protocol (common
+// random numbers: the same patient dies under the protocol that gives a higher hazard).
+struct OutcomeModel {
+  double intercept = -1.0;
+  double saps_weight = 0.5;
+  double lactate_log_odds = 1.0;
+  double mfi_log_odds = 1.526;       // ln 4.6: MFI < 2.6, OR 4.6 (MicroDAIMON 2018)
+  double hypotension_log_odds = 1.0;
+  double dysoxia_log_odds = 1.0;
+  double hazard_shape = 0.7;         // < 1: deaths cluster early, as in septic-shock trials
+};
+
+// SAPS II's own logit of hospital mortality (Le Gall 1993).
+double saps2_logit(double saps2);
+
+// The named outcome columns (patients.csv), in order.
+const std::vector<std::string>& outcome_columns();
+
+// Outcomes of a finished run, in outcome_columns() order (NaN = not reached / not defined).
+// `death_exponential` is the patient's Exp(1) draw for the time-to-death model.
+std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::RunResult& r, const OutcomeModel& m,
+                                     double death_exponential);
+
+// The patient's Exp(1) draw (seeded by trial seed and patient id).
+double death_exponential(std::uint64_t trial_seed, int patient_id);
+
+}  // namespace coherence::trial

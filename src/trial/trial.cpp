@@ -1,0 +1,611 @@
+#include "trial/trial.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <toml++/toml.h>
+
+#include "output/files.hpp"
+#include "run/runner.hpp"
+
+namespace coherence::trial {
+
+using scenario::InputError;
+
+namespace {
+
+const std::set<std::string, std::less<>> kProtocols = {"fixed",       "map_target",  "macro_first",
+                                                       "micro_guided", "crt_guided", "lactate_guided"};
+
+// Reads keys of one TOML table with clear one-line errors (file:line: key: rule).
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const toml::node* n, const std::string& key, const std::string& rule) const {
+    if (n && n->source().begin.line > 0) {
+      throw InputError(fmt::format("{}:{}: {}: {}", file_, n->source().begin.line, key, rule));
+    }
+    throw InputError(fmt::format("{}: {}: {}", file_, key, rule));
+  }
+
+  void check_known(const toml::table& t, const std::string& prefix, const std::set<std::string, std::less<>>& known) const {
+    for (const auto& [k, v] : t) {
+      if (!known.contains(k.str())) fail(&v, prefix + std::string(k.str()), "unknown key");
+    }
+  }
+
+  double number(const toml::table& t, const std::string& prefix, std::string_view key, double lo, double hi,
+                std::optional<double> fallback) const {
+    const toml::node* n = t.get(key);
+    const std::string path = prefix + std::string(key);
+    if (!n) {
+      if (fallback) return *fallback;
+      fail(&t, path, "required key missing");
+    }
+    double v = 0.0;
+    if (auto d = n->value_exact<double>()) {
+      v = *d;
+    } else if (auto i = n->value_exact<int64_t>()) {
+      v = static_cast<double>(*i);
+    } else {
+      fail(n, path, "must be a number");
+    }
+    if (!std::isfinite(v)) fail(n, path, fmt::format("value {} must be finite", v));
+    if (v < lo || v > hi) fail(n, path, fmt::format("value {:g} outside [{:g}, {:g}]", v, lo, hi));
+    return v;
+  }
+
+  std::int64_t integer(const toml::table& t, const std::string& prefix, std::string_view key, std::int64_t lo,
+                       std::int64_t hi, std::optional<std::int64_t> fallback) const {
+    const toml::node* n = t.get(key);
+    const std::string path = prefix + std::string(key);
+    if (!n) {
+      if (fallback) return *fallback;
+      fail(&t, path, "required key missing");
+    }
+    const auto i = n->value_exact<int64_t>();
+    if (!i) fail(n, path, "must be an integer");
+    if (*i < lo || *i > hi) fail(n, path, fmt::format("value {} outside [{}, {}]", *i, lo, hi));
+    return *i;
+  }
+
+  std::string string(const toml::table& t, const std::string& prefix, std::string_view key,
+                     std::optional<std::string> fallback) const {
+    const toml::node* n = t.get(key);
+    const std::string path = prefix + std::string(key);
+    if (!n) {
+      if (fallback) return *fallback;
+      fail(&t, path, "required key missing");
+    }
+    const auto s = n->value_exact<std::string>();
+    if (!s) fail(n, path, "must be a string");
+    return *s;
+  }
+
+  std::vector<double> numbers(const toml::table& t, const std::string& prefix, std::string_view key) const {
+    const toml::node* n = t.get(key);
+    const std::string path = prefix + std::string(key);
+    if (!n) fail(&t, path, "required key missing");
+    const toml::array* a = n->as_array();
+    if (!a || a->empty()) fail(n, path, "must be a non-empty array of numbers");
+    std::vector<double> out;
+    for (const auto& e : *a) {
+      if (auto d = e.value_exact<double>()) {
+        out.push_back(*d);
+      } else if (auto i = e.value_exact<int64_t>()) {
+        out.push_back(static_cast<double>(*i));
+      } else {
+        fail(&e, path, "must be a non-empty array of numbers");
+      }
+      if (!std::isfinite(out.back())) fail(&e, path, "values must be finite");
+    }
+    return out;
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+// 64-bit FNV-1a: the fingerprint of a trial's inputs, so that --resume refuses another trial's
+// journal.
+std::uint64_t fnv1a(std::string_view text, std::uint64_t h = 1469598103934665603ULL) {
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string fingerprint(const TrialSpec& spec) {
+  std::uint64_t h = fnv1a(read_text(spec.file));
+  h = fnv1a(read_text(spec.scenario_file), h);
+  for (const auto& o : spec.scenario_overrides) h = fnv1a(o.text + "\n", h);
+  h = fnv1a(fmt::format("{} {} {}", spec.seed, spec.patients, spec.output_interval_min), h);
+  for (const auto& p : spec.protocols) h = fnv1a(p + ",", h);
+  return fmt::format("{:016x}", h);
+}
+
+std::string csv_number(double v) { return std::isnan(v) ? std::string() : fmt::format("{:.6g}", v); }
+
+std::string csv_quoted(const std::string& t) {
+  std::string q = "\"";
+  for (char c : t) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+int leading_patient_id(const std::string& line) {
+  int id = 0;
+  std::size_t k = 0;
+  while (k < line.size() && line[k] >= '0' && line[k] <= '9') id = id * 10 + (line[k++] - '0');
+  return (k > 0 && k < line.size() && line[k] == ',') ? id : -1;
+}
+
+}  // namespace
+
+TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenario::Override>& overrides) {
+  TrialSpec spec;
+  spec.file = path.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw InputError(fmt::format("{}: cannot read trial file (no such file)", spec.file));
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(spec.file);
+  } catch (const toml::parse_error& e) {
+    throw InputError(fmt::format("{}:{}: TOML syntax error: {}", spec.file, e.source().begin.line, e.description()));
+  }
+  // --set: trial.* keys change the trial file's values; the rest go to the base scenario.
+  for (const auto& o : overrides) {
+    if (!o.key.starts_with("trial.")) {
+      spec.scenario_overrides.push_back(o);
+      continue;
+    }
+    const std::string key = o.key.substr(6);
+    if (key != "patients" && key != "seed" && key != "output_interval_min") {
+      throw InputError(fmt::format("--set {}: trial keys settable from the command line are trial.patients, "
+                                   "trial.seed and trial.output_interval_min",
+                                   o.text));
+    }
+    toml::table* t = root["trial"].as_table();
+    if (!t) throw InputError(fmt::format("{}: [trial] table missing", spec.file));
+    try {
+      const toml::table v = toml::parse("v = " + o.value);
+      t->insert_or_assign(key, *v.get("v"));
+    } catch (const toml::parse_error&) {
+      throw InputError(fmt::format("--set {}: '{}' is not a TOML value", o.text, o.value));
+    }
+  }
+  const Reader r(spec.file);
+  r.check_known(root, "", {"trial", "measurements", "cohort", "outcome_model"});
+  const toml::table* t = root["trial"].as_table();
+  if (!t) r.fail(&root, "trial", "[trial] table missing");
+  r.check_known(*t, "trial.", {"name", "description", "scenario", "protocols", "patients", "seed",
+                               "output_interval_min", "measurement_columns"});
+  spec.name = r.string(*t, "trial.", "name", std::nullopt);
+  spec.description = r.string(*t, "trial.", "description", std::string());
+  const std::string scen = r.string(*t, "trial.", "scenario", std::nullopt);
+  spec.scenario_file = path.parent_path() / scen;
+  if (!std::filesystem::is_regular_file(spec.scenario_file, ec)) {
+    r.fail(t->get("scenario"), "trial.scenario", fmt::format("'{}' is not a readable file", spec.scenario_file.string()));
+  }
+  const toml::array* protos = (*t)["protocols"].as_array();
+  if (!protos || protos->empty()) r.fail(t->get("protocols") ? t->get("protocols") : t, "trial.protocols",
+                                         "required: a non-empty array of protocol names");
+  for (const auto& e : *protos) {
+    const auto name = e.value_exact<std::string>();
+    if (!name || !kProtocols.contains(*name)) {
+      r.fail(&e, "trial.protocols", "each must be one of fixed, map_target, macro_first, micro_guided, crt_guided, "
+                                    "lactate_guided");
+    }
+    if (std::find(spec.protocols.begin(), spec.protocols.end(), *name) != spec.protocols.end()) {
+      r.fail(&e, "trial.protocols", fmt::format("'{}' listed twice", *name));
+    }
+    spec.protocols.push_back(*name);
+  }
+  spec.patients = static_cast<int>(r.integer(*t, "trial.", "patients", 1, 1000000, std::nullopt));
+  spec.seed = static_cast<std::uint64_t>(r.integer(*t, "trial.", "seed", 0, 2147483647, 1));
+  spec.output_interval_min = r.number(*t, "trial.", "output_interval_min", 1.0, 60.0, 15.0);
+  if (const toml::node* mc = t->get("measurement_columns")) {
+    const toml::array* a = mc->as_array();
+    if (!a || a->empty()) r.fail(mc, "trial.measurement_columns", "must be a non-empty array of timeseries columns");
+    for (const auto& e : *a) {
+      const auto c = e.value_exact<std::string>();
+      const auto& cols = run::timeseries_columns();
+      if (!c || std::find(cols.begin(), cols.end(), *c) == cols.end() || *c == "time_min") {
+        r.fail(&e, "trial.measurement_columns", "each must be a column of timeseries.csv (docs/scenarios.md)");
+      }
+      spec.measurement_columns.push_back(*c);
+    }
+  } else {
+    for (const auto& c : run::timeseries_columns()) {
+      if (c != "time_min") spec.measurement_columns.push_back(c);
+    }
+  }
+
+  // The base scenario must load (with the --set keys) before any patient is drawn.
+  const scenario::Scenario base = scenario::load_scenario(spec.scenario_file, spec.scenario_overrides);
+  const double duration_min = base.duration_min;
+  if (base.monitoring.micro_method != "truth_noise") {
+    r.fail(t->get("scenario"), "trial.scenario",
+           "the base scenario measures the microcirculation by render_score, too slow for a cohort: use truth_noise");
+  }
+
+  if (const toml::node* mn = root.get("measurements")) {
+    const toml::array* a = mn->as_array();
+    if (!a || !a->is_array_of_tables()) r.fail(mn, "measurements", "must be an array of tables ([[measurements]])");
+    std::set<std::string> names;
+    for (const auto& e : *a) {
+      const toml::table& m = *e.as_table();
+      r.check_known(m, "measurements[].", {"name", "at_min", "at_h"});
+      scenario::Measurement meas;
+      meas.name = r.string(m, "measurements[].", "name", std::nullopt);
+      const bool valid = !meas.name.empty() && std::all_of(meas.name.begin(), meas.name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+      if (!valid) r.fail(m.get("name"), "measurements[].name", "lower-case letters, digits and _ only");
+      if (!names.insert(meas.name).second) r.fail(m.get("name"), "measurements[].name", "duplicate name");
+      if (m.get("at_min") && m.get("at_h")) r.fail(&m, "measurements[].at_min", "give at_min or at_h, not both");
+      meas.at_min = m.get("at_h") ? 60.0 * r.number(m, "measurements[].", "at_h", 0.0, duration_min / 60.0, std::nullopt)
+                                  : r.number(m, "measurements[].", "at_min", 0.0, duration_min, std::nullopt);
+      spec.measurements.push_back(meas);
+    }
+    std::sort(spec.measurements.begin(), spec.measurements.end(),
+              [](const auto& x, const auto& y) { return x.at_min < y.at_min; });
+  }
+
+  // Cohort: [[cohort.variables]] and [[cohort.correlations]].
+  if (const toml::node* cn = root.get("cohort")) {
+    const toml::table* c = cn->as_table();
+    if (!c) r.fail(cn, "cohort", "must be a table");
+    r.check_known(*c, "cohort.", {"variables", "correlations"});
+    if (const toml::node* vn = c->get("variables")) {
+      const toml::array* a = vn->as_array();
+      if (!a || !a->is_array_of_tables()) r.fail(vn, "cohort.variables", "must be an array of tables");
+      std::set<std::string> keys;
+      for (const auto& e : *a) {
+        const toml::table& v = *e.as_table();
+        const std::string p = "cohort.variables[].";
+        CohortVariable cv;
+        cv.line = static_cast<int>(v.source().begin.line);
+        cv.key = r.string(v, p, "key", std::nullopt);
+        if (!cv.key.starts_with("patient.") && !cv.key.starts_with("sepsis.")) {
+          r.fail(v.get("key"), p + "key", fmt::format("'{}': cohort keys are patient.* or sepsis.* keys", cv.key));
+        }
+        if (!keys.insert(cv.key).second) r.fail(v.get("key"), p + "key", fmt::format("'{}' drawn twice", cv.key));
+        const std::string dist = r.string(v, p, "distribution", std::nullopt);
+        if (dist == "normal") {
+          r.check_known(v, p, {"key", "distribution", "mean", "sd", "min", "max"});
+          cv.distribution = Distribution::kNormal;
+          cv.mean = r.number(v, p, "mean", -1e9, 1e9, std::nullopt);
+          cv.sd = r.number(v, p, "sd", 1e-12, 1e9, std::nullopt);
+          cv.min = r.number(v, p, "min", -1e9, 1e9, std::nullopt);
+          cv.max = r.number(v, p, "max", cv.min, 1e9, std::nullopt);
+        } else if (dist == "lognormal") {
+          r.check_known(v, p, {"key", "distribution", "median", "sd_log", "min", "max"});
+          cv.distribution = Distribution::kLognormal;
+          cv.median = r.number(v, p, "median", 1e-12, 1e9, std::nullopt);
+          cv.sd_log = r.number(v, p, "sd_log", 1e-12, 10, std::nullopt);
+          cv.min = r.number(v, p, "min", 1e-12, 1e9, std::nullopt);
+          cv.max = r.number(v, p, "max", cv.min, 1e9, std::nullopt);
+        } else if (dist == "uniform") {
+          r.check_known(v, p, {"key", "distribution", "min", "max"});
+          cv.distribution = Distribution::kUniform;
+          cv.min = r.number(v, p, "min", -1e9, 1e9, std::nullopt);
+          cv.max = r.number(v, p, "max", cv.min, 1e9, std::nullopt);
+        } else if (dist == "categorical") {
+          r.check_known(v, p, {"key", "distribution", "values", "weights"});
+          cv.distribution = Distribution::kCategorical;
+          cv.values = r.numbers(v, p, "values");
+          cv.weights = r.numbers(v, p, "weights");
+          if (cv.weights.size() != cv.values.size()) r.fail(v.get("weights"), p + "weights", "one weight per value");
+          for (double w : cv.weights) {
+            if (w < 0.0) r.fail(v.get("weights"), p + "weights", "weights must be >= 0");
+          }
+          double total = 0.0;
+          for (double w : cv.weights) total += w;
+          if (total <= 0.0) r.fail(v.get("weights"), p + "weights", "weights must not all be 0");
+          cv.min = *std::min_element(cv.values.begin(), cv.values.end());
+          cv.max = *std::max_element(cv.values.begin(), cv.values.end());
+        } else {
+          r.fail(v.get("distribution"), p + "distribution",
+                 fmt::format("'{}': one of normal, lognormal, uniform, categorical", dist));
+        }
+        // Every value the distribution can give must be valid for the scenario key: checked by
+        // loading the base scenario with the bounds (the scenario's own range rules apply).
+        for (double bound : {cv.min, cv.max}) {
+          try {
+            scenario::load_scenario(spec.scenario_file,
+                                    [&] {
+                                      auto o = spec.scenario_overrides;
+                                      o.push_back(scenario::parse_override(cv.key + "=" + format_value(bound)));
+                                      return o;
+                                    }());
+          } catch (const InputError& err) {
+            r.fail(&v, p + "key", fmt::format("'{}' can be drawn as {:g}, which the scenario refuses ({})", cv.key,
+                                              bound, err.what()));
+          }
+        }
+        spec.cohort.variables.push_back(cv);
+      }
+    }
+    const auto n = static_cast<Eigen::Index>(spec.cohort.variables.size());
+    spec.cohort.correlation = Eigen::MatrixXd::Identity(n, n);
+    if (const toml::node* rn = c->get("correlations")) {
+      const toml::array* a = rn->as_array();
+      if (!a || !a->is_array_of_tables()) r.fail(rn, "cohort.correlations", "must be an array of tables");
+      for (const auto& e : *a) {
+        const toml::table& cc = *e.as_table();
+        const std::string p = "cohort.correlations[].";
+        r.check_known(cc, p, {"a", "b", "rho"});
+        auto index_of = [&](const std::string& which) {
+          const std::string key = r.string(cc, p, which, std::nullopt);
+          for (Eigen::Index k = 0; k < n; ++k) {
+            if (spec.cohort.variables[static_cast<std::size_t>(k)].key == key) return k;
+          }
+          r.fail(cc.get(which), p + which, fmt::format("'{}' is not a cohort variable", key));
+        };
+        const Eigen::Index ia = index_of("a"), ib = index_of("b");
+        if (ia == ib) r.fail(cc.get("b"), p + "b", "a variable's correlation with itself is 1");
+        const double rho = r.number(cc, p, "rho", -0.99, 0.99, std::nullopt);
+        spec.cohort.correlation(ia, ib) = spec.cohort.correlation(ib, ia) = rho;
+      }
+    }
+    const Eigen::LLT<Eigen::MatrixXd> llt(spec.cohort.correlation);
+    if (llt.info() != Eigen::Success) {
+      r.fail(c->get("correlations") ? c->get("correlations") : cn, "cohort.correlations", "the correlations together are impossible (not positive definite)");
+    }
+    spec.cohort.cholesky = llt.matrixL();
+  }
+
+  if (const toml::node* on = root.get("outcome_model")) {
+    const toml::table* o = on->as_table();
+    if (!o) r.fail(on, "outcome_model", "must be a table");
+    const std::string p = "outcome_model.";
+    r.check_known(*o, p, {"intercept", "saps_weight", "lactate_log_odds", "mfi_log_odds", "hypotension_log_odds",
+                          "dysoxia_log_odds", "hazard_shape"});
+    OutcomeModel& m = spec.outcome_model;
+    m.intercept = r.number(*o, p, "intercept", -20, 20, m.intercept);
+    m.saps_weight = r.number(*o, p, "saps_weight", 0, 5, m.saps_weight);
+    m.lactate_log_odds = r.number(*o, p, "lactate_log_odds", -5, 5, m.lactate_log_odds);
+    m.mfi_log_odds = r.number(*o, p, "mfi_log_odds", -5, 5, m.mfi_log_odds);
+    m.hypotension_log_odds = r.number(*o, p, "hypotension_log_odds", -5, 5, m.hypotension_log_odds);
+    m.dysoxia_log_odds = r.number(*o, p, "dysoxia_log_odds", -5, 5, m.dysoxia_log_odds);
+    m.hazard_shape = r.number(*o, p, "hazard_shape", 0.2, 5, m.hazard_shape);
+  }
+  return spec;
+}
+
+scenario::Scenario patient_scenario(const TrialSpec& spec, const Patient& p, const std::string& protocol) {
+  std::vector<scenario::Override> o = spec.scenario_overrides;
+  for (std::size_t k = 0; k < spec.cohort.variables.size(); ++k) {
+    o.push_back(scenario::parse_override(spec.cohort.variables[k].key + "=" + format_value(p.values[k])));
+  }
+  o.push_back(scenario::parse_override(fmt::format("scenario.seed={}", p.seed)));
+  o.push_back(scenario::parse_override("protocol.name=" + protocol));
+  o.push_back(scenario::parse_override("scenario.output_interval_min=" + format_value(spec.output_interval_min)));
+  scenario::Scenario s = scenario::load_scenario(spec.scenario_file, o);
+  s.measurements = spec.measurements;
+  return s;
+}
+
+std::string patients_csv_header(const TrialSpec& spec) {
+  std::string h = "patient_id,protocol,status,reason,seed";
+  for (const auto& v : spec.cohort.variables) h += "," + v.key;
+  for (const auto& c : outcome_columns()) h += "," + c;
+  for (const auto& m : spec.measurements) {
+    for (const auto& c : spec.measurement_columns) h += "," + m.name + "_" + c;
+  }
+  return h + "\n";
+}
+
+PatientRows run_patient(const TrialSpec& spec, int patient_id) {
+  const Patient p = sample_patient(spec.cohort, spec.seed, patient_id);
+  const double death_exp = death_exponential(spec.seed, patient_id);
+  PatientRows out;
+  std::string characteristics = fmt::format("{}", p.seed);
+  for (double v : p.values) {
+    characteristics += ',';
+    characteristics += format_value(v);
+  }
+  const std::size_t n_measured = spec.measurements.size() * spec.measurement_columns.size();
+  for (const auto& protocol : spec.protocols) {
+    std::string status = "complete", reason;
+    std::vector<double> outcomes(outcome_columns().size(), std::numeric_limits<double>::quiet_NaN());
+    std::vector<double> measured(n_measured, std::numeric_limits<double>::quiet_NaN());
+    try {
+      const scenario::Scenario s = patient_scenario(spec, p, protocol);
+      const run::RunResult r = run::run_scenario(s);
+      if (!r.completed) {
+        status = "failed";
+        reason = r.error.empty() ? "the run did not complete" : r.error;
+      } else {
+        outcomes = compute_outcomes(s, r, spec.outcome_model, death_exp);
+        if (r.arrest_min) {
+          status = "arrest";
+          reason = fmt::format("circulatory arrest (MAP < {:g} mmHg) at {:g} min", run::kCirculatoryArrestMap_mmHg,
+                               *r.arrest_min);
+        }
+        std::size_t k = 0;
+        for (const auto& m : spec.measurements) {
+          const auto it = std::find_if(r.measurements.begin(), r.measurements.end(),
+                                       [&](const auto& e) { return e.first == m.name; });
+          for (const auto& c : spec.measurement_columns) {
+            measured[k++] = it == r.measurements.end() || it->second.empty() ? std::numeric_limits<double>::quiet_NaN()
+                                                                             : it->second[run::column_index(c)];
+          }
+        }
+      }
+    } catch (const std::exception& e) {
+      status = "failed";
+      reason = e.what();
+    }
+    std::string row = fmt::format("{},{},{},{},{}", patient_id, protocol, status, csv_quoted(reason), characteristics);
+    for (const auto* values : {&outcomes, &measured}) {
+      for (double v : *values) {
+        row += ',';
+        row += csv_number(v);
+      }
+    }
+    out.rows.push_back(row + "\n");
+    out.failed += status == "failed" ? 1 : 0;
+  }
+  return out;
+}
+
+namespace {
+
+// The journal: "# coherence trial journal <fingerprint>", the header, then whole patients.
+struct Journal {
+  std::map<int, std::vector<std::string>> done;  // patient id -> its rows, in protocol order
+};
+
+Journal read_journal(const std::filesystem::path& file, const std::string& expected_first_line,
+                     const std::string& header, std::size_t rows_per_patient) {
+  Journal j;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return j;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) break;  // a torn last line: dropped
+    lines.push_back(text.substr(start, nl - start + 1));
+    start = nl + 1;
+  }
+  if (lines.size() < 2 || lines[0] != expected_first_line || lines[1] != header) {
+    throw InputError(fmt::format("{}: --resume: this journal belongs to another trial or other settings (start "
+                                 "afresh without --resume, or use another --out)",
+                                 file.string()));
+  }
+  std::map<int, std::vector<std::string>> rows;
+  for (std::size_t k = 2; k < lines.size(); ++k) {
+    const int id = leading_patient_id(lines[k]);
+    if (id > 0) rows[id].push_back(lines[k]);
+  }
+  for (auto& [id, r] : rows) {
+    if (r.size() == rows_per_patient) j.done[id] = std::move(r);
+  }
+  return j;
+}
+
+void write_all(int fd, const std::string& text, const std::filesystem::path& file) {
+  std::size_t off = 0;
+  while (off < text.size()) {
+    const ssize_t w = ::write(fd, text.data() + off, text.size() - off);
+    if (w < 0) throw std::runtime_error(fmt::format("{}: cannot write", file.string()));
+    off += static_cast<std::size_t>(w);
+  }
+}
+
+}  // namespace
+
+TrialRun run_trial(const TrialSpec& spec, const TrialOptions& o) {
+  TrialRun result;
+  std::filesystem::create_directories(o.out_dir);
+  const std::string header = patients_csv_header(spec);
+  const std::string first_line = fmt::format("# coherence trial journal {}\n", fingerprint(spec));
+  const std::filesystem::path journal_file =
+      o.out_dir / (o.ranks > 1 ? fmt::format("patients.rank{}.partial.csv", o.rank) : std::string("patients.partial.csv"));
+  Journal journal;
+  if (o.resume) journal = read_journal(journal_file, first_line, header, spec.protocols.size());
+  // Rewrite the journal with what it validly holds (drops a torn line or an unfinished patient).
+  {
+    std::string text = first_line + header;
+    for (const auto& [id, rows] : journal.done) {
+      for (const auto& row : rows) text += row;
+    }
+    output::write_file_atomic(journal_file, text);
+  }
+  result.patients_resumed = static_cast<int>(journal.done.size());
+  std::vector<int> todo;
+  for (int id = 1; id <= spec.patients; ++id) {
+    if ((id - 1) % o.ranks == o.rank && !journal.done.contains(id)) todo.push_back(id);
+  }
+  const int fd = ::open(journal_file.c_str(), O_WRONLY | O_APPEND);
+  if (fd < 0) throw std::runtime_error(fmt::format("{}: cannot open for appending", journal_file.string()));
+  std::mutex mu;
+  std::atomic<std::size_t> next{0};
+  std::atomic<int> failed{0};
+  std::size_t finished = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::exception_ptr error;
+  auto worker = [&] {
+    for (;;) {
+      const std::size_t k = next.fetch_add(1);
+      if (k >= todo.size()) return;
+      PatientRows rows;
+      try {
+        rows = run_patient(spec, todo[k]);
+      } catch (...) {
+        std::lock_guard lock(mu);
+        if (!error) error = std::current_exception();
+        return;
+      }
+      std::string text;
+      for (const auto& row : rows.rows) text += row;
+      failed += rows.failed;
+      std::lock_guard lock(mu);
+      write_all(fd, text, journal_file);
+      ::fsync(fd);
+      ++finished;
+      journal.done[todo[k]] = std::move(rows.rows);
+      if (o.progress) {
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double eta = elapsed / static_cast<double>(finished) * static_cast<double>(todo.size() - finished);
+        const int width = 30;
+        const int filled = static_cast<int>(width * finished / todo.size());
+        std::fprintf(stderr, "\r[%s%s] %zu/%zu patients, %.0f s elapsed, ETA %.0f s   ",
+                     std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                     std::string(static_cast<std::size_t>(width - filled), '.').c_str(), finished, todo.size(), elapsed,
+                     eta);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned k = 0; k < std::max(1u, o.threads); ++k) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  ::close(fd);
+  if (o.progress && !todo.empty()) std::fprintf(stderr, "\n");
+  if (error) std::rethrow_exception(error);
+  result.patients_run = static_cast<int>(finished);
+  result.failed_rows = failed.load();
+  if (o.ranks > 1) return result;  // the ranks' journals are merged by rank 0 (cmd_trial)
+
+  // Every patient done: the final, sorted files.
+  std::string csv = header;
+  for (const auto& [id, rows] : journal.done) {
+    for (const auto& row : rows) csv += row;
+  }
+  output::write_file_atomic(o.out_dir / "patients.csv", csv);
+  std::string cohort = cohort_csv_header(spec.cohort);
+  for (int id = 1; id <= spec.patients; ++id) cohort += cohort_csv_row(sample_patient(spec.cohort, spec.seed, id));
+  output::write_file_atomic(o.out_dir / "cohort.csv", cohort);
+  std::filesystem::remove(journal_file);
+  return result;
+}
+
+}  // namespace coherence::trial

@@ -1,0 +1,74 @@
+// In-silico trials: every patient of a virtual cohort under each listed protocol (paired), with
+// outcomes and named measurement times, run in parallel and resumable.
+//
+// Execution: workers take patients in id order; a finished patient's rows (one per protocol) are
+// appended in one write to DIR/patients.partial.csv and flushed, so a killed trial loses at most
+// the patients in progress. --resume reads that journal, keeps every complete patient (a torn last
+// line is dropped), runs the rest, and the final patients.csv is written sorted by patient and
+// protocol: identical bytes whatever the thread count, the interruptions or the MPI ranks.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.hpp"
+#include "trial/cohort.hpp"
+#include "trial/outcomes.hpp"
+
+namespace coherence::trial {
+
+struct TrialSpec {
+  std::string file;
+  std::string name;
+  std::string description;
+  std::filesystem::path scenario_file;       // the base patient and events
+  std::vector<std::string> protocols;        // run for every patient
+  int patients = 0;
+  std::uint64_t seed = 1;
+  double output_interval_min = 15.0;         // sampling of the runs (outcomes integrate over it)
+  std::vector<scenario::Measurement> measurements;  // named times: M_<column> columns
+  std::vector<std::string> measurement_columns;     // timeseries columns reported at each time
+  CohortSpec cohort;
+  OutcomeModel outcome_model;
+  std::vector<scenario::Override> scenario_overrides;  // --set keys for the base scenario
+};
+
+// Loads and validates a trial file; `overrides` are `--set` keys: trial.* keys change the trial,
+// others go to the base scenario. Throws scenario::InputError (exit 2).
+TrialSpec load_trial(const std::filesystem::path& file, const std::vector<scenario::Override>& overrides = {});
+
+// The scenario of one patient under one protocol (base scenario + sampled keys + protocol).
+scenario::Scenario patient_scenario(const TrialSpec& spec, const Patient& p, const std::string& protocol);
+
+// patients.csv's header and the rows of one patient (one per protocol, in the spec's order). A
+// run that fails numerically is a row with status "failed" and its reason; the others go on.
+std::string patients_csv_header(const TrialSpec& spec);
+struct PatientRows {
+  std::vector<std::string> rows;
+  int failed = 0;
+};
+PatientRows run_patient(const TrialSpec& spec, int patient_id);
+
+struct TrialOptions {
+  std::filesystem::path out_dir;
+  unsigned threads = 1;
+  bool resume = false;
+  bool progress = false;                   // a progress bar with ETA on stderr
+  int rank = 0, ranks = 1;                 // MPI: this process runs patients with id % ranks == rank
+};
+
+struct TrialRun {
+  int patients_run = 0;       // by this call
+  int patients_resumed = 0;   // found complete in the journal
+  int failed_rows = 0;        // patient x protocol rows with status "failed"
+};
+
+// Runs (or resumes) the trial, writing patients.partial.csv as patients finish and, when every
+// patient is done, patients.csv (sorted) and cohort.csv. Throws scenario::InputError when
+// --resume meets a journal of another trial.
+TrialRun run_trial(const TrialSpec& spec, const TrialOptions& options);
+
+}  // namespace coherence::trial
