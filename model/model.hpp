@@ -77,6 +77,7 @@ struct Inputs {
   double albumin_g_per_min = 0.0;             // its protein, into plasma
   double packed_cells_mL_per_min = 0.0;       // red-cell transfusion (cells + plasma water)
   double sepsis_severity = 0.0;               // target of the inflammation level, 0..1
+  bool operator==(const Inputs&) const = default;
 };
 
 // Everything a monitor, an output column or a test may want at one instant.

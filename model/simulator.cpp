@@ -43,9 +43,13 @@ Simulator::Simulator(const ModelParams& params, double t_start_min, const Solver
 
 void Simulator::set_inputs(const Inputs& inputs, double valid_until_min) {
   if (valid_until_min < solver_.time()) throw std::logic_error("input horizon lies in the past");
-  core_->inputs = inputs;
+  // The solver restarts only where the right-hand side changes (a restart costs ~20 steps at
+  // order 1); unchanged inputs just move the stop time on.
+  if (!(inputs == core_->inputs)) {
+    core_->inputs = inputs;
+    solver_.reinitialize();
+  }
   horizon_min_ = valid_until_min;
-  solver_.reinitialize();
   solver_.set_stop_time(valid_until_min);
 }
 
