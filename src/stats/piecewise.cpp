@@ -2,6 +2,10 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <boost/math/distributions/fisher_f.hpp>
+#include <cmath>
+#include <utility>
+#include <vector>
 #include <limits>
 #include <stdexcept>
 
@@ -22,7 +26,10 @@ PiecewiseFit piecewise_linear_fit(std::span<const double> x, std::span<const dou
   for (Eigen::Index i = 0; i < n; ++i) yv(i) = y[static_cast<std::size_t>(i)];
   PiecewiseFit best;
   best.sse = std::numeric_limits<double>::infinity();
-  for (double c = lo + margin; c <= hi - margin + 1e-12; c += step) {
+  std::vector<std::pair<double, double>> profile;  // (breakpoint, SSE)
+  const int steps = static_cast<int>(std::floor((hi - lo - 2.0 * margin) / step + 1e-9));
+  for (int k = 0; k <= steps; ++k) {
+    const double c = lo + margin + k * step;
     Eigen::MatrixXd a(n, 3);
     for (Eigen::Index i = 0; i < n; ++i) {
       const double xi = x[static_cast<std::size_t>(i)];
@@ -32,9 +39,28 @@ PiecewiseFit piecewise_linear_fit(std::span<const double> x, std::span<const dou
     }
     const Eigen::Vector3d b = a.colPivHouseholderQr().solve(yv);
     const double sse = (a * b - yv).squaredNorm();
+    profile.emplace_back(c, sse);
     if (sse < best.sse) {
-      best = {c, b(0), b(1), b(1) + b(2), sse};
+      best.breakpoint = c;
+      best.intercept = b(0);
+      best.slope_below = b(1);
+      best.slope_above = b(1) + b(2);
+      best.sse = sse;
     }
+  }
+  // Profile-likelihood 95% interval: the breakpoints around the best whose fit is not worse than
+  // SSE_min (1 + F(0.95; 1, n - 4) / (n - 4)).
+  if (n > 4 && !profile.empty()) {
+    const double df = static_cast<double>(n - 4);
+    const double limit = best.sse * (1.0 + boost::math::quantile(boost::math::fisher_f(1.0, df), 0.95) / df);
+    std::size_t at = 0;
+    while (profile[at].first != best.breakpoint) ++at;
+    std::size_t a = at, b = at;
+    while (a > 0 && profile[a - 1].second <= limit) --a;
+    while (b + 1 < profile.size() && profile[b + 1].second <= limit) ++b;
+    best.ci_low = profile[a].first;
+    best.ci_high = profile[b].first;
+    best.ci_at_search_edge = a == 0 || b + 1 == profile.size();
   }
   return best;
 }
