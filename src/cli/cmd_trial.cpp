@@ -164,6 +164,7 @@ int run_trial(const TrialOptions& opts) {
   const trial::TrialRun r = trial::run_trial(spec, to);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   output::write_json(out / "summary.json", summarise(spec, out / "patients.csv"));
+  output::write_json(out / "analysis.json", trial::analyse_trial(spec, trial::Table::read_csv(out / "patients.csv")));
   fmt::print("{}: {} patients x {} protocols ({} run now, {} resumed, {} failed rows) in {:.1f} s -> {}\n", spec.name,
              spec.patients, spec.protocols.size(), r.patients_run, r.patients_resumed, r.failed_rows, seconds,
              out.string());

@@ -128,6 +128,9 @@ CoxFit cox_ph(std::span<const double> time, std::span<const int> event, const st
   for (Eigen::Index j = 0; j < p; ++j) {
     if (x[static_cast<std::size_t>(j)].size() != time.size()) throw std::invalid_argument("cox_ph: covariate of another length");
     for (Eigen::Index i = 0; i < n; ++i) X(i, j) = x[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)];
+    if (X.col(j).maxCoeff() == X.col(j).minCoeff()) {
+      throw std::invalid_argument("cox_ph: covariate '" + names[static_cast<std::size_t>(j)] + "' is constant");
+    }
   }
   // Descending time order: the risk set of each time is everyone seen so far plus its own ties.
   std::vector<std::size_t> o(time.size());

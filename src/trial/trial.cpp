@@ -199,7 +199,7 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
     }
   }
   const Reader r(spec.file);
-  r.check_known(root, "", {"trial", "measurements", "cohort", "outcome_model"});
+  r.check_known(root, "", {"trial", "measurements", "cohort", "outcome_model", "analysis"});
   const toml::table* t = root["trial"].as_table();
   if (!t) r.fail(&root, "trial", "[trial] table missing");
   r.check_known(*t, "trial.", {"name", "description", "scenario", "protocols", "patients", "seed",
@@ -394,6 +394,46 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
     m.hypotension_log_odds = r.number(*o, p, "hypotension_log_odds", -5, 5, m.hypotension_log_odds);
     m.dysoxia_log_odds = r.number(*o, p, "dysoxia_log_odds", -5, 5, m.dysoxia_log_odds);
     m.hazard_shape = r.number(*o, p, "hazard_shape", 0.2, 5, m.hazard_shape);
+  }
+  // [analysis]: columns must be columns of patients.csv.
+  {
+    std::set<std::string, std::less<>> columns;
+    {
+      const std::string header = patients_csv_header(spec);
+      std::size_t start = 0;
+      while (start < header.size()) {
+        const std::size_t end = header.find_first_of(",\n", start);
+        columns.insert(header.substr(start, end - start));
+        start = end + 1;
+      }
+    }
+    AnalysisSpec& a = spec.analysis;
+    if (const toml::node* an = root.get("analysis")) {
+      const toml::table* at = an->as_table();
+      if (!at) r.fail(an, "analysis", "must be a table");
+      const std::string p = "analysis.";
+      r.check_known(*at, p, {"exposure", "correlates", "adjust", "group_threshold", "cliff_threshold"});
+      auto column = [&](const toml::node* n, const std::string& key, const std::string& value) {
+        if (!columns.contains(value)) r.fail(n, key, fmt::format("'{}' is not a column of patients.csv", value));
+        return value;
+      };
+      if (at->get("exposure")) a.exposure = column(at->get("exposure"), p + "exposure", r.string(*at, p, "exposure", std::nullopt));
+      for (const std::string key : {"correlates", "adjust"}) {
+        const toml::node* n = at->get(key);
+        if (!n) continue;
+        const toml::array* arr = n->as_array();
+        if (!arr) r.fail(n, p + key, "must be an array of column names");
+        std::vector<std::string> names;
+        for (const auto& e : *arr) {
+          const auto v = e.value_exact<std::string>();
+          if (!v) r.fail(&e, p + key, "must be an array of column names");
+          names.push_back(column(&e, p + key, *v));
+        }
+        (key == "correlates" ? a.correlates : a.adjust) = names;
+      }
+      a.group_threshold = r.number(*at, p, "group_threshold", 0.0, 10.0, a.group_threshold);
+      a.cliff_threshold = r.number(*at, p, "cliff_threshold", 0.0, 10.0, a.cliff_threshold);
+    }
   }
   return spec;
 }

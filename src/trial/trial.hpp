@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "scenario/scenario.hpp"
+#include "trial/analysis.hpp"
 #include "trial/cohort.hpp"
 #include "trial/outcomes.hpp"
 
@@ -33,6 +34,7 @@ struct TrialSpec {
   std::vector<std::string> measurement_columns;     // timeseries columns reported at each time
   CohortSpec cohort;
   OutcomeModel outcome_model;
+  AnalysisSpec analysis;
   std::vector<scenario::Override> scenario_overrides;  // --set keys for the base scenario
 };
 

@@ -225,4 +225,5 @@ TEST_CASE("Statistics refuse what they cannot compute") {
   CHECK_THROWS(stats::shapiro_wilk(std::vector<double>{3, 3, 3, 3}));
   CHECK_THROWS(stats::linear_regression(y, {x, x}, {"x", "x again"}));  // collinear
   CHECK_THROWS(stats::kaplan_meier(std::vector<double>{1, -2}, std::vector<int>{1, 0}));
+  CHECK_THROWS(stats::cox_ph(surv_time, event, {std::vector<double>(surv_time.size(), 0.0)}, {"constant"}));
 }
