@@ -2,7 +2,8 @@
 # Runs as root on a fresh Debian 12 (bookworm); with sudo otherwise.
 set -euo pipefail
 PACKAGES=(cmake g++ make pkg-config python3 libsundials-dev libtomlplusplus-dev catch2 libcli11-dev libfmt-dev
-          nlohmann-json3-dev libeigen3-dev libpng-dev gnuplot-nox ffmpeg libopencv-dev libboost-dev)
+          nlohmann-json3-dev libeigen3-dev libpng-dev gnuplot-nox ffmpeg libopencv-dev libboost-dev
+          libopenmpi-dev openmpi-bin)
 
 install_packages() {
   local missing=()

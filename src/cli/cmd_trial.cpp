@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -16,6 +18,10 @@
 #include "output/files.hpp"
 #include "scenario/scenario.hpp"
 #include "trial/trial.hpp"
+
+#ifdef COHERENCE_HAVE_MPI
+#include <mpi.h>
+#endif
 
 namespace coherence::cli {
 
@@ -129,6 +135,39 @@ nlohmann::json summarise(const trial::TrialSpec& spec, const std::filesystem::pa
   return j;
 }
 
+// MPI: active when the process was started by mpirun with more than one rank (OpenMPI sets
+// OMPI_COMM_WORLD_SIZE); a plain `coherence trial` never initialises MPI.
+struct MpiSession {
+  int rank = 0, size = 1;
+#ifdef COHERENCE_HAVE_MPI
+  bool active = false;
+  MpiSession() {
+    const char* env = std::getenv("OMPI_COMM_WORLD_SIZE");
+    if (!env || std::atoi(env) <= 1) return;
+    int provided = 0;
+    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    active = true;
+  }
+  ~MpiSession() {
+    if (active) MPI_Finalize();
+  }
+  // Every rank's status (0 ok, else failed): true when all succeeded.
+  bool all_ok(int mine) const {
+    if (!active) return mine == 0;
+    int worst = 0;
+    MPI_Allreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return worst == 0;
+  }
+#else
+  MpiSession() = default;
+  bool all_ok(int mine) const { return mine == 0; }
+#endif
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+};
+
 }  // namespace
 
 int run_trial(const TrialOptions& opts) {
@@ -146,28 +185,70 @@ int run_trial(const TrialOptions& opts) {
   if (opts.seed >= 0) overrides.push_back(parse(fmt::format("trial.seed={}", opts.seed)));
   const trial::TrialSpec spec = trial::load_trial(opts.trial_file, overrides);
   const std::filesystem::path out = opts.out_dir;
-  if (!opts.resume) {
-    output::prepare_output_folder(out, [](const std::string& n) {
-      return n == "patients.csv" || n == "cohort.csv" || n == "summary.json" || n == "analysis.json" ||
-             (n.rfind("patients", 0) == 0 && n.ends_with(".partial.csv"));
-    });
-  } else if (!std::filesystem::exists(out / "patients.partial.csv")) {
-    throw scenario::InputError(fmt::format("{}: --resume: no interrupted trial here (patients.partial.csv missing)",
-                                           out.string()));
+  const MpiSession mpi;
+  const std::string journal = mpi.size > 1 ? fmt::format("patients.rank{}.partial.csv", mpi.rank) : "patients.partial.csv";
+  int prepared = 0;
+  std::string prepare_error;
+  try {
+    if (!opts.resume) {
+      if (mpi.rank == 0) {
+        output::prepare_output_folder(out, [](const std::string& n) {
+          return n == "patients.csv" || n == "cohort.csv" || n == "summary.json" || n == "analysis.json" ||
+                 (n.rfind("patients", 0) == 0 && n.ends_with(".partial.csv"));
+        });
+      }
+    } else if (!std::filesystem::exists(out / journal)) {
+      throw scenario::InputError(
+          fmt::format("{}: --resume: no interrupted trial here ({} missing)", out.string(), journal));
+    }
+  } catch (const scenario::InputError& e) {
+    prepared = 1;
+    prepare_error = e.what();
+  }
+  if (!mpi.all_ok(prepared)) {
+    if (!prepare_error.empty()) throw scenario::InputError(prepare_error);
+    return 2;
   }
   trial::TrialOptions to;
   to.out_dir = out;
-  to.threads = opts.threads > 0 ? static_cast<unsigned>(opts.threads) : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  to.threads = opts.threads > 0 ? static_cast<unsigned>(opts.threads)
+                                : std::max(1u, cores / static_cast<unsigned>(mpi.size));
   to.resume = opts.resume;
-  to.progress = isatty(STDERR_FILENO) != 0;
+  to.progress = isatty(STDERR_FILENO) != 0 && mpi.rank == 0;
+  to.rank = mpi.rank;
+  to.ranks = mpi.size;
   const auto t0 = std::chrono::steady_clock::now();
-  const trial::TrialRun r = trial::run_trial(spec, to);
+  std::optional<trial::TrialRun> r;
+  int ran = 0;
+  try {
+    r = trial::run_trial(spec, to);
+  } catch (const std::exception& e) {
+    if (mpi.size == 1) throw;
+    std::fprintf(stderr, "coherence: trial: rank %d: %s\n", mpi.rank, e.what());
+    ran = 1;
+  }
+  if (!mpi.all_ok(ran)) {
+    std::fprintf(stderr, "coherence: trial: rank %d of %d: a rank failed; the journals in %s keep the finished "
+                         "patients (--resume)\n", mpi.rank, mpi.size, out.string().c_str());
+    return 1;
+  }
+  if (mpi.size > 1) {
+    // Rank 0 merges every rank's journal into the final, sorted files.
+    if (mpi.rank != 0) return 0;
+    trial::merge_rank_journals(spec, out, mpi.size);
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   output::write_json(out / "summary.json", summarise(spec, out / "patients.csv"));
   output::write_json(out / "analysis.json", trial::analyse_trial(spec, trial::Table::read_csv(out / "patients.csv")));
-  fmt::print("{}: {} patients x {} protocols ({} run now, {} resumed, {} failed rows) in {:.1f} s -> {}\n", spec.name,
-             spec.patients, spec.protocols.size(), r.patients_run, r.patients_resumed, r.failed_rows, seconds,
-             out.string());
+  if (mpi.size > 1) {
+    fmt::print("{}: {} patients x {} protocols on {} MPI ranks in {:.1f} s -> {}\n", spec.name, spec.patients,
+               spec.protocols.size(), mpi.size, seconds, out.string());
+  } else {
+    fmt::print("{}: {} patients x {} protocols ({} run now, {} resumed, {} failed rows) in {:.1f} s -> {}\n",
+               spec.name, spec.patients, spec.protocols.size(), r->patients_run, r->patients_resumed, r->failed_rows,
+               seconds, out.string());
+  }
   return 0;
 }
 

@@ -552,6 +552,19 @@ Journal read_journal(const std::filesystem::path& file, const std::string& expec
   return j;
 }
 
+// patients.csv (sorted by patient, then protocol in the spec's order) and cohort.csv.
+void write_final_files(const TrialSpec& spec, const std::filesystem::path& out_dir,
+                       const std::map<int, std::vector<std::string>>& done) {
+  std::string csv = patients_csv_header(spec);
+  for (const auto& [id, rows] : done) {
+    for (const auto& row : rows) csv += row;
+  }
+  output::write_file_atomic(out_dir / "patients.csv", csv);
+  std::string cohort = cohort_csv_header(spec.cohort);
+  for (int id = 1; id <= spec.patients; ++id) cohort += cohort_csv_row(sample_patient(spec.cohort, spec.seed, id));
+  output::write_file_atomic(out_dir / "cohort.csv", cohort);
+}
+
 void write_all(int fd, const std::string& text, const std::filesystem::path& file) {
   std::size_t off = 0;
   while (off < text.size()) {
@@ -633,19 +646,26 @@ TrialRun run_trial(const TrialSpec& spec, const TrialOptions& o) {
   if (error) std::rethrow_exception(error);
   result.patients_run = static_cast<int>(finished);
   result.failed_rows = failed.load();
-  if (o.ranks > 1) return result;  // the ranks' journals are merged by rank 0 (cmd_trial)
-
-  // Every patient done: the final, sorted files.
-  std::string csv = header;
-  for (const auto& [id, rows] : journal.done) {
-    for (const auto& row : rows) csv += row;
-  }
-  output::write_file_atomic(o.out_dir / "patients.csv", csv);
-  std::string cohort = cohort_csv_header(spec.cohort);
-  for (int id = 1; id <= spec.patients; ++id) cohort += cohort_csv_row(sample_patient(spec.cohort, spec.seed, id));
-  output::write_file_atomic(o.out_dir / "cohort.csv", cohort);
+  if (o.ranks > 1) return result;  // the ranks' journals are merged by rank 0 (merge_rank_journals)
+  write_final_files(spec, o.out_dir, journal.done);
   std::filesystem::remove(journal_file);
   return result;
+}
+
+void merge_rank_journals(const TrialSpec& spec, const std::filesystem::path& out_dir, int ranks) {
+  const std::string header = patients_csv_header(spec);
+  const std::string first_line = fmt::format("# coherence trial journal {}\n", fingerprint(spec));
+  std::map<int, std::vector<std::string>> done;
+  for (int r = 0; r < ranks; ++r) {
+    const auto file = out_dir / fmt::format("patients.rank{}.partial.csv", r);
+    for (auto& [id, rows] : read_journal(file, first_line, header, spec.protocols.size()).done) done[id] = std::move(rows);
+  }
+  if (static_cast<int>(done.size()) != spec.patients) {
+    throw std::runtime_error(fmt::format("{}: the ranks' journals hold {} of {} patients", out_dir.string(), done.size(),
+                                         spec.patients));
+  }
+  write_final_files(spec, out_dir, done);
+  for (int r = 0; r < ranks; ++r) std::filesystem::remove(out_dir / fmt::format("patients.rank{}.partial.csv", r));
 }
 
 }  // namespace coherence::trial

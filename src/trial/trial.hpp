@@ -73,4 +73,9 @@ struct TrialRun {
 // --resume meets a journal of another trial.
 TrialRun run_trial(const TrialSpec& spec, const TrialOptions& options);
 
+// MPI: after every rank has finished its share (patients with (id - 1) % ranks == rank, in
+// patients.rank<R>.partial.csv), rank 0 merges the journals into the same sorted patients.csv and
+// cohort.csv a single process writes. Throws when a patient is missing.
+void merge_rank_journals(const TrialSpec& spec, const std::filesystem::path& out_dir, int ranks);
+
 }  // namespace coherence::trial

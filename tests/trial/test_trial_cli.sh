@@ -51,6 +51,19 @@ else
   bad "could not interrupt the trial part-way"
 fi
 
+# MPI: 2 ranks give the bytes of one process (when built with MPI and mpirun is there).
+if command -v mpirun >/dev/null && "$bin" trial --help >/dev/null; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+  if mpirun -n 2 "$bin" trial "$trial" "${short[@]}" --out "$work/mpi" >/dev/null 2>"$work/mpi.err"; then
+    if cmp -s "$work/t1/patients.csv" "$work/mpi/patients.csv"; then ok "2 MPI ranks give identical patients.csv"; else bad "MPI patients.csv differs"; fi
+    ls "$work/mpi" | grep -q partial && bad "MPI rank journals left behind" || ok "MPI rank journals merged and removed"
+  else
+    bad "mpirun -n 2 trial failed: $(head -3 "$work/mpi.err")"
+  fi
+else
+  echo "skip: mpirun not found"
+fi
+
 # Bad input: exit 2 and one line.
 expect_2() {
   local what=$1 pattern=$2
