@@ -17,6 +17,7 @@
 #include "cli/commands.hpp"
 #include "output/files.hpp"
 #include "scenario/scenario.hpp"
+#include "trial/plots.hpp"
 #include "trial/trial.hpp"
 
 #ifdef COHERENCE_HAVE_MPI
@@ -39,6 +40,7 @@ void setup_trial(CLI::App& app, std::shared_ptr<TrialOptions> opts) {
   sub->add_option("--threads", opts->threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 256));
   sub->add_option("--out", opts->out_dir, "Output folder")->capture_default_str();
   sub->add_flag("--resume", opts->resume, "Continue an interrupted trial in --out (no patient lost or repeated)");
+  sub->add_flag("--no-plot", opts->no_plot, "Do not draw km.png, forest.png, ne_vs_micro.png");
 }
 
 namespace {
@@ -194,6 +196,7 @@ int run_trial(const TrialOptions& opts) {
       if (mpi.rank == 0) {
         output::prepare_output_folder(out, [](const std::string& n) {
           return n == "patients.csv" || n == "cohort.csv" || n == "summary.json" || n == "analysis.json" ||
+                 n == "km.png" || n == "forest.png" || n == "ne_vs_micro.png" || n.ends_with(".png.gp") ||
                  (n.rfind("patients", 0) == 0 && n.ends_with(".partial.csv"));
         });
       }
@@ -240,7 +243,14 @@ int run_trial(const TrialOptions& opts) {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   output::write_json(out / "summary.json", summarise(spec, out / "patients.csv"));
-  output::write_json(out / "analysis.json", trial::analyse_trial(spec, trial::Table::read_csv(out / "patients.csv")));
+  const trial::Table table = trial::Table::read_csv(out / "patients.csv");
+  const nlohmann::json analysis = trial::analyse_trial(spec, table);
+  output::write_json(out / "analysis.json", analysis);
+  if (!opts.no_plot) {
+    for (const auto& problem : trial::plot_trial(spec, analysis, table, out)) {
+      std::fprintf(stderr, "coherence: warning: plot not drawn: %s\n", problem.c_str());
+    }
+  }
   if (mpi.size > 1) {
     fmt::print("{}: {} patients x {} protocols on {} MPI ranks in {:.1f} s -> {}\n", spec.name, spec.patients,
                spec.protocols.size(), mpi.size, seconds, out.string());

@@ -86,6 +86,7 @@ struct TrialOptions {
   int threads = 0;                     // 0: all cores
   std::string out_dir = "out/trial";
   bool resume = false;
+  bool no_plot = false;
 };
 void setup_trial(CLI::App& app, std::shared_ptr<TrialOptions> opts);
 int run_trial(const TrialOptions& opts);

@@ -110,20 +110,18 @@ int read_process_output(const std::vector<std::string>& args, std::string& out) 
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-namespace {
-
-// gnuplot string literal (single quotes; a quote is doubled).
-std::string quoted(const std::string& s) {
+std::string gnuplot_quoted(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += (c == '\'') ? std::string("''") : std::string(1, c);
   return out + "'";
 }
 
-}  // namespace
-
 namespace {
 
-// Runs a gnuplot script written next to `png`; the image appears only when gnuplot succeeded.
+std::string quoted(const std::string& s) { return gnuplot_quoted(s); }
+
+}  // namespace
+
 bool run_gnuplot(const std::string& gp, const std::filesystem::path& png, std::string& reason) {
   const std::filesystem::path script = png.string() + ".gp";
   try {
@@ -146,8 +144,6 @@ bool run_gnuplot(const std::string& gp, const std::filesystem::path& png, std::s
   }
   return true;
 }
-
-}  // namespace
 
 bool plot_comparison(const std::vector<ComparedRun>& runs, const std::filesystem::path& png, const std::string& title,
                      std::string& reason) {

@@ -30,6 +30,13 @@ int run_process(const std::vector<std::string>& args);
 // exit status, or -1 if it could not be started.
 int read_process_output(const std::vector<std::string>& args, std::string& out);
 
+// gnuplot string literal (single quotes; a quote is doubled).
+std::string gnuplot_quoted(const std::string& s);
+
+// Runs a gnuplot script (written next to `png` as PNG.gp) that draws to PNG.partial; the image
+// appears only when gnuplot succeeded. Returns false with `reason` otherwise; never throws.
+bool run_gnuplot(const std::string& gp, const std::filesystem::path& png, std::string& reason);
+
 // Renders trend panels of a timeseries.csv to PNG through gnuplot (a child process).
 // Returns false with a reason when gnuplot is missing or fails; never throws for that.
 // One run in a comparison plot.
