@@ -41,6 +41,9 @@ void setup_trial(CLI::App& app, std::shared_ptr<TrialOptions> opts) {
   sub->add_option("--out", opts->out_dir, "Output folder")->capture_default_str();
   sub->add_flag("--resume", opts->resume, "Continue an interrupted trial in --out (no patient lost or repeated)");
   sub->add_flag("--no-plot", opts->no_plot, "Do not draw km.png, forest.png, ne_vs_micro.png");
+  sub->add_option("--docs", opts->docs_dir,
+                  "Observational replication trials: write the comparison with the source study into "
+                  "DIR/validation.md (one table per cohort size)");
 }
 
 namespace {
@@ -170,6 +173,96 @@ struct MpiSession {
   MpiSession& operator=(const MpiSession&) = delete;
 };
 
+// The source study's day-1 findings (BRIEF.md) and issue 7's acceptance bands.
+struct StudyTarget {
+  const char* column;
+  const char* label;
+  double r;
+  double breakpoint;  // NaN: none reported
+};
+const StudyTarget kStudy[] = {
+    {"day1_lactate_mmol_per_L", "lactate", 0.583, 1.65},
+    {"day1_hi", "heterogeneity index HI", 0.444, 0.72},
+    {"day1_mfi", "MFI", -0.492, 0.80},
+    {"day1_ppv_pct", "PPV", -0.420, 0.71},
+    {"day1_mottling_score", "mottling score", 0.364, 0.25},
+};
+
+std::string replication_table(const trial::TrialSpec& spec, const nlohmann::json& analysis) {
+  const auto& o = analysis["observational"][spec.protocols.front()];
+  std::string md = fmt::format(
+      "### n = {}\n\n`coherence trial {} --patients {} --docs docs` (seed {}; {} patients with day-1 values).\n\n"
+      "| Day 1, NE dose vs | Study r | Model r (Pearson) | Spearman | Band (+-0.15) | Status | Study breakpoint | "
+      "Model breakpoint [95% CI] | Band | Status |\n|---|---|---|---|---|---|---|---|---|---|\n",
+      spec.patients, "scenarios/" + std::filesystem::path(spec.file).filename().string(), spec.patients, spec.seed,
+      o.value("n", 0));
+  auto get = [](const nlohmann::json& j, const char* a, const char* b) {
+    return j.contains(a) && j[a].contains(b) && j[a][b].is_number() ? j[a][b].get<double>() : std::nan("");
+  };
+  for (const auto& t : kStudy) {
+    const nlohmann::json c = o["correlations"].contains(t.column) ? o["correlations"][t.column] : nlohmann::json::object();
+    const double r = get(c, "pearson", "r"), rho = get(c, "spearman", "r");
+    const bool r_ok = std::abs(r - t.r) <= 0.15;
+    const nlohmann::json pw = o["piecewise"].contains(t.column) ? o["piecewise"][t.column] : nlohmann::json::object();
+    const bool has_bp = pw.contains("breakpoint");
+    const double bp = has_bp ? pw["breakpoint"].get<double>() : std::nan("");
+    const bool bp_target = std::string(t.column) == "day1_mfi" || std::string(t.column) == "day1_ppv_pct" ||
+                           std::string(t.column) == "day1_hi";
+    const bool bp_ok = bp >= 0.6 && bp <= 0.9;
+    const bool r_target = std::string(t.column) != "day1_mottling_score";
+    md += fmt::format("| {} | {:+.3f} | {:+.3f} | {:+.3f} | {} | {} | {:.2f} | {} | {} | {} |\n", t.label, t.r, r, rho,
+                      r_target ? fmt::format("{:+.2f} to {:+.2f}", t.r - 0.15, t.r + 0.15) : "informative",
+                      r_target ? (r_ok ? "pass" : "**FAIL**") : "-", t.breakpoint,
+                      has_bp ? fmt::format("{:.2f} [{:.2f}, {:.2f}]", bp, pw["ci_low"].get<double>(),
+                                           pw["ci_high"].get<double>())
+                             : "-",
+                      bp_target ? "0.6 - 0.9" : "informative",
+                      bp_target ? (bp_ok ? "pass" : "**FAIL**") : "-");
+  }
+  const auto& s = o["survival_by_cliff"];
+  const double mortality = s.value("mortality_28d", std::nan(""));
+  md += fmt::format("\n28-day mortality {:.1f}% (band 30-50%: {}).", 100.0 * mortality,
+                    mortality >= 0.30 && mortality <= 0.50 ? "pass" : "**FAIL**");
+  if (s.contains("cox_adjusted") && s["cox_adjusted"].contains("terms")) {
+    const auto& t = s["cox_adjusted"]["terms"][0];
+    if (t["hazard_ratio"].is_number() && t["hr_ci_low"].is_number() && t["hr_ci_high"].is_number()) {
+      md += fmt::format(" Adjusted Cox HR of NE > {:g}: {:.2f} [{:.2f}, {:.2f}] (study: 1.32 [1.28, 3.10]; "
+                        "informative).",
+                        spec.analysis.cliff_threshold, t["hazard_ratio"].get<double>(), t["hr_ci_low"].get<double>(),
+                        t["hr_ci_high"].get<double>());
+    }
+  }
+  return md + "\n";
+}
+
+void write_replication_docs(const trial::TrialSpec& spec, const nlohmann::json& analysis,
+                            const std::filesystem::path& docs) {
+  const std::filesystem::path file = docs / "validation.md";
+  std::ifstream in(file);
+  if (!in) throw scenario::InputError(fmt::format("{}: --docs: no validation.md there", file.string()));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  const std::string heading = "## Observational replication (trials)";
+  const std::string begin = fmt::format("<!-- observational-replication:n={}:begin (generated by `coherence trial "
+                                        "... --docs docs`) -->",
+                                        spec.patients);
+  const std::string end = fmt::format("<!-- observational-replication:n={}:end -->", spec.patients);
+  const std::string block = begin + "\n" + replication_table(spec, analysis) + end + "\n";
+  const auto b = text.find(begin), e = text.find(end);
+  if (b != std::string::npos && e != std::string::npos && e > b) {
+    text = text.substr(0, b) + block + text.substr(e + end.size() + 1);
+  } else {
+    if (text.find(heading) == std::string::npos) {
+      text += "\n" + heading + "\n\nThe source study's day-1 findings (BRIEF.md) against the virtual cohort of "
+              "`scenarios/trial_observational_replication.toml` (docs/trials.md). Each table is generated by the "
+              "command above it; `coherence validate --docs` keeps them.\n\n";
+    }
+    text += block;
+  }
+  output::write_file_atomic(file, text);
+}
+
 }  // namespace
 
 int run_trial(const TrialOptions& opts) {
@@ -186,6 +279,10 @@ int run_trial(const TrialOptions& opts) {
   if (opts.patients > 0) overrides.push_back(parse(fmt::format("trial.patients={}", opts.patients)));
   if (opts.seed >= 0) overrides.push_back(parse(fmt::format("trial.seed={}", opts.seed)));
   const trial::TrialSpec spec = trial::load_trial(opts.trial_file, overrides);
+  if (!opts.docs_dir.empty() && std::filesystem::path(spec.file).filename().string().find("observational") == std::string::npos) {
+    throw scenario::InputError(fmt::format("--docs: {} is not an observational replication (its name has no "
+                                           "'observational')", spec.file));
+  }
   const std::filesystem::path out = opts.out_dir;
   const MpiSession mpi;
   const std::string journal = mpi.size > 1 ? fmt::format("patients.rank{}.partial.csv", mpi.rank) : "patients.partial.csv";
@@ -246,6 +343,7 @@ int run_trial(const TrialOptions& opts) {
   const trial::Table table = trial::Table::read_csv(out / "patients.csv");
   const nlohmann::json analysis = trial::analyse_trial(spec, table);
   output::write_json(out / "analysis.json", analysis);
+  if (!opts.docs_dir.empty()) write_replication_docs(spec, analysis, opts.docs_dir);
   if (!opts.no_plot) {
     for (const auto& problem : trial::plot_trial(spec, analysis, table, out)) {
       std::fprintf(stderr, "coherence: warning: plot not drawn: %s\n", problem.c_str());

@@ -86,6 +86,18 @@ int run_validate(const ValidateOptions& opts) {
       md += fmt::format("## {}\n\n{}\n", system, table(results));
       replace_section(docs / "model" / (system + ".md"), table(results));
     }
+    // The observational-replication tables (written by `coherence trial ... --docs`) stay.
+    {
+      std::ifstream in(docs / "validation.md");
+      std::stringstream ss;
+      ss << in.rdbuf();
+      const std::string old = ss.str();
+      const auto b = old.find("<!-- observational-replication");
+      if (b != std::string::npos) {
+        const auto h = old.rfind("\n## ", b);
+        md += old.substr(h == std::string::npos ? b : h + 1);
+      }
+    }
     output::write_file_atomic(docs / "validation.md", md);
   }
   return 0;

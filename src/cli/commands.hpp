@@ -87,6 +87,7 @@ struct TrialOptions {
   std::string out_dir = "out/trial";
   bool resume = false;
   bool no_plot = false;
+  std::string docs_dir;  // observational replication: write its table into DIR/validation.md
 };
 void setup_trial(CLI::App& app, std::shared_ptr<TrialOptions> opts);
 int run_trial(const TrialOptions& opts);

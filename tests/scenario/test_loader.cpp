@@ -6,6 +6,7 @@
 #include <string>
 
 #include "scenario/scenario.hpp"
+#include "trial/trial.hpp"
 
 using namespace coherence::scenario;
 namespace fs = std::filesystem;
@@ -26,7 +27,11 @@ TEST_CASE("Every shipped scenario loads") {
   for (const auto& entry : fs::directory_iterator(kSource / "scenarios")) {
     if (entry.path().extension() != ".toml") continue;
     INFO(entry.path());
-    CHECK_NOTHROW(load_scenario(entry.path()));
+    if (entry.path().filename().string().rfind("trial_", 0) == 0) {
+      CHECK_NOTHROW(coherence::trial::load_trial(entry.path()));  // trial files (docs/trials.md)
+    } else {
+      CHECK_NOTHROW(load_scenario(entry.path()));
+    }
     ++count;
   }
   CHECK(count >= 3);
