@@ -48,43 +48,8 @@ void setup_trial(CLI::App& app, std::shared_ptr<TrialOptions> opts) {
 
 namespace {
 
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (std::size_t k = 0; k < line.size(); ++k) {
-    const char c = line[k];
-    if (quoted) {
-      if (c == '"' && k + 1 < line.size() && line[k + 1] == '"') {
-        cur += '"';
-        ++k;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(cur);
-      cur.clear();
-    } else if (c != '\n' && c != '\r') {
-      cur += c;
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
-
 // summary.json: counts and per-protocol headline outcomes (means over completed rows).
-nlohmann::json summarise(const trial::TrialSpec& spec, const std::filesystem::path& patients_csv) {
-  std::ifstream in(patients_csv);
-  std::string line;
-  std::getline(in, line);
-  const auto header = split_csv_line(line);
-  auto col = [&](const std::string& name) {
-    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
-  };
+nlohmann::json summarise(const trial::TrialSpec& spec, const trial::Table& t) {
   struct Acc {
     int rows = 0, complete = 0, arrest = 0, failed = 0;
     std::map<std::string, std::pair<double, int>> sums;
@@ -95,21 +60,25 @@ nlohmann::json summarise(const trial::TrialSpec& spec, const std::filesystem::pa
                                              "ne_cumulative_mg",   "ne_above_0_8_h",          "time_map_ge_65_pct",
                                              "fluids_total_mL",    "lactate_day1_mean_mmol_per_L", "mfi_day1_mean",
                                              "ppv_day1_mean_pct",  "survival_d"};
-  while (std::getline(in, line)) {
-    const auto f = split_csv_line(line);
-    Acc& a = by_protocol[f[col("protocol")]];
+  const auto& protocol = t.text("protocol");
+  const auto& status = t.text("status");
+  const auto& reason = t.text("reason");
+  const auto& id = t.text("patient_id");
+  std::map<std::string, std::vector<double>> values;
+  for (const auto& h : headline) values[h] = t.numeric(h);
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    Acc& a = by_protocol[protocol[i]];
     ++a.rows;
-    const std::string status = f[col("status")];
-    if (status == "failed") {
+    if (status[i] == "failed") {
       ++a.failed;
-      a.failures.push_back(fmt::format("patient {}: {}", f[col("patient_id")], f[col("reason")]));
+      a.failures.push_back(fmt::format("patient {}: {}", id[i], reason[i]));
       continue;
     }
-    (status == "arrest" ? a.arrest : a.complete) += 1;
+    (status[i] == "arrest" ? a.arrest : a.complete) += 1;
     for (const auto& h : headline) {
-      const std::string& v = f[col(h)];
-      if (v.empty()) continue;
-      a.sums[h].first += std::stod(v);
+      const double v = values[h][i];
+      if (std::isnan(v)) continue;
+      a.sums[h].first += v;
       a.sums[h].second += 1;
     }
   }
@@ -339,8 +308,8 @@ int run_trial(const TrialOptions& opts) {
     trial::merge_rank_journals(spec, out, mpi.size);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  output::write_json(out / "summary.json", summarise(spec, out / "patients.csv"));
   const trial::Table table = trial::Table::read_csv(out / "patients.csv");
+  output::write_json(out / "summary.json", summarise(spec, table));
   const nlohmann::json analysis = trial::analyse_trial(spec, table);
   output::write_json(out / "analysis.json", analysis);
   if (!opts.docs_dir.empty()) write_replication_docs(spec, analysis, opts.docs_dir);

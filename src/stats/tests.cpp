@@ -59,6 +59,16 @@ double polynomial(std::initializer_list<double> c, double x) {
   return acc;
 }
 
+// t statistic, two-sided p and 95% CI of an estimate with standard error `se` on t.df.
+TestResult with_t_inference(TestResult t, double se) {
+  t.statistic = t.estimate / se;
+  t.p = student_t_two_sided_p(t.statistic, t.df);
+  const double q = student_t_quantile(0.975, t.df);
+  t.ci_low = t.estimate - q * se;
+  t.ci_high = t.estimate + q * se;
+  return t;
+}
+
 }  // namespace
 
 double student_t_quantile(double p, double df) { return boost::math::quantile(boost::math::students_t(df), p); }
@@ -227,12 +237,7 @@ TestResult t_test(std::span<const double> x, std::span<const double> y, bool equ
     se = std::sqrt(a + b);
     t.df = (a + b) * (a + b) / (a * a / (nx - 1.0) + b * b / (ny - 1.0));
   }
-  t.statistic = t.estimate / se;
-  t.p = student_t_two_sided_p(t.statistic, t.df);
-  const double q = student_t_quantile(0.975, t.df);
-  t.ci_low = t.estimate - q * se;
-  t.ci_high = t.estimate + q * se;
-  return t;
+  return with_t_inference(t, se);
 }
 
 TestResult paired_t_test(std::span<const double> x, std::span<const double> y) {
@@ -243,13 +248,7 @@ TestResult paired_t_test(std::span<const double> x, std::span<const double> y) {
   TestResult t;
   t.estimate = mean(d);
   t.df = n - 1.0;
-  const double se = std::sqrt(variance(d) / n);
-  t.statistic = t.estimate / se;
-  t.p = student_t_two_sided_p(t.statistic, t.df);
-  const double q = student_t_quantile(0.975, t.df);
-  t.ci_low = t.estimate - q * se;
-  t.ci_high = t.estimate + q * se;
-  return t;
+  return with_t_inference(t, std::sqrt(variance(d) / n));
 }
 
 TestResult wilcoxon_rank_sum(std::span<const double> x, std::span<const double> y) {

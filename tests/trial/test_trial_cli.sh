@@ -77,17 +77,17 @@ expect_2() {
     bad "$what (rc $rc: $err)"
   fi
 }
-cp "$trial" "$work/bad1.toml"
-sed -i 's|scenario = "../../scenarios/|scenario = "'"$src"'/scenarios/|; s|distribution = "uniform"|distribution = "gaussian"|' "$work/bad1.toml"
+# A copy of the trial file with one sed edit (the base scenario by absolute path).
+bad_trial() {
+  sed 's|scenario = "../../scenarios/|scenario = "'"$src"'/scenarios/|; '"$2" "$trial" > "$work/$1.toml"
+}
+bad_trial bad1 's|distribution = "uniform"|distribution = "gaussian"|'
 expect_2 "unknown distribution" "bad1.toml:[0-9]*: cohort.variables\[\].distribution" trial "$work/bad1.toml" --out "$work/b1"
-cp "$trial" "$work/bad2.toml"
-sed -i 's|scenario = "../../scenarios/|scenario = "'"$src"'/scenarios/|; s|max = 95|max = 150|' "$work/bad2.toml"
+bad_trial bad2 's|max = 95|max = 150|'
 expect_2 "cohort bound outside the key's range" "patient.age_years" trial "$work/bad2.toml" --out "$work/b2"
-cp "$trial" "$work/bad3.toml"
-sed -i 's|scenario = "../../scenarios/|scenario = "'"$src"'/scenarios/|; s|rho = 0.4|rho = 1.5|' "$work/bad3.toml"
+bad_trial bad3 's|rho = 0.4|rho = 1.5|'
 expect_2 "correlation out of range" "cohort.correlations\[\].rho" trial "$work/bad3.toml" --out "$work/b3"
-cp "$trial" "$work/bad4.toml"
-sed -i 's|scenario = "../../scenarios/|scenario = "'"$src"'/scenarios/|; s|"micro_guided"\]|"micro_guided", "best_guess"]|' "$work/bad4.toml"
+bad_trial bad4 's|"micro_guided"\]|"micro_guided", "best_guess"]|'
 expect_2 "unknown protocol" "trial.protocols" trial "$work/bad4.toml" --out "$work/b4"
 expect_2 "--resume without a journal" "no interrupted trial" trial "$trial" --out "$work/none" --resume
 expect_2 "missing trial file" "no such file" trial "$work/missing.toml" --out "$work/b5"
