@@ -2,7 +2,8 @@
 # Installs what is missing, builds, and runs the main demo: one septic patient under macro-first
 # and micro-guided resuscitation side by side (table, plot, and what the sublingual microscope
 # would show under each), then septic shock untreated and treated, a healthy adult, a loss of
-# coherence (MAP high, capillaries stopped), and the model's validation against the literature.
+# coherence (MAP high, capillaries stopped), a virtual cohort re-running the source study, a small
+# paired in-silico trial, and the model's validation against the literature.
 cd "$(dirname "$0")"
 source ./scripts_common.sh
 install_packages
@@ -49,6 +50,28 @@ print(f"  {sys.argv[2]:15s} MAP {f['map_mmHg']:5.1f} mmHg   NE {f['ne_dose_ug_pe
 PY
 done
 echo
+echo "== A virtual cohort: the source study re-run (66 septic-shock patients, usual care, day 1)"
+$bin trial scenarios/trial_observational_replication.toml --out "$out/observational"
+python3 - "$out/observational/analysis.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))["observational"]["macro_first"]
+study = {"day1_lactate_mmol_per_L": 0.583, "day1_hi": 0.444, "day1_mfi": -0.492, "day1_ppv_pct": -0.420}
+for c, r in study.items():
+    m = o["correlations"][c]["pearson"]
+    print(f"  NE dose vs {c:25s} r = {m['r']:+.2f} (study {r:+.3f})   FDR p = {o['correlations'][c]['pearson']['p_fdr']:.2g}")
+PY
+echo "== In-silico trial: 20 patients under macro-first and micro-guided, paired (72 h each)"
+$bin trial scenarios/trial_macro_vs_micro.toml --patients 20 --out "$out/trial"
+python3 - "$out/trial/analysis.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["paired_comparisons"][0]
+for name in ["mfi_day1_mean", "lactate_day1_mean_mmol_per_L", "ne_cumulative_mg"]:
+    t = c["outcomes"][name]["paired_t"]
+    print(f"  micro-guided minus macro-first, {name:30s} {t['mean_difference']:+.2f} [{t['ci_low']:+.2f}, {t['ci_high']:+.2f}]  p = {t['p']:.2g}")
+d = c["death_28d"]
+print(f"  28-day deaths (outcome model): macro-first {d['deaths_macro_first']}, micro-guided {d['deaths_micro_guided']} of {d['pairs']}")
+PY
+echo
 echo "== Validation against published findings"
 $bin validate --quiet
 echo
@@ -60,3 +83,4 @@ for d in untreated treated healthy coherence_loss; do
   echo "  $out/$d/timeseries.csv, summary.json, trends.png"
 done
 echo "  $out/coherence_loss/vessels_t120min.json, vessels_t720min.json (per-vessel ground truth)"
+echo "  $out/observational/, $out/trial/  (patients.csv, cohort.csv, analysis.json, km.png, forest.png, ne_vs_micro.png)"
