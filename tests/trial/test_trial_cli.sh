@@ -54,7 +54,10 @@ fi
 # MPI: 2 ranks give the bytes of one process (when built with MPI and mpirun is there).
 if command -v mpirun >/dev/null && "$bin" trial --help >/dev/null; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-  if mpirun -n 2 "$bin" trial "$trial" "${short[@]}" --out "$work/mpi" >/dev/null 2>"$work/mpi.err"; then
+  # Under AddressSanitizer, OpenMPI's dlopened plugins leak at MPI_Finalize (not our code: the same
+  # trial code is leak-checked in the single-process runs above), so the leak check is off here.
+  if ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+     mpirun -x ASAN_OPTIONS -n 2 "$bin" trial "$trial" "${short[@]}" --out "$work/mpi" >/dev/null 2>"$work/mpi.err"; then
     if cmp -s "$work/t1/patients.csv" "$work/mpi/patients.csv"; then ok "2 MPI ranks give identical patients.csv"; else bad "MPI patients.csv differs"; fi
     ls "$work/mpi" | grep -q partial && bad "MPI rank journals left behind" || ok "MPI rank journals merged and removed"
   else
