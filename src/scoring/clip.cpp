@@ -1,11 +1,15 @@
 #include "scoring/clip.hpp"
 
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <png.h>
+#include <csetjmp>
+#include <cstdio>
 #include <opencv2/imgproc.hpp>
 
 #include "output/files.hpp"
@@ -35,6 +39,93 @@ cv::Mat to_float(const cv::Mat& raw, const std::string& where) {
     throw InputError(fmt::format("{}: unsupported sample type (expected 8- or 16-bit)", where));
   }
   return out;
+}
+
+// Runs libpng calls with libpng's error jump target here: false when libpng reported an error.
+// `f` may call only libpng and assign to variables it captures by reference (no C++ object is
+// created inside, so the longjmp skips no destructor; the captured ones live in memory).
+template <typename F>
+bool png_guarded(png_structp png, F&& f) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  f();
+  return true;
+}
+
+// A PNG frame through libpng with our own error handlers (OpenCV's PNG reader lets libpng print
+// to stderr; the scorer reports one line): 8- or 16-bit, grey or colour (palette expanded, alpha
+// dropped, colour reduced to green). Returns an empty Mat with `why` set when the file is not a
+// readable PNG.
+cv::Mat read_png(const std::filesystem::path& file, std::string& why) {
+  std::FILE* fp = std::fopen(file.c_str(), "rb");
+  if (!fp) {
+    why = "cannot open";
+    return {};
+  }
+  std::string message;
+  png_structp png = png_create_read_struct(
+      PNG_LIBPNG_VER_STRING, &message,
+      [](png_structp p, png_const_charp msg) {
+        *static_cast<std::string*>(png_get_error_ptr(p)) = msg ? msg : "error";
+        png_longjmp(p, 1);
+      },
+      [](png_structp, png_const_charp) {});
+  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  png_uint_32 w = 0, h = 0;
+  int channels = 0, bits = 0;
+  std::size_t row_bytes = 0;
+  cv::Mat img;
+  std::vector<png_bytep> rows;
+  bool ok = png && info && png_guarded(png, [&] {
+    png_init_io(png, fp);
+    png_read_info(png, info);
+    const int colour = png_get_color_type(png, info);
+    const int depth = png_get_bit_depth(png, info);
+    if (colour == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (colour == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+    if ((colour & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS)) {
+      png_set_tRNS_to_alpha(png);
+      png_set_strip_alpha(png);
+    }
+    if (depth == 16) png_set_swap(png);  // host order (little-endian)
+    png_read_update_info(png, info);
+    w = png_get_image_width(png, info);
+    h = png_get_image_height(png, info);
+    channels = png_get_channels(png, info);
+    bits = png_get_bit_depth(png, info);
+    row_bytes = png_get_rowbytes(png, info);
+  });
+  if (!png || !info) message = "out of memory";
+  if (ok && (w == 0 || h == 0 || w > 16384 || h > 16384 || (channels != 1 && channels != 3))) {
+    ok = false;
+    message = "image size or layout out of range";
+  }
+  if (ok) {
+    img.create(static_cast<int>(h), static_cast<int>(w), CV_MAKETYPE(bits == 16 ? CV_16U : CV_8U, channels));
+    if (row_bytes != img.step[0]) {
+      ok = false;
+      message = "unexpected row layout";
+    } else {
+      rows.resize(h);
+      for (png_uint_32 y = 0; y < h; ++y) rows[y] = img.ptr<png_byte>(static_cast<int>(y));
+      ok = png_guarded(png, [&] {
+        png_read_image(png, rows.data());
+        png_read_end(png, nullptr);
+      });
+    }
+  }
+  png_destroy_read_struct(png ? &png : nullptr, info ? &info : nullptr, nullptr);
+  std::fclose(fp);
+  if (!ok) {
+    why = message;
+    return {};
+  }
+  // RGB -> green: the sublingual signal (haemoglobin absorbs green light).
+  if (img.channels() == 3) {
+    cv::Mat green;
+    cv::extractChannel(img, green, 1);
+    return green;
+  }
+  return img;
 }
 
 // um_per_px and fps from meta.json or truth.json (the renderer's) in `dir`, if present.
@@ -81,9 +172,22 @@ Clip load_folder(const std::filesystem::path& dir, ClipOptions o) {
   const auto files = frame_files(dir);
   if (files.empty()) throw InputError(fmt::format("{}: no PNG frames in the folder", dir.string()));
   if (files.size() < 2) throw InputError(fmt::format("{}: one frame only: flow needs a video", dir.string()));
+  // Frames are PNG and read by libpng itself (read_png): OpenCV's reader decodes by content, so
+  // any of its other decoders could be reached through a misnamed file, and libpng's messages
+  // would reach stderr.
   for (const auto& f : files) {
-    const cv::Mat raw = cv::imread(f.string(), cv::IMREAD_UNCHANGED);
-    if (raw.empty()) throw InputError(fmt::format("{}: not a readable PNG", f.string()));
+    {
+      static constexpr unsigned char kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+      std::ifstream in(f, std::ios::binary);
+      unsigned char head[8] = {};
+      in.read(reinterpret_cast<char*>(head), 8);
+      if (in.gcount() != 8 || !std::equal(head, head + 8, kPngSignature)) {
+        throw InputError(fmt::format("{}: not a PNG file (no PNG signature)", f.string()));
+      }
+    }
+    std::string why;
+    const cv::Mat raw = read_png(f, why);
+    if (raw.empty()) throw InputError(fmt::format("{}: not a readable PNG ({})", f.string(), why));
     if (!c.frames.empty() && (raw.cols != c.width() || raw.rows != c.height())) {
       throw InputError(fmt::format("{}: {}x{} px, but the first frame is {}x{}: frames must match", f.string(), raw.cols,
                                    raw.rows, c.width(), c.height()));

@@ -1,6 +1,7 @@
 // The scoring pipeline from pixels: stabilisation against a known shift, accuracy against the
 // renderer's exact truth on clean clips, determinism, and bad input.
 #include <catch2/catch.hpp>
+#include <tuple>
 
 #include <cmath>
 #include <filesystem>
@@ -91,6 +92,32 @@ TEST_CASE("Scoring is deterministic") {
   CHECK(a.dump() == b.dump());
 }
 
+TEST_CASE("PNG frames are read exactly: 8- and 16-bit grey, colour reduced to green") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "coherence_png_read";
+  fs::remove_all(dir);
+  cv::Mat grey8(30, 40, CV_8U), grey16(30, 40, CV_16U), colour(30, 40, CV_8UC3);
+  cv::randu(grey8, 0, 256);
+  cv::randu(grey16, 0, 65536);
+  cv::randu(colour, 0, 256);
+  for (const auto& [name, mat, scale] : {std::tuple{"g8", grey8, 255.0}, std::tuple{"g16", grey16, 65535.0},
+                                         std::tuple{"rgb", colour, 255.0}}) {
+    fs::create_directories(dir / name);
+    for (const char* f : {"frame_0000.png", "frame_0001.png"}) cv::imwrite((dir / name / f).string(), mat);
+    const scoring::Clip c = scoring::load_clip(dir / name, {1.0, 30.0});
+    cv::Mat expected;
+    if (mat.channels() == 3) {
+      cv::extractChannel(mat, expected, 1);  // OpenCV's BGR: green is channel 1
+    } else {
+      expected = mat;
+    }
+    expected.convertTo(expected, CV_32F, 1.0 / scale);
+    INFO(name);
+    CHECK(c.bit_depth == (mat.depth() == CV_16U ? 16 : 8));
+    CHECK(cv::norm(c.frames[1], expected, cv::NORM_INF) == 0.0);
+  }
+}
+
 TEST_CASE("Bad scoring input is a clear InputError") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / "coherence_score_bad";
@@ -107,7 +134,17 @@ TEST_CASE("Bad scoring input is a clear InputError") {
   fs::create_directories(dir / "corrupt");
   cv::imwrite((dir / "corrupt" / "frame_0000.png").string(), cv::Mat(48, 64, CV_8U, cv::Scalar(100)));
   std::ofstream(dir / "corrupt" / "frame_0001.png") << "not a png";
+  CHECK_THROWS_WITH(scoring::load_clip(dir / "corrupt", {1.0, 30.0}), Catch::Contains("not a PNG file"));
+  // A PNG signature with a truncated body: libpng refuses it.
+  {
+    std::ofstream f(dir / "corrupt" / "frame_0001.png", std::ios::binary | std::ios::trunc);
+    f.write("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  }
   CHECK_THROWS_WITH(scoring::load_clip(dir / "corrupt", {1.0, 30.0}), Catch::Contains("not a readable PNG"));
+  // Another image format under a .png name (OpenCV would decode it by content): refused.
+  cv::imwrite((dir / "corrupt" / "as_tiff.tiff").string(), cv::Mat(48, 64, CV_8U, cv::Scalar(100)));
+  fs::rename(dir / "corrupt" / "as_tiff.tiff", dir / "corrupt" / "frame_0001.png");
+  CHECK_THROWS_WITH(scoring::load_clip(dir / "corrupt", {1.0, 30.0}), Catch::Contains("not a PNG file"));
   // No pixel size anywhere.
   fs::create_directories(dir / "nometa");
   cv::imwrite((dir / "nometa" / "frame_0000.png").string(), cv::Mat(48, 64, CV_8U, cv::Scalar(100)));
