@@ -1048,14 +1048,10 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   item("content", bright_fraction, content_score,
        fmt::format("small-vessel density {:.1f} mm/mm2; {:.2f}% of the field brighter than the tissue (saliva, bubbles)",
                    tvd, 100.0 * bright_fraction));
-  double path = 0.0, jitter = 0.0;
+  double path = 0.0;
   for (std::size_t t = 1; t < out.drift_px.size(); ++t) {
     const cv::Point2d d = out.drift_px[t] - out.drift_px[t - 1];
     path += std::hypot(d.x, d.y) * um;
-    if (t + 1 < out.drift_px.size()) {
-      const cv::Point2d dd = out.drift_px[t + 1] - 2.0 * out.drift_px[t] + out.drift_px[t - 1];
-      jitter += std::hypot(dd.x, dd.y) * um;
-    }
   }
   const double drift_speed = duration > 0.0 ? path / duration : 0.0;
   item("stability", drift_speed, drift_speed > 42.0 ? 10 : (drift_speed > 25.0 ? 1 : 0),
