@@ -99,6 +99,10 @@ std::vector<ArcIntervals> visible_arcs(const ClipSetup& clip, int frames) {
   const double duration_s = frames > 1 ? (frames - 1) / clip.device.fps : 0.0;
   std::vector<ArcIntervals> out(site.vessels.size());
   constexpr double kStep_um = 1.0;
+  std::vector<const model::Vessel*> large;  // drawn large vessels: they hide what lies in them
+  for (std::size_t j = 0; j < site.vessels.size(); ++j) {
+    if (site.vessels[j].diameter_um >= 20.0 && !clip.cell_arc0_um[j].empty()) large.push_back(&site.vessels[j]);
+  }
   for (std::size_t i = 0; i < site.vessels.size(); ++i) {
     const model::Vessel& v = site.vessels[i];
     const auto& cells = clip.cell_arc0_um[i];
@@ -142,12 +146,9 @@ std::vector<ArcIntervals> visible_arcs(const ClipSetup& clip, int frames) {
       for (int k = 0; k <= n; ++k) {
         const double arc = a + (b - a) * k / n;
         const model::PointUm p = point_at_arc(v.polyline, cum, arc);
-        bool hidden = false;
-        for (std::size_t j = 0; j < site.vessels.size() && !hidden; ++j) {
-          const model::Vessel& w = site.vessels[j];
-          hidden = w.diameter_um >= 20.0 && !clip.cell_arc0_um[j].empty() &&
-                   distance_to_polyline(p, w.polyline) < 0.5 * w.diameter_um;
-        }
+        const bool hidden = std::any_of(large.begin(), large.end(), [&](const model::Vessel* w) {
+          return distance_to_polyline(p, w->polyline) < 0.5 * w->diameter_um;
+        });
         if (!hidden && start < 0.0) start = arc;
         if ((hidden || k == n) && start >= 0.0) {
           if (arc > start) seen.emplace_back(start, arc);
@@ -160,9 +161,8 @@ std::vector<ArcIntervals> visible_arcs(const ClipSetup& clip, int frames) {
   return out;
 }
 
-std::vector<VisiblePiece> visible_pieces(const ClipSetup& clip, int frames) {
+std::vector<VisiblePiece> visible_pieces(const ClipSetup& clip, const std::vector<ArcIntervals>& arcs) {
   const model::Site& site = *clip.site;
-  const auto arcs = visible_arcs(clip, frames);
   std::vector<VisiblePiece> out;
   for (std::size_t i = 0; i < site.vessels.size(); ++i) {
     const auto& poly = site.vessels[i].polyline;
@@ -182,8 +182,11 @@ std::vector<VisiblePiece> visible_pieces(const ClipSetup& clip, int frames) {
 }
 
 model::SiteMetrics visible_metrics(const ClipSetup& clip, int frames) {
+  return visible_metrics(clip, visible_pieces(clip, visible_arcs(clip, frames)));
+}
+
+model::SiteMetrics visible_metrics(const ClipSetup& clip, const std::vector<VisiblePiece>& pieces) {
   const model::Site& site = *clip.site;
-  const auto pieces = visible_pieces(clip, frames);
   std::vector<model::ObservedVessel> observed;
   observed.reserve(pieces.size());
   for (const auto& piece : pieces) {

@@ -101,10 +101,11 @@ struct VisiblePiece {
   std::size_t vessel_index = 0;
   std::vector<model::PointUm> polyline;
 };
-std::vector<VisiblePiece> visible_pieces(const ClipSetup& clip, int frames);
+std::vector<VisiblePiece> visible_pieces(const ClipSetup& clip, const std::vector<ArcIntervals>& arcs);
 
 // The consensus measures of what the clip shows (the renderer's ground truth): the model's
 // definitions over the visible pieces, each with its vessel's flow class.
-model::SiteMetrics visible_metrics(const ClipSetup& clip, int frames);
+model::SiteMetrics visible_metrics(const ClipSetup& clip, const std::vector<VisiblePiece>& pieces);
+model::SiteMetrics visible_metrics(const ClipSetup& clip, int frames);  // arcs -> pieces -> metrics
 
 }  // namespace coherence::viz

@@ -208,20 +208,23 @@ int run_render(const RenderOptions& opts) {
   }
   viz::write_png(out / "motion.png", motion);
 
+  // What the frames show of each vessel (drawn red cells; not inside a large vessel's image): the
+  // truth's vessels, computed once for the masks, the lengths and the measures.
+  const std::vector<viz::ArcIntervals> visible = viz::visible_arcs(clip, frames);
+  const std::vector<viz::VisiblePiece> pieces = viz::visible_pieces(clip, visible);
   if (opts.masks) {
-    const viz::Masks masks = viz::rasterize_masks(clip, viz::build_frame(clip, 0), viz::visible_pieces(clip, frames));
+    const viz::Masks masks = viz::rasterize_masks(clip, viz::build_frame(clip, 0), pieces);
     viz::write_png16(out / "mask_vessels.png", device.width_px, device.height_px, masks.vessel_id);
     viz::write_png(out / "mask_classes.png", masks.flow_class);
   }
   // Ground truth: the keys of `coherence score`, plus what only a renderer knows.
-  // what the frames show of each vessel (drawn red cells; not inside a large vessel's image).
   std::vector<double> visible_length_um;
-  for (const auto& arcs : viz::visible_arcs(clip, frames)) {
+  for (const auto& arcs : visible) {
     double l = 0.0;
     for (const auto& [a, b] : arcs) l += b - a;
     visible_length_um.push_back(l);
   }
-  nlohmann::json truth = output::clip_truth_json(site, states, viz::visible_metrics(clip, frames), visible_length_um);
+  nlohmann::json truth = output::clip_truth_json(site, states, viz::visible_metrics(clip, pieces), visible_length_um);
   for (std::size_t i = 0; i < site.vessels.size(); ++i) {
     truth["sites"][0]["vessels"][i]["velocity_per_frame_um_per_s"] = per_vessel_velocity[i];
   }

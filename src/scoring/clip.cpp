@@ -26,7 +26,7 @@ cv::Mat to_float(const cv::Mat& raw, const std::string& where) {
   if (raw.channels() == 1) {
     grey = raw;
   } else if (raw.channels() == 3 || raw.channels() == 4) {
-    cv::extractChannel(raw, grey, 1);  // OpenCV order is BGR(A): green is channel 1
+    cv::extractChannel(raw, grey, 1);  // green (the sublingual signal) is channel 1 in RGB and BGR(A)
   } else {
     throw InputError(fmt::format("{}: {} channels: expected grey or colour", where, raw.channels()));
   }
@@ -52,8 +52,8 @@ bool png_guarded(png_structp png, F&& f) {
 }
 
 // A PNG frame through libpng with our own error handlers (OpenCV's PNG reader lets libpng print
-// to stderr; the scorer reports one line): 8- or 16-bit, grey or colour (palette expanded, alpha
-// dropped, colour reduced to green). Returns an empty Mat with `why` set when the file is not a
+// to stderr; the scorer reports one line): 8- or 16-bit, grey or RGB (palette expanded, alpha
+// dropped). Returns an empty Mat with `why` set when the file is not a
 // readable PNG.
 cv::Mat read_png(const std::filesystem::path& file, std::string& why) {
   std::FILE* fp = std::fopen(file.c_str(), "rb");
@@ -119,13 +119,7 @@ cv::Mat read_png(const std::filesystem::path& file, std::string& why) {
     why = message;
     return {};
   }
-  // RGB -> green: the sublingual signal (haemoglobin absorbs green light).
-  if (img.channels() == 3) {
-    cv::Mat green;
-    cv::extractChannel(img, green, 1);
-    return green;
-  }
-  return img;
+  return img;  // grey, or RGB (to_float takes the green channel)
 }
 
 // um_per_px and fps from meta.json or truth.json (the renderer's) in `dir`, if present.

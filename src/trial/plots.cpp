@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "output/files.hpp"
+#include "stats/survival.hpp"
 #include "trial/trial.hpp"
 
 namespace coherence::trial {
@@ -16,18 +17,27 @@ const char* kColours[] = {"#c0392b", "#2471a3", "#1e8449", "#d35400", "#6c3483",
 
 using output::gnuplot_quoted;
 
-// Kaplan-Meier steps as a gnuplot datablock: (time, survival) with the step drawn as "steps".
-std::string km_block(const std::string& name, const nlohmann::json& steps) {
+// Kaplan-Meier steps as a gnuplot datablock (time, survival), from 1 at t = 0 to day 28.
+std::string km_block(const std::string& name, const std::vector<std::pair<double, double>>& steps) {
   std::string b = "$" + name + " << EOD\n0 1\n";
-  for (const auto& s : steps) b += fmt::format("{:.6g} {:.6g}\n", s["time_d"].get<double>(), s["survival"].get<double>());
+  for (const auto& [t, s] : steps) b += fmt::format("{:.6g} {:.6g}\n", t, s);
+  if (steps.empty() || steps.back().first < 28.0) {
+    b += fmt::format("28 {:.6g}\n", steps.empty() ? 1.0 : steps.back().second);
+  }
   return b + "EOD\n";
+}
+
+std::vector<std::pair<double, double>> km_steps(const nlohmann::json& steps) {
+  std::vector<std::pair<double, double>> out;
+  for (const auto& s : steps) out.emplace_back(s["time_d"].get<double>(), s["survival"].get<double>());
+  return out;
 }
 
 std::string plot_km(const TrialSpec& spec, const nlohmann::json& analysis, const Table& t,
                     const std::filesystem::path& png, std::string& reason) {
   std::string gp = "set terminal pngcairo size 1100,500 font 'sans,10'\nset output " +
                    gnuplot_quoted(png.string() + ".partial") + "\nset termoption noenhanced\n";
-  // KM per protocol from patients.csv (computed here, the same estimator as analysis.json).
+  // KM per protocol from patients.csv (stats::kaplan_meier, the estimator of analysis.json).
   const auto& protocol = t.text("protocol");
   const auto& status = t.text("status");
   const auto surv = t.numeric("survival_d"), death = t.numeric("death_28d");
@@ -42,24 +52,8 @@ std::string plot_km(const TrialSpec& spec, const nlohmann::json& analysis, const
       }
     }
     if (time.empty()) continue;
-    nlohmann::json steps = nlohmann::json::array();
-    double s = 1.0;
-    std::vector<std::size_t> o(time.size());
-    for (std::size_t i = 0; i < o.size(); ++i) o[i] = i;
-    std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) { return time[a] < time[b]; });
-    std::size_t at_risk = time.size();
-    for (std::size_t i = 0; i < o.size();) {
-      std::size_t j = i;
-      int d = 0;
-      while (j < o.size() && time[o[j]] == time[o[i]]) d += event[o[j++]];
-      if (d > 0) {
-        s *= 1.0 - static_cast<double>(d) / static_cast<double>(at_risk);
-        steps.push_back({{"time_d", time[o[i]]}, {"survival", s}});
-      }
-      at_risk -= j - i;
-      i = j;
-    }
-    steps.push_back({{"time_d", 28.0}, {"survival", s}});
+    std::vector<std::pair<double, double>> steps;
+    for (const auto& st : stats::kaplan_meier(time, event)) steps.emplace_back(st.time, st.survival);
     const std::string name = fmt::format("p{}", k);
     gp += km_block(name, steps);
     plot += fmt::format("${} using 1:2 with steps lw 2 lc rgb '{}' title {}, ", name, kColours[k % 6],
@@ -77,11 +71,8 @@ std::string plot_km(const TrialSpec& spec, const nlohmann::json& analysis, const
     int k = 0;
     for (const std::string key : {"kaplan_meier_at_or_below", "kaplan_meier_above"}) {
       if (!s.contains(key) || s[key].empty()) continue;
-      nlohmann::json steps = s[key];
-      const double last = steps.back()["survival"].get<double>();
-      steps.push_back({{"time_d", 28.0}, {"survival", last}});
       const std::string name = fmt::format("c{}", k);
-      gp += km_block(name, steps);
+      gp += km_block(name, km_steps(s[key]));
       const int n = s[key].front()["at_risk"].get<int>();
       p2 += fmt::format("${} using 1:2 with steps lw 2 lc rgb '{}' title {}, ", name, k == 0 ? "#2471a3" : "#c0392b",
                         gnuplot_quoted(fmt::format("NE {} {:g} (n = {})", k == 0 ? "<=" : ">",

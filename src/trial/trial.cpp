@@ -397,16 +397,8 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
   }
   // [analysis]: columns must be columns of patients.csv.
   {
-    std::set<std::string, std::less<>> columns;
-    {
-      const std::string header = patients_csv_header(spec);
-      std::size_t start = 0;
-      while (start < header.size()) {
-        const std::size_t end = header.find_first_of(",\n", start);
-        columns.insert(header.substr(start, end - start));
-        start = end + 1;
-      }
-    }
+    const std::vector<std::string> all = patients_columns(spec);
+    const std::set<std::string, std::less<>> columns(all.begin(), all.end());
     AnalysisSpec& a = spec.analysis;
     if (const toml::node* an = root.get("analysis")) {
       const toml::table* at = an->as_table();
@@ -451,12 +443,21 @@ scenario::Scenario patient_scenario(const TrialSpec& spec, const Patient& p, con
   return s;
 }
 
-std::string patients_csv_header(const TrialSpec& spec) {
-  std::string h = "patient_id,protocol,status,reason,seed";
-  for (const auto& v : spec.cohort.variables) h += "," + v.key;
-  for (const auto& c : outcome_columns()) h += "," + c;
+std::vector<std::string> patients_columns(const TrialSpec& spec) {
+  std::vector<std::string> c = {"patient_id", "protocol", "status", "reason", "seed"};
+  for (const auto& v : spec.cohort.variables) c.push_back(v.key);
+  for (const auto& o : outcome_columns()) c.push_back(o);
   for (const auto& m : spec.measurements) {
-    for (const auto& c : spec.measurement_columns) h += "," + m.name + "_" + c;
+    for (const auto& t : spec.measurement_columns) c.push_back(m.name + "_" + t);
+  }
+  return c;
+}
+
+std::string patients_csv_header(const TrialSpec& spec) {
+  std::string h;
+  for (const auto& c : patients_columns(spec)) {
+    if (!h.empty()) h += ',';
+    h += c;
   }
   return h + "\n";
 }

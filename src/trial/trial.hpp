@@ -47,6 +47,7 @@ scenario::Scenario patient_scenario(const TrialSpec& spec, const Patient& p, con
 
 // patients.csv's header and the rows of one patient (one per protocol, in the spec's order). A
 // run that fails numerically is a row with status "failed" and its reason; the others go on.
+std::vector<std::string> patients_columns(const TrialSpec& spec);
 std::string patients_csv_header(const TrialSpec& spec);
 struct PatientRows {
   std::vector<std::string> rows;

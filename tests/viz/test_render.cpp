@@ -174,7 +174,7 @@ TEST_CASE("Masks cover each vessel's lumen and carry its id and flow class") {
   st.small = true;
   st.flow_class = model::FlowClass::kSluggish;
   const viz::ClipSetup clip = viz::make_clip(dev, still, site, {st}, 0.0, 5);
-  const viz::Masks m = viz::rasterize_masks(clip, viz::build_frame(clip, 0), viz::visible_pieces(clip, 120));
+  const viz::Masks m = viz::rasterize_masks(clip, viz::build_frame(clip, 0), viz::visible_pieces(clip, viz::visible_arcs(clip, 120)));
   std::size_t area_px = 0;
   for (std::size_t p = 0; p < m.vessel_id.size(); ++p) {
     if (m.vessel_id[p] == 0) continue;
