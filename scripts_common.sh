@@ -3,7 +3,7 @@
 set -euo pipefail
 PACKAGES=(cmake g++ make pkg-config python3 libsundials-dev libtomlplusplus-dev catch2 libcli11-dev libfmt-dev
           nlohmann-json3-dev libeigen3-dev libpng-dev gnuplot-nox ffmpeg libopencv-dev libboost-dev
-          libopenmpi-dev openmpi-bin clang libclang-rt-14-dev)
+          libopenmpi-dev openmpi-bin clang libclang-rt-14-dev libsfml-dev libx11-dev fonts-dejavu-core xvfb xauth)
 
 install_packages() {
   local missing=()

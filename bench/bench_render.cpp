@@ -1,22 +1,28 @@
-// Benchmark: synthetic frames per second at a device preset on one core, rendering only and
-// rendering + PNG encoding. DESIGN.md's goal: >= 300 frames/s at 640x480.
-// Usage: bench_render [device=sdf] [frames=300]
+// Synthetic video: frames per second on one core, rendering only and rendering + PNG encoding
+// (DESIGN.md: >= 300 frames/s at 640x480), and the high-resolution presets.
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include "bench/benchmarks.hpp"
 #include "model/microcirculation.hpp"
+#include "viz/presets.hpp"
 #include "viz/raster.hpp"
 #include "viz/scene.hpp"
 
-int main(int argc, char** argv) {
-  using namespace coherence;
-  using clock = std::chrono::steady_clock;
-  const std::string device_name = argc > 1 ? argv[1] : "sdf";
-  const int frames = argc > 2 ? std::atoi(argv[2]) : 300;
+namespace coherence::bench {
+
+namespace {
+struct RenderSpeed {
+  double render_fps = 0.0, png_fps = 0.0;
+  int width = 0, height = 0;
+  std::size_t vessels = 0, cells = 0;
+};
+
+RenderSpeed measure(const std::string& device_name, int frames, bool with_png) {
+  using Clock = std::chrono::steady_clock;
   const model::MicrocirculationParams m;
   const model::Network net = model::generate_network(m, 1);
   model::MicroDrivers septic;
@@ -27,23 +33,45 @@ int main(int argc, char** argv) {
                                              model::site_states(m, site, septic, 0.0), 0.0, 1);
   viz::Renderer renderer(clip);
   viz::GreyImage img;
-  std::size_t cells = 0;
-  for (const auto& c : clip.cell_arc0_um) cells += c.size();
-  auto t0 = clock::now();
+  RenderSpeed r;
+  r.vessels = site.vessels.size();
+  for (const auto& c : clip.cell_arc0_um) r.cells += c.size();
+  auto t0 = Clock::now();
   for (int k = 0; k < frames; ++k) renderer.render(viz::build_frame(clip, k), img);
-  const double render_s = std::chrono::duration<double>(clock::now() - t0).count();
-  const auto dir = std::filesystem::temp_directory_path() / "coherence_bench_render";
-  std::filesystem::create_directories(dir);
-  t0 = clock::now();
-  for (int k = 0; k < frames; ++k) {
-    renderer.render(viz::build_frame(clip, k), img);
-    viz::write_png(dir / fmt::format("frame_{:04d}.png", k % 10), img);
+  r.render_fps = frames / std::chrono::duration<double>(Clock::now() - t0).count();
+  r.width = img.width;
+  r.height = img.height;
+  if (with_png) {
+    const auto dir = std::filesystem::temp_directory_path() / "coherence_bench_render";
+    std::filesystem::create_directories(dir);
+    t0 = Clock::now();
+    for (int k = 0; k < frames; ++k) {
+      renderer.render(viz::build_frame(clip, k), img);
+      viz::write_png(dir / fmt::format("frame_{:04d}.png", k % 10), img);
+    }
+    r.png_fps = frames / std::chrono::duration<double>(Clock::now() - t0).count();
+    std::filesystem::remove_all(dir);
   }
-  const double png_s = std::chrono::duration<double>(clock::now() - t0).count();
-  std::filesystem::remove_all(dir);
-  fmt::print("device {} ({}x{}), septic site: {} vessels, {} red cells\n", device_name, img.width, img.height,
-             site.vessels.size(), cells);
-  fmt::print("render only: {:.0f} frames/s ({:.2f} ms/frame)\n", frames / render_s, 1e3 * render_s / frames);
-  fmt::print("render + PNG: {:.0f} frames/s ({:.2f} ms/frame)\n", frames / png_s, 1e3 * png_s / frames);
-  return 0;
+  return r;
 }
+}  // namespace
+
+Section bench_render(const Options& o) {
+  Section out{"Synthetic video", "coherence_bench --only render", {}, {}};
+  const int frames = o.quick ? 5 : 300;
+  const RenderSpeed sdf = measure("sdf", frames, true);
+  out.figures.push_back({fmt::format("Render one {}x{} SDF frame of a septic site ({} vessels, {} red cells), one core",
+                                     sdf.width, sdf.height, sdf.vessels, sdf.cells),
+                         fmt::format("{:.0f} frames/s ({:.2f} ms per frame)", sdf.render_fps, 1e3 / sdf.render_fps),
+                         ">= 300 frames/s at 640x480 on one core", rate_ratio(sdf.render_fps, 300.0)});
+  out.figures.push_back({"The same + PNG encoding (Huffman-only deflate)",
+                         fmt::format("{:.0f} frames/s ({:.2f} ms per frame)", sdf.png_fps, 1e3 / sdf.png_fps), "", ""});
+  for (const std::string device : {"sdf-hd", "idf"}) {
+    const RenderSpeed r = measure(device, o.quick ? 2 : 100, false);
+    out.figures.push_back({fmt::format("Render only, {} ({}x{})", device, r.width, r.height),
+                           fmt::format("{:.0f} frames/s", r.render_fps), "", ""});
+  }
+  return out;
+}
+
+}  // namespace coherence::bench

@@ -7,6 +7,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <string_view>
 #include <cmath>
 #include <cstdlib>
 #include <mutex>
@@ -72,8 +75,20 @@ void evaluate(Sample& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int n = argc > 1 ? std::atoi(argv[1]) : 800;
-  const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
+  // Positional counts; anything but a positive integer is refused.
+  auto count = [&](int index, int fallback) {
+    if (argc <= index) return fallback;
+    int v = 0;
+    const std::string_view text(argv[index]);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || v <= 0) {
+      std::fprintf(stderr, "calibrate_ne: argument %d '%s' is not a positive integer\n", index, argv[index]);
+      std::exit(2);
+    }
+    return v;
+  };
+  const int n = count(1, 800);
+  const int threads = count(2, 2);
   std::mt19937_64 rng(20261121);
   auto u = [&](double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); };
   std::vector<Sample> samples(static_cast<std::size_t>(n));
@@ -108,6 +123,7 @@ int main(int argc, char** argv) {
     s.hill_sepsis_gain = u(0.0, 4.0);
   }
   std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       for (std::size_t i = static_cast<std::size_t>(t); i < samples.size(); i += static_cast<std::size_t>(threads)) {

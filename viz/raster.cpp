@@ -194,9 +194,12 @@ void write_png_rows(const std::filesystem::path& path, int width, int height, in
   if (!file) throw std::runtime_error(tmp + ": cannot open for writing");
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
-  if (!png || !info || setjmp(png_jmpbuf(png))) {
+  // libpng reports errors only by longjmp; nothing with a destructor is created between here and
+  // the last libpng call.
+  if (!png || !info || setjmp(png_jmpbuf(png))) {  // NOLINT(cert-err52-cpp)
     png_destroy_write_struct(&png, &info);
     std::fclose(file);
+    std::remove(tmp.c_str());
     throw std::runtime_error(tmp + ": PNG encoding failed");
   }
   png_init_io(png, file);

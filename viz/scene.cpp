@@ -295,4 +295,20 @@ FrameScene build_frame(const ClipSetup& clip, int index) {
   return f;
 }
 
+model::Network network_for_camera(const model::MicrocirculationParams& micro, model::Network network,
+                                  std::uint64_t seed, const DevicePreset& device) {
+  const model::Site& first = network.sublingual.front();
+  if (device.field_width_um <= first.width_um + 1e-9 && device.field_height_um <= first.height_um + 1e-9) {
+    return network;
+  }
+  model::MicrocirculationParams sized = micro;
+  sized.field_width_um = device.field_width_um;
+  sized.field_height_um = device.field_height_um;
+  return model::generate_network(sized, seed);
+}
+
+model::Site site_in_view(const model::Network& network, std::size_t index, const DevicePreset& device) {
+  return model::with_field(network.sublingual.at(index), device.field_width_um, device.field_height_um);
+}
+
 }  // namespace coherence::viz

@@ -75,6 +75,14 @@ struct ClipSetup {
   std::vector<double> drift_phase;                    // seeded phases of drift and jitter
 };
 
+// The patient's networks as a camera sees them: the image must show vessels everywhere, so a
+// field larger than the model's sites (IDF) gets sites generated at the camera's size from the
+// same seed; a smaller one sees part of each site (site_in_view).
+model::Network network_for_camera(const model::MicrocirculationParams& micro, model::Network network,
+                                  std::uint64_t seed, const DevicePreset& device);
+// Sublingual site `index` (0-4) cut to the camera's field.
+model::Site site_in_view(const model::Network& network, std::size_t index, const DevicePreset& device);
+
 ClipSetup make_clip(const DevicePreset& device, const Artifacts& artifacts, const model::Site& site,
                     std::vector<model::VesselState> states, double start_time_s, std::uint64_t seed);
 

@@ -16,7 +16,7 @@
 
 namespace coherence::cli {
 
-void setup_compare(CLI::App& app, std::shared_ptr<CompareOptions> opts) {
+void setup_compare(CLI::App& app, const std::shared_ptr<CompareOptions>& opts) {
   CLI::App* sub = app.add_subcommand(
       "compare", "Compare finished runs side by side: comparison.csv, comparison.png and a table");
   sub->add_option("runs", opts->run_dirs, "Output folders of `coherence run` (two or more)")->required()->expected(2, 6);
@@ -162,6 +162,7 @@ int run_compare(const CompareOptions& opts) {
   });
   output::write_file_atomic(out / "comparison.csv", csv);
   std::vector<output::ComparedRun> plotted;
+  plotted.reserve(runs.size());
   for (const auto& r : runs) plotted.push_back({r.label, std::filesystem::absolute(r.csv)});
   std::string reason;
   const bool plotted_ok = output::plot_comparison(plotted, out / "comparison.png", runs.front().scenario, reason);

@@ -24,7 +24,7 @@
 
 namespace coherence::cli {
 
-void setup_render(CLI::App& app, std::shared_ptr<RenderOptions> opts) {
+void setup_render(CLI::App& app, const std::shared_ptr<RenderOptions>& opts) {
   CLI::App* sub = app.add_subcommand("render", "Render synthetic sublingual video frames with exact ground truth");
   sub->add_option("scenario", opts->scenario_file, "Scenario file (TOML); or use --preset");
   sub->add_option("--preset", opts->preset, "Flow mix without a scenario: healthy, septic, severe");
@@ -159,15 +159,8 @@ int run_render(const RenderOptions& opts) {
   // The image must show vessels everywhere: a field larger than the model's site (IDF) gets a
   // site generated at the camera's size from the same seed; a smaller one sees part of the site.
   // Either way the truth counts exactly what lies in the image.
-  if (device.field_width_um > network.sublingual.front().width_um + 1e-9 ||
-      device.field_height_um > network.sublingual.front().height_um + 1e-9) {
-    model::MicrocirculationParams sized = micro;
-    sized.field_width_um = device.field_width_um;
-    sized.field_height_um = device.field_height_um;
-    network = model::generate_network(sized, seed);
-  }
-  model::Site site = model::with_field(network.sublingual[static_cast<std::size_t>(opts.site - 1)],
-                                       device.field_width_um, device.field_height_um);
+  network = viz::network_for_camera(micro, std::move(network), seed, device);
+  model::Site site = viz::site_in_view(network, static_cast<std::size_t>(opts.site - 1), device);
   auto states = model::site_states(micro, site, drivers, start_s);
   if (!opts.class_fractions.empty()) viz::assign_classes(micro, site, states, fractions, seed);
 

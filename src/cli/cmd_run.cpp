@@ -16,7 +16,7 @@
 
 namespace coherence::cli {
 
-void setup_run(CLI::App& app, std::shared_ptr<RunOptions> opts) {
+void setup_run(CLI::App& app, const std::shared_ptr<RunOptions>& opts) {
   CLI::App* sub = app.add_subcommand("run", "Simulate one scenario and write timeseries.csv, summary.json, trends.png");
   sub->add_option("scenario", opts->scenario_file, "Scenario file (TOML)")->required();
   sub->add_option("--set", opts->overrides, "Override a scalar key by its dotted path, e.g. patient.weight_kg=80")

@@ -14,7 +14,7 @@
 
 namespace coherence::cli {
 
-void setup_score(CLI::App& app, std::shared_ptr<ScoreOptions> opts) {
+void setup_score(CLI::App& app, const std::shared_ptr<ScoreOptions>& opts) {
   CLI::App* sub = app.add_subcommand("score", "Score sublingual video: TVD, PVD, PPV, MFI, HI, De Backer, RBC velocity");
   sub->add_option("inputs", opts->inputs, "One per site: a folder of PNG frames or a video file")->required();
   sub->add_option("--um-per-px", opts->um_per_px, "Pixel size (default: meta.json / truth.json beside the input)");

@@ -20,7 +20,7 @@
 
 namespace coherence::cli {
 
-void setup_score_check(CLI::App& app, std::shared_ptr<ScoreCheckOptions> opts) {
+void setup_score_check(CLI::App& app, const std::shared_ptr<ScoreCheckOptions>& opts) {
   CLI::App* sub = app.add_subcommand("score-check", "Accuracy of `coherence score` against the renderer's exact truth");
   sub->add_option("--clips", opts->clips, "Use the first N clips of the accuracy set (default: all)")
       ->check(CLI::Range(1, 1000));

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -26,7 +28,7 @@
 
 namespace coherence::cli {
 
-void setup_trial(CLI::App& app, std::shared_ptr<TrialOptions> opts) {
+void setup_trial(CLI::App& app, const std::shared_ptr<TrialOptions>& opts) {
   CLI::App* sub = app.add_subcommand(
       "trial", "Run a virtual cohort under one or more protocols: patients.csv, cohort.csv, summary.json");
   sub->add_option("trial", opts->trial_file, "Trial file (TOML)")->required();
@@ -117,7 +119,9 @@ struct MpiSession {
   bool active = false;
   MpiSession() {
     const char* env = std::getenv("OMPI_COMM_WORLD_SIZE");
-    if (!env || std::atoi(env) <= 1) return;
+    int ranks = 0;
+    if (env) std::from_chars(env, env + std::strlen(env), ranks);
+    if (ranks <= 1) return;
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);

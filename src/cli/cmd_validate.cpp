@@ -16,7 +16,7 @@
 
 namespace coherence::cli {
 
-void setup_validate(CLI::App& app, std::shared_ptr<ValidateOptions> opts) {
+void setup_validate(CLI::App& app, const std::shared_ptr<ValidateOptions>& opts) {
   CLI::App* sub = app.add_subcommand("validate", "Run the calibration experiments against literature targets");
   sub->add_option("--docs", opts->docs_dir, "Rewrite the generated validation tables in this docs folder");
   sub->add_flag("--quiet", opts->quiet, "Print only the summary line");

@@ -22,7 +22,7 @@ struct RunOptions {
   bool no_plot = false;
   std::vector<double> dump_vessels_at_min;  // write vessels_t<T>min.json at these times
 };
-void setup_run(CLI::App& app, std::shared_ptr<RunOptions> opts);
+void setup_run(CLI::App& app, const std::shared_ptr<RunOptions>& opts);
 int run_run(const RunOptions& opts);
 
 struct RenderOptions {
@@ -40,7 +40,7 @@ struct RenderOptions {
   std::int64_t seed = 1;               // for presets
   double pressure = 0.0, saliva = 0.0, motion_blur = 0.0, defocus = 0.0, drift = 0.2;
 };
-void setup_render(CLI::App& app, std::shared_ptr<RenderOptions> opts);
+void setup_render(CLI::App& app, const std::shared_ptr<RenderOptions>& opts);
 int run_render(const RenderOptions& opts);
 
 struct ScoreOptions {
@@ -50,7 +50,7 @@ struct ScoreOptions {
   std::string json_file, csv_file, overlay_dir;
   int threads = 0;                  // 0: all cores
 };
-void setup_score(CLI::App& app, std::shared_ptr<ScoreOptions> opts);
+void setup_score(CLI::App& app, const std::shared_ptr<ScoreOptions>& opts);
 int run_score(const ScoreOptions& opts);
 
 struct ScoreCheckOptions {
@@ -59,7 +59,7 @@ struct ScoreCheckOptions {
   std::string docs_dir;
   int threads = 0;
 };
-void setup_score_check(CLI::App& app, std::shared_ptr<ScoreCheckOptions> opts);
+void setup_score_check(CLI::App& app, const std::shared_ptr<ScoreCheckOptions>& opts);
 int run_score_check(const ScoreCheckOptions& opts);
 
 struct CompareOptions {
@@ -68,14 +68,14 @@ struct CompareOptions {
   std::string out_dir = "out/compare";
   double last_hours = 6.0;            // "end of run" figures average over this window
 };
-void setup_compare(CLI::App& app, std::shared_ptr<CompareOptions> opts);
+void setup_compare(CLI::App& app, const std::shared_ptr<CompareOptions>& opts);
 int run_compare(const CompareOptions& opts);
 
 struct ValidateOptions {
   std::string docs_dir;  // rewrite the generated tables in these docs
   bool quiet = false;
 };
-void setup_validate(CLI::App& app, std::shared_ptr<ValidateOptions> opts);
+void setup_validate(CLI::App& app, const std::shared_ptr<ValidateOptions>& opts);
 int run_validate(const ValidateOptions& opts);
 
 struct TrialOptions {
@@ -89,7 +89,22 @@ struct TrialOptions {
   bool no_plot = false;
   std::string docs_dir;  // observational replication: write its table into DIR/validation.md
 };
-void setup_trial(CLI::App& app, std::shared_ptr<TrialOptions> opts);
+void setup_trial(CLI::App& app, const std::shared_ptr<TrialOptions>& opts);
 int run_trial(const TrialOptions& opts);
+
+struct ViewOptions {
+  std::string scenario_file;
+  std::vector<std::string> overrides;
+  std::string screenshot_file;  // headless capture after `frames` frames
+  int frames = 0;               // > 0: stop after this many frames (fixed 1/60 s steps)
+  int site = 1;
+  double speed_min_per_s = 2.0;
+  double start_h = 0.0;
+  std::string device = "sdf";
+  bool no_caption_pause = false;
+  bool frame_times = false;
+};
+void setup_view(CLI::App& app, const std::shared_ptr<ViewOptions>& opts);
+int run_view(const ViewOptions& opts);
 
 }  // namespace coherence::cli

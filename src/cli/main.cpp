@@ -14,7 +14,9 @@
 #define COHERENCE_VERSION "unknown"
 #endif
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cli(int argc, char** argv) {
   using namespace coherence;
   CLI::App app{"Coherence: septic shock physiology and resuscitation-strategy sandbox", "coherence"};
   app.set_version_flag("--version", std::string("coherence ") + COHERENCE_VERSION);
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   auto score_opts = std::make_shared<cli::ScoreOptions>();
   auto score_check_opts = std::make_shared<cli::ScoreCheckOptions>();
   auto trial_opts = std::make_shared<cli::TrialOptions>();
+  auto view_opts = std::make_shared<cli::ViewOptions>();
   cli::setup_run(app, run_opts);
   cli::setup_render(app, render_opts);
   cli::setup_validate(app, validate_opts);
@@ -33,6 +36,7 @@ int main(int argc, char** argv) {
   cli::setup_score(app, score_opts);
   cli::setup_score_check(app, score_check_opts);
   cli::setup_trial(app, trial_opts);
+  cli::setup_view(app, view_opts);
 
   // Parse and run inside one try block so that every error reaches the same handler.
   try {
@@ -44,6 +48,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("score")) return cli::run_score(*score_opts);
     if (app.got_subcommand("score-check")) return cli::run_score_check(*score_check_opts);
     if (app.got_subcommand("trial")) return cli::run_trial(*trial_opts);
+    if (app.got_subcommand("view")) return cli::run_view(*view_opts);
     return 2;
   } catch (const CLI::Success& e) {
     return app.exit(e);
@@ -56,6 +61,19 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "coherence: error: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Whatever escapes the handlers above (for example std::bad_alloc while registering the
+  // subcommands) still ends as one line and a runtime-failure code.
+  try {
+    return run_cli(argc, argv);
+  } catch (...) {
+    std::fputs("coherence: error: unexpected failure\n", stderr);
     return 1;
   }
 }

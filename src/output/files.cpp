@@ -59,6 +59,7 @@ void write_json(const std::filesystem::path& path, const nlohmann::json& j) {
 
 int run_process(const std::vector<std::string>& args) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
@@ -79,6 +80,7 @@ int read_process_output(const std::vector<std::string>& args, std::string& out) 
   int fds[2];
   if (pipe(fds) != 0) return -1;
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;

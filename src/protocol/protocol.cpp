@@ -25,6 +25,7 @@ VarvelMetrics varvel(const std::vector<double>& map_mmHg, const std::vector<doub
   v.mdpe_pct = median(pe);
   v.mdape_pct = median(ape);
   std::vector<double> wob;
+  wob.reserve(pe.size());
   for (double e : pe) wob.push_back(std::abs(e - v.mdpe_pct));
   v.wobble_pct = median(wob);
   v.within_5_mmHg_pct = 100.0 * within / static_cast<double>(map_mmHg.size());

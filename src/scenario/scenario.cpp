@@ -139,6 +139,9 @@ const std::vector<KeySpec> kKeys = {
      "A named measurement time (letters, digits, _): summary.json reports every column there."},
     {"measurements[].at_min", KeyType::kNumber, "min", 0, 43200, true, 0,
      "When (within the scenario's duration)."},
+    {"captions[].at_min", KeyType::kNumber, "min", -4320, 43200, true, 0,
+     "When the teaching viewer shows the caption (and pauses)."},
+    {"captions[].text", KeyType::kString, "", 0, 0, true, 0, "One or two sentences, at most 240 characters."},
 };
 
 const std::map<std::string, EventAction, std::less<>> kActions = {
@@ -220,8 +223,8 @@ std::string suggestion(std::string_view path) {
 
 // Maps "events.3.at_min" to "events[].at_min".
 std::string spec_path(std::string_view dotted) {
-  const std::string s(dotted);
-  for (const std::string array : {"events", "measurements"}) {
+  std::string s(dotted);
+  for (const std::string array : {"events", "measurements", "captions"}) {
     if (s.rfind(array + ".", 0) == 0) {
       const auto second = s.find('.', array.size() + 1);
       if (second != std::string::npos) return array + "[]" + s.substr(second);
@@ -565,13 +568,13 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
   s.file = file;
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
-    if (k != "scenario" && k != "patient" && k != "sepsis" && k != "events" && k != "protocol" && k != "monitoring" &&
-        k != "measurements") {
+    const bool array = k == "events" || k == "measurements" || k == "captions";
+    if (k != "scenario" && k != "patient" && k != "sepsis" && k != "protocol" && k != "monitoring" && !array) {
       r.fail(k, &node,
-             "unknown table (expected [scenario], [patient], [sepsis], [protocol], [monitoring], [[events]] or "
-             "[[measurements]])");
+             "unknown table (expected [scenario], [patient], [sepsis], [protocol], [monitoring], [[events]], "
+             "[[measurements]] or [[captions]])");
     }
-    if (k != "events" && k != "measurements" && !node.is_table()) r.fail(k, &node, "must be a table");
+    if (!array && !node.is_table()) r.fail(k, &node, "must be a table");
   }
   parse_settings(r, root, s);
 
@@ -706,6 +709,30 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
     }
     std::sort(s.measurements.begin(), s.measurements.end(),
               [](const Measurement& a, const Measurement& b) { return a.at_min < b.at_min; });
+  }
+
+  // [[captions]]
+  if (const toml::node* ca = root.get("captions")) {
+    if (!ca->is_array_of_tables()) r.fail("captions", ca, "must be an array of tables ([[captions]])");
+    const toml::array& arr = *ca->as_array();
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const toml::table& t = *arr[i].as_table();
+      const std::string prefix = fmt::format("captions.{}.", i);
+      r.check_known(t, prefix, "captions[].");
+      Caption c;
+      c.at_min = r.number(t, prefix, "at_min", &arr[i]);
+      c.text = r.string(t, prefix, "text", &arr[i]);
+      if (c.text.empty() || c.text.size() > 240) {
+        r.fail(prefix + "text", t.get("text"), fmt::format("has {} characters: must be 1 to 240", c.text.size()));
+      }
+      if (c.at_min > s.duration_min) {
+        r.fail(prefix + "at_min", t.get("at_min"),
+               fmt::format("= {}: after the end of the scenario ({} min)", c.at_min, s.duration_min));
+      }
+      s.captions.push_back(c);
+    }
+    std::stable_sort(s.captions.begin(), s.captions.end(),
+                     [](const Caption& a, const Caption& b) { return a.at_min < b.at_min; });
   }
   return s;
 }

@@ -96,6 +96,13 @@ struct Measurement {
   double at_min = 0.0;
 };
 
+// A lesson's caption: shown by the teaching viewer from this time on (and the viewer pauses
+// there, so that the educator can talk); ignored by run and trial.
+struct Caption {
+  double at_min = 0.0;
+  std::string text;
+};
+
 struct Scenario {
   std::string file;
   std::string name;
@@ -108,6 +115,7 @@ struct Scenario {
   model::ModelParams params;
   std::vector<Event> events;  // in time order
   std::vector<Measurement> measurements;  // in time order
+  std::vector<Caption> captions;  // by time
   ProtocolSpec protocol;
   protocol::MonitorSettings monitoring;
 };

@@ -36,9 +36,11 @@ double median_of(std::vector<double> v) {
 // reads a frame is linear in it and applies the gain itself (no normalised copy of the clip).
 std::vector<double> flicker_gains(const std::vector<cv::Mat>& frames) {
   std::vector<double> brightness;
+  brightness.reserve(frames.size());
   for (const auto& f : frames) brightness.push_back(cv::mean(f)[0]);
   const double target = median_of(brightness);
   std::vector<double> gain;
+  gain.reserve(brightness.size());
   for (double b : brightness) gain.push_back(b > 0.0 ? target / b : 1.0);
   return gain;
 }
@@ -412,7 +414,8 @@ Sampling resample(const std::vector<cv::Point2f>& pixels) {
   Sampling out;
   const double total = cum.back();
   std::size_t seg = 1;
-  for (double s = 0.0; s <= total; s += 1.0) {
+  for (int step = 0; static_cast<double>(step) <= total; ++step) {
+    const auto s = static_cast<double>(step);  // 1 px steps along the path
     while (seg + 1 < p.size() && cum[seg] < s) ++seg;
     const double a = cum[seg - 1], b = cum[seg];
     const float f = b > a ? static_cast<float>((s - a) / (b - a)) : 0.0f;
@@ -497,13 +500,17 @@ std::pair<double, double> correlation_peak(const std::vector<std::vector<float>>
     const auto& b = r[t + static_cast<std::size_t>(lag)];
     for (int d = -dmax; d <= dmax; ++d) {
       double s = 0.0, sa = 0.0, sb = 0.0;
-      const int j0 = std::max(0, -d), j1 = std::min(n, n - d);
-      for (int j = j0; j < j1; ++j) {
-        s += static_cast<double>(a[static_cast<std::size_t>(j)]) * b[static_cast<std::size_t>(j + d)];
-        sa += static_cast<double>(a[static_cast<std::size_t>(j)]) * a[static_cast<std::size_t>(j)];
-        sb += static_cast<double>(b[static_cast<std::size_t>(j + d)]) * b[static_cast<std::size_t>(j + d)];
+      // a[j] against b[j + d] for every j with both inside the profile.
+      const int j0 = std::max(0, -d), j1 = std::min(n, n - d), shifted0 = j0 + d;
+      const float* pa = a.data() + j0;
+      const float* pb = b.data() + shifted0;
+      for (int j = 0; j < j1 - j0; ++j) {
+        s += static_cast<double>(pa[j]) * pb[j];
+        sa += static_cast<double>(pa[j]) * pa[j];
+        sb += static_cast<double>(pb[j]) * pb[j];
       }
-      const auto k = static_cast<std::size_t>(d + dmax);
+      const int shift_index = d + dmax;  // 0 .. 2 dmax
+      const auto k = static_cast<std::size_t>(shift_index);
       c[k] += s;
       e0[k] += sa;
       e1[k] += sb;
@@ -882,8 +889,8 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
       const double half = 0.5 * centre_contrast;
       const double reach_px = 3.0 * radius_px + 4.0;
       cv::Point2f e = a;
-      for (double t = 0.5; t <= reach_px; t += 0.5) {
-        const cv::Point2f q = a + d * static_cast<float>(t);
+      for (int half_steps = 1; 0.5 * half_steps <= reach_px; ++half_steps) {
+        const cv::Point2f q = a + d * static_cast<float>(0.5 * half_steps);
         if (q.x < 0.0f || q.y < 0.0f || q.x > static_cast<float>(mean.cols - 1) || q.y > static_cast<float>(mean.rows - 1)) break;
         if (bilinear(smooth, q.x, q.y) - level0 < half) break;
         e = q;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -46,7 +47,8 @@ cv::Mat to_float(const cv::Mat& raw, const std::string& where) {
 // created inside, so the longjmp skips no destructor; the captured ones live in memory).
 template <typename F>
 bool png_guarded(png_structp png, F&& f) {
-  if (setjmp(png_jmpbuf(png))) return false;
+  // libpng reports errors only by longjmp (or by an exception thrown through C frames, worse).
+  if (setjmp(png_jmpbuf(png))) return false;  // NOLINT(cert-err52-cpp)
   f();
   return true;
 }
@@ -221,8 +223,14 @@ Clip load_video(const std::filesystem::path& file, ClipOptions o) {
   if (!o.fps) {
     const std::string rate = s.value("r_frame_rate", "0/1");
     const auto slash = rate.find('/');
-    const double num = std::atof(rate.substr(0, slash).c_str());
-    const double den = slash == std::string::npos ? 1.0 : std::atof(rate.substr(slash + 1).c_str());
+    // ffprobe's rational "30000/1001"; anything unreadable leaves fps unknown (0).
+    auto number = [](const std::string& text) {
+      double v = 0.0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      return ec == std::errc() && end == text.data() + text.size() ? v : 0.0;
+    };
+    const double num = number(rate.substr(0, slash));
+    const double den = slash == std::string::npos ? 1.0 : number(rate.substr(slash + 1));
     if (num > 0.0 && den > 0.0) o.fps = num / den;
   }
   // Grey sources decode to 16-bit grey; colour sources to 16-bit RGB, of which green is kept.

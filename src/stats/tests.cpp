@@ -74,9 +74,11 @@ TestResult with_t_inference(TestResult t, double se) {
 double student_t_quantile(double p, double df) { return boost::math::quantile(boost::math::students_t(df), p); }
 double normal_quantile(double p) { return boost::math::quantile(boost::math::normal(), p); }
 double chi_square_upper_tail(double x, double df) {
+  if (!std::isfinite(x) || !(df > 0.0)) return std::numeric_limits<double>::quiet_NaN();  // degenerate data
   return x <= 0.0 ? 1.0 : boost::math::cdf(boost::math::complement(boost::math::chi_squared(df), x));
 }
 double f_upper_tail(double x, double df1, double df2) {
+  if (!std::isfinite(x) || !(df1 > 0.0) || !(df2 > 0.0)) return std::numeric_limits<double>::quiet_NaN();
   return x <= 0.0 ? 1.0 : boost::math::cdf(boost::math::complement(boost::math::fisher_f(df1, df2), x));
 }
 double student_t_two_sided_p(double t, double df) {

@@ -101,12 +101,17 @@ nlohmann::json describe(const std::vector<double>& raw) {
   return j;
 }
 
-// A test that may not apply (too few values, constant data): its error as a note instead.
+// A test that may not apply (too few values, constant data, a degenerate fit): its error as a
+// note instead, so that one statistic never stops the analysis.
 template <typename F>
 nlohmann::json guarded(F&& f) {
   try {
     return f();
   } catch (const std::invalid_argument& e) {
+    return nlohmann::json{{"not_computed", e.what()}};
+  } catch (const std::domain_error& e) {  // Boost.Math on degenerate arguments
+    return nlohmann::json{{"not_computed", e.what()}};
+  } catch (const std::runtime_error& e) {  // Boost.Math evaluation errors, non-convergence
     return nlohmann::json{{"not_computed", e.what()}};
   }
 }
@@ -247,7 +252,10 @@ nlohmann::json paired_comparisons(const TrialSpec& spec, const Table& t) {
       });
       s["cox"] = guarded([&] {
         std::vector<double> g(group.begin(), group.end());
-        return cox_json(stats::cox_ph(time, event, {g}, {other + " vs " + ref}));
+        std::string label = other;
+        label += " vs ";
+        label += ref;
+        return cox_json(stats::cox_ph(time, event, {g}, {label}));
       });
       c["survival"] = s;
     }

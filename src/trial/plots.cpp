@@ -209,7 +209,7 @@ std::vector<std::string> plot_trial(const TrialSpec& spec, const nlohmann::json&
        {std::pair<std::string, std::string>{"km.png", plot_km(spec, analysis, patients, dir / "km.png", reason)},
         {"forest.png", plot_forest(spec, analysis, dir / "forest.png", reason)},
         {"ne_vs_micro.png", plot_ne_vs_micro(spec, analysis, patients, dir / "ne_vs_micro.png", reason)}}) {
-    if (!result.empty()) problems.push_back(file + ": " + result);
+    if (!result.empty()) problems.push_back(fmt::format("{}: {}", file, result));
   }
   return problems;
 }

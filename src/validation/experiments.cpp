@@ -256,7 +256,8 @@ double ne_half_life(const ModelParams& base, double saps2) {
   sim.set_inputs(Inputs{}, 60.0 + 60.0);
   // Scan the interpolated solution in 0.05 min steps; report the bracket's midpoint.
   double lo = 0.0, hi = 30.0;
-  for (double t = 0.05; t <= 30.0; t += 0.05) {
+  for (int step = 1; step <= 600; ++step) {
+    const double t = 0.05 * step;
     sim.advance_to(60.0 + t);
     if (sim.state()[model::kNeExogenous] <= 0.5 * c0) {
       hi = t;

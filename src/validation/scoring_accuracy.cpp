@@ -57,7 +57,12 @@ std::vector<AccuracyClip> accuracy_clips() {
   for (const std::string device : {"sdf", "idf"}) {
     for (const std::string preset : {"healthy", "septic", "severe"}) {
       for (const auto& [dial, a] : dials) {
-        out.push_back({device + "_" + preset + "_" + dial, device, preset, {}, a, seed++});
+        std::string name = device;
+        name += "_";
+        name += preset;
+        name += "_";
+        name += dial;
+        out.push_back({name, device, preset, {}, a, seed++});
       }
     }
   }
@@ -192,6 +197,7 @@ AccuracySummary summarise(const std::vector<ClipComparison>& accuracy, const std
   s.clips = static_cast<int>(accuracy.size());
   auto bias_loa = [&](auto diff, double& bias, double& lo, double& hi) {
     std::vector<double> d;
+    d.reserve(accuracy.size());
     for (const auto& c : accuracy) d.push_back(diff(c));
     double mean = 0.0;
     for (double x : d) mean += x / static_cast<double>(d.size());

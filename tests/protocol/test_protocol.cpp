@@ -113,6 +113,7 @@ TEST_CASE("Closed-loop titration keeps MAP within 5 mmHg of target >= 85% of the
 namespace {
 run::RunResult run_protocols_scenario(const std::vector<std::string>& sets) {
   std::vector<scenario::Override> o;
+  o.reserve(sets.size());
   for (const auto& t : sets) o.push_back(scenario::parse_override(t));
   const auto s = scenario::load_scenario(std::string(COHERENCE_SOURCE_DIR) + "/scenarios/septic_shock_protocols.toml", o);
   auto r = run::run_scenario(s);
@@ -141,6 +142,7 @@ TEST_CASE("macro_first: 30 mL/kg, fluid responsiveness judged by CO, and MAP >= 
 namespace {
 run::RunResult run_file(const std::string& name, const std::vector<std::string>& sets = {}) {
   std::vector<scenario::Override> o;
+  o.reserve(sets.size());
   for (const auto& t : sets) o.push_back(scenario::parse_override(t));
   const auto s = scenario::load_scenario(std::string(COHERENCE_SOURCE_DIR) + "/scenarios/" + name, o);
   auto r = run::run_scenario(s);
@@ -204,7 +206,8 @@ TEST_CASE("Losing coherence under high NE: micro_guided ends on less NE and bett
   CHECK(mfi_micro >= mfi_macro + 0.4);   // better capillary flow
   // MAP >= 60: every hourly mean after the initial resuscitation.
   const std::size_t map = run::column_index("map_mmHg");
-  for (double h = 4.0; h < 24.0; h += 1.0) {
+  for (int hour = 4; hour < 24; ++hour) {
+    const double h = hour;
     double sum = 0.0;
     int n = 0;
     for (const auto& row : micro.rows) {
@@ -296,7 +299,7 @@ TEST_CASE("micro_guided on constructed observations: measure, step, judge, keep 
   REQUIRE(Driver::has(acts, "lower MAP target"));
   CHECK(*p.map_target_mmHg() == Approx(62.0));
   // Nothing to judge before 30 min.
-  for (double t = 4.0; t < 32.0; t += 2.0) CHECK_FALSE(Driver::has(d.step(t), "measure microcirculation"));
+  for (int t = 4; t < 32; t += 2) CHECK_FALSE(Driver::has(d.step(t), "measure microcirculation"));
   CHECK(Driver::has(d.step(32.0), "measure microcirculation"));
   SECTION("the microcirculation responds: the step is kept") {
     d.o.mfi = 2.7;
@@ -421,7 +424,7 @@ TEST_CASE("macro_first on constructed observations: 30 mL/kg, challenges judged 
   d.o.map_mmHg = 66.0;
   d.o.lactate_mmol_per_L = 3.0;
   d.o.running.ne_ug_per_kg_min = 0.1;
-  for (double t = 2.0; t < 180.0; t += 2.0) CHECK_FALSE(Driver::has(d.step(t), "fluid challenge"));
+  for (int t = 2; t < 180; t += 2) CHECK_FALSE(Driver::has(d.step(t), "fluid challenge"));
   CHECK(Driver::has(d.step(180.0), "fluid challenge"));
   // An hour later CO rose 20%: still responsive, another challenge.
   d.o.co_L_per_min = 4.8;

@@ -18,6 +18,7 @@ struct End {
 
 End run_to_end(const std::string& name, const std::vector<std::string>& overrides = {}) {
   std::vector<scenario::Override> o;
+  o.reserve(overrides.size());
   for (const auto& t : overrides) o.push_back(scenario::parse_override(t));
   const auto s = scenario::load_scenario(std::string(COHERENCE_SOURCE_DIR) + "/scenarios/" + name, o);
   const auto r = run::run_scenario(s);

@@ -99,5 +99,14 @@ cp "$work/t1/patients.csv" "$work/other/keep.csv"
 printf '# coherence trial journal 0000000000000000\nx\n' > "$work/other/patients.partial.csv"
 expect_2 "--resume with another trial's journal" "another trial" trial "$trial" "${short[@]}" --out "$work/other" --resume
 
+# A trial too small for some statistics still completes: those carry "not_computed" notes.
+if "$bin" trial "$src/scenarios/trial_observational_replication.toml" --patients 6 \
+    --no-plot --out "$work/tiny" > /dev/null 2> "$work/tiny.err"; then
+  grep -q '"not_computed"' "$work/tiny/analysis.json" && ok "6-patient observational trial: analysis with notes" \
+    || bad "6-patient trial: no not_computed notes"
+else
+  bad "6-patient observational trial failed: $(cat "$work/tiny.err")"
+fi
+
 echo "trial cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,324 @@
+#include "run/session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace coherence::run {
+
+namespace {
+
+std::unique_ptr<protocol::Protocol> make_protocol(const scenario::ProtocolSpec& spec,
+                                                  const model::PatientParams& patient) {
+  std::unique_ptr<protocol::Protocol> p;
+  using Signal = protocol::PerfusionGuidedProtocol::Signal;
+  if (spec.name == "map_target") p = std::make_unique<protocol::MapTargetProtocol>(spec.map_target);
+  if (spec.name == "macro_first") p = std::make_unique<protocol::MacroFirstProtocol>(spec.guided.macro);
+  if (spec.name == "micro_guided") p = std::make_unique<protocol::MicroGuidedProtocol>(spec.guided);
+  if (spec.name == "crt_guided") p = std::make_unique<protocol::PerfusionGuidedProtocol>(Signal::kCrt, spec.perfusion);
+  if (spec.name == "lactate_guided") {
+    p = std::make_unique<protocol::PerfusionGuidedProtocol>(Signal::kLactate, spec.perfusion);
+  }
+  if (p) p->set_history({patient.weight_kg, patient.usual_map_mmHg});
+  return p;  // null for fixed: scripted events only, nothing to decide
+}
+
+double start_of(const scenario::Scenario& s) {
+  double t = std::min(0.0, s.sepsis_onset_min);
+  if (!s.events.empty()) t = std::min(t, s.events.front().at_min);
+  return t;
+}
+
+bool on_grid(double t, double start, double step) {
+  const double k = (t - start) / step;
+  return t >= start - 1e-9 && std::abs(k - std::round(k)) < 1e-9;
+}
+
+}  // namespace
+
+model::Inputs Timeline::inputs(double t_min, const model::ModelParams& p) const {
+  model::Inputs in;
+  in.ne_dose_ug_per_kg_min = infusions.ne_ug_per_kg_min;
+  in.vasopressin_U_per_min = infusions.vasopressin_U_per_min;
+  in.epinephrine_ug_per_kg_min = infusions.epinephrine_ug_per_kg_min;
+  in.dobutamine_ug_per_kg_min = infusions.dobutamine_ug_per_kg_min;
+  in.nitroglycerin_ug_per_min = infusions.nitroglycerin_ug_per_min;
+  in.sepsis_severity = severity;
+  in.crystalloid_mL_per_min = maintenance_mL_per_min;
+  for (const auto& b : boluses) {
+    if (t_min >= b.end_min) continue;
+    switch (b.fluid) {
+      case scenario::Fluid::kCrystalloid: in.crystalloid_mL_per_min += b.rate_mL_per_min; break;
+      case scenario::Fluid::kAlbumin5pct:
+      case scenario::Fluid::kAlbumin20pct: {
+        const double g_per_L = b.fluid == scenario::Fluid::kAlbumin5pct ? p.drugs.albumin_5pct_g_per_L
+                                                                        : p.drugs.albumin_20pct_g_per_L;
+        in.albumin_solution_mL_per_min += b.rate_mL_per_min;
+        in.albumin_g_per_min += b.rate_mL_per_min * g_per_L / 1000.0;
+        break;
+      }
+      case scenario::Fluid::kPackedCells: in.packed_cells_mL_per_min += b.rate_mL_per_min; break;
+    }
+  }
+  return in;
+}
+
+Session::Session(const scenario::Scenario& s, const std::vector<double>& extra_breaks_min,
+                 VideoMicroMeasurer video_measurer)
+    : scenario_(s),
+      video_measurer_(std::move(video_measurer)),
+      start_min_(start_of(s)),
+      controller_(make_protocol(s.protocol, s.params.patient)),
+      monitor_(s.monitoring, s.seed),
+      sim_(s.params, start_min_),
+      network_(model::generate_network(s.params.micro, s.seed)) {
+  if (s.monitoring.micro_method == "render_score" && !video_measurer_) {
+    throw std::logic_error("render_score monitoring needs a video measurer");
+  }
+  using scenario::EventAction;
+  const double t_end = s.duration_min;
+  // Breaks: the start, sepsis onset, every event and bolus end, t = 0 (the output origin), the
+  // caller's times, and the protocol's decision epochs and monitoring moments. Protocol and user
+  // boluses add their ends as they come.
+  breaks_ = {start_min_, 0.0, t_end};
+  if (s.sepsis_onset_min > start_min_ && s.sepsis_onset_min < t_end) breaks_.insert(s.sepsis_onset_min);
+  for (const auto& e : s.events) {
+    breaks_.insert(e.at_min);
+    if (e.action == EventAction::kBolus) breaks_.insert(std::min(e.at_min + e.duration_min, t_end));
+  }
+  for (double t : extra_breaks_min) breaks_.insert(t);
+  if (controller_) {
+    const double p_start = s.protocol.start_min;
+    const auto add_grid = [&](double step) {
+      for (long k = 0; p_start + static_cast<double>(k) * step < t_end; ++k) {
+        breaks_.insert(p_start + static_cast<double>(k) * step);
+      }
+    };
+    add_grid(controller_->decision_interval_min());
+    add_grid(s.monitoring.lactate_interval_min);
+    add_grid(s.monitoring.crt_interval_min);
+  }
+  fluid_in_0_ = sim_.state()[model::kFluidIn];
+  fluid_out_0_ = sim_.state()[model::kFluidOut];
+}
+
+void Session::apply_events(double t0) {
+  using scenario::EventAction;
+  const auto& s = scenario_;
+  // The sepsis course starts at its onset (a break); severity events change it from then on.
+  if (!sepsis_started_ && t0 >= s.sepsis_onset_min) {
+    timeline_.severity = s.sepsis_severity;
+    sepsis_started_ = true;
+  }
+  while (next_event_ < s.events.size() && s.events[next_event_].at_min <= t0) {
+    const auto& e = s.events[next_event_++];
+    auto& inf = timeline_.infusions;
+    switch (e.action) {
+      case EventAction::kNeDose: inf.ne_ug_per_kg_min = e.dose_ug_per_kg_min; break;
+      case EventAction::kVasopressin: inf.vasopressin_U_per_min = e.rate_U_per_min; break;
+      case EventAction::kEpinephrine: inf.epinephrine_ug_per_kg_min = e.dose_ug_per_kg_min; break;
+      case EventAction::kDobutamine: inf.dobutamine_ug_per_kg_min = e.dose_ug_per_kg_min; break;
+      case EventAction::kNitroglycerin: inf.nitroglycerin_ug_per_min = e.rate_ug_per_min; break;
+      case EventAction::kMaintenance: timeline_.maintenance_mL_per_min = e.rate_mL_per_h / 60.0; break;
+      case EventAction::kSepsisSeverity:
+        if (e.at_min >= s.sepsis_onset_min) timeline_.severity = e.severity;
+        break;
+      case EventAction::kBolus:
+        timeline_.boluses.push_back({e.at_min + e.duration_min, e.volume_mL / e.duration_min, e.fluid});
+        break;
+      case EventAction::kSet:
+        sim_.set_params(e.after_set->params);
+        monitor_.set_noise(e.after_set->monitoring);
+        if (controller_ && e.key == "protocol.map_target_mmHg") controller_->set_map_target_mmHg(e.value);
+        break;
+    }
+  }
+}
+
+// The protocol observes through the monitors and acts.
+void Session::decide(double t0) {
+  const auto& s = scenario_;
+  const double p_start = s.protocol.start_min;
+  if (!controller_ || !autopilot_ || t0 < p_start - 1e-9) return;
+  const model::Observables o = sim_.observe();
+  if (monitor_.lactate_due(t0, p_start)) monitor_.draw_lactate(t0, sim_.state()[model::kLactate]);
+  if (monitor_.crt_due(t0, p_start)) {
+    const auto skin = model::evaluate_network(s.params.micro, network_, o.micro_drivers, t0 * 60.0);
+    monitor_.examine_crt(t0, skin.crt_s, skin.mottling_score);
+  }
+  if (!on_grid(t0, p_start, controller_->decision_interval_min())) return;
+  const protocol::Observations obs =
+      monitor_.observe(t0, o.circulation.arterial_mmHg, o.tone.heart_rate_bpm,
+                       o.circulation.lv_output_mL_per_min / 1000.0, timeline_.infusions);
+  for (const protocol::Action& a : controller_->decide(obs)) {
+    auto& inf = timeline_.infusions;
+    if (a.ne_dose_ug_per_kg_min) inf.ne_ug_per_kg_min = *a.ne_dose_ug_per_kg_min;
+    if (a.vasopressin_U_per_min) inf.vasopressin_U_per_min = *a.vasopressin_U_per_min;
+    if (a.dobutamine_ug_per_kg_min) inf.dobutamine_ug_per_kg_min = *a.dobutamine_ug_per_kg_min;
+    if (a.nitroglycerin_ug_per_min) inf.nitroglycerin_ug_per_min = *a.nitroglycerin_ug_per_min;
+    DecisionRow row{t0, controller_->name(), obs, controller_->map_target_mmHg(), inf, 0.0, a.what, a.reason};
+    if (a.bolus_mL && *a.bolus_mL > 0.0) {
+      row.bolus_mL = *a.bolus_mL;
+      timeline_.boluses.push_back(
+          {t0 + a.bolus_duration_min, *a.bolus_mL / a.bolus_duration_min, scenario::Fluid::kCrystalloid});
+      breaks_.insert(std::min(t0 + a.bolus_duration_min, s.duration_min));
+    }
+    decisions_.push_back(std::move(row));
+  }
+  // A sublingual measurement the protocol asked for: 5 sites, ground truth + noise (or video).
+  if (controller_->wants_micro_measurement()) {
+    if (s.monitoring.micro_method == "render_score") {
+      const auto [mfi, ppv] = video_measurer_(s.params.micro, network_, o.micro_drivers, t0 * 60.0);
+      monitor_.record_micro(t0, mfi, ppv);
+    } else {
+      const auto micro = model::evaluate_network(s.params.micro, network_, o.micro_drivers, t0 * 60.0);
+      monitor_.measure_micro(t0, micro.mean.mfi, micro.mean.ppv_pct);
+    }
+  }
+}
+
+double Session::apply_due() {
+  started_ = true;
+  const double t0 = time_min();
+  if (!fluid_origin_set_ && t0 >= 0.0) {  // t = 0: the origin of the cumulative fluid columns
+    fluid_in_0_ = sim_.state()[model::kFluidIn];
+    fluid_out_0_ = sim_.state()[model::kFluidOut];
+    fluid_origin_set_ = true;
+  }
+  apply_events(t0);
+  decide(t0);
+  reset_inputs();
+  const auto next = breaks_.upper_bound(t0);
+  return next == breaks_.end() ? end_min() : *next;
+}
+
+void Session::reset_inputs() {
+  const double t0 = time_min();
+  const auto next = breaks_.upper_bound(t0);
+  sim_.set_inputs(timeline_.inputs(t0, sim_.params()), next == breaks_.end() ? end_min() : *next);
+}
+
+void Session::advance_within(double t_min) { sim_.advance_to(t_min); }
+
+void Session::advance_to(double t_min) {
+  t_min = std::min(t_min, end_min());
+  if (!started_) apply_due();
+  while (time_min() < t_min - 1e-12) {
+    const auto next = breaks_.upper_bound(time_min());
+    const double stop = next == breaks_.end() ? end_min() : *next;
+    if (stop > t_min + 1e-12) {
+      advance_within(t_min);
+      break;
+    }
+    advance_within(stop);
+    apply_due();
+  }
+}
+
+model::MicroMetrics Session::micro_now() const {
+  return model::evaluate_network(sim_.params().micro, network_, sim_.observe().micro_drivers, time_min() * 60.0);
+}
+
+std::vector<double> Session::sample() const {
+  const model::Observables o = sim_.observe();
+  const model::MicroMetrics micro =
+      model::evaluate_network(sim_.params().micro, network_, o.micro_drivers, time_min() * 60.0);
+  const model::StateVector y = sim_.state();
+  const auto& c = o.circulation;
+  const double in_mL = y[model::kFluidIn] - fluid_in_0_;
+  const double out_mL = y[model::kFluidOut] - fluid_out_0_;
+  const model::Inputs& in = sim_.inputs();
+  return {time_min(),
+          c.arterial_mmHg,
+          o.tone.heart_rate_bpm,
+          c.lv_output_mL_per_min / 1000.0,
+          c.central_mmHg,
+          o.svr_dyn_s_per_cm5,
+          c.mean_systemic_filling_mmHg,
+          o.blood_volume_mL,
+          in.ne_dose_ug_per_kg_min,
+          o.ne_plasma_ug_per_L,
+          in_mL,
+          y[model::kLactate],
+          micro.crt_s,
+          micro.mottling_score,
+          o.oxygen.delivery_mL_per_min,
+          o.oxygen.consumption_mL_per_min,
+          micro.mean.mfi,
+          micro.mean.ppv_pct,
+          micro.mean.tvd_mm_per_mm2,
+          micro.mean.pvd_mm_per_mm2,
+          micro.hi,
+          c.lv_stroke_volume_mL,
+          o.haematocrit,
+          o.oxygen.haemoglobin_g_per_dL,
+          o.plasma_volume_mL,
+          y[model::kInterstitialVolume],
+          in_mL - out_mL,
+          o.fluids.urine_mL_per_min * 60.0,
+          o.fluids.filtration_mL_per_min,
+          y[model::kInflammation],
+          y[model::kIl6],
+          o.oxygen.extraction_fraction,
+          y[model::kVascularSympathetic],
+          micro.mean.mfi_vessel,
+          micro.mean.debacker_per_mm,
+          micro.mean.rbc_velocity_um_per_s,
+          micro.skin_perfused_fraction,
+          o.micro.perfused_fraction,
+          o.micro.extraction_capacity,
+          micro.nonperfused_stopped_pct,
+          micro.nonperfused_stop_go_pct,
+          micro.nonperfused_few_rbc_pct,
+          o.micro_drivers.perfusion_ratio,
+          o.micro_drivers.tissue_pressure_rise_mmHg,
+          micro.ne_precapillary_factor,
+          in.vasopressin_U_per_min,
+          in.epinephrine_ug_per_kg_min,
+          in.dobutamine_ug_per_kg_min,
+          in.nitroglycerin_ug_per_min};
+}
+
+void Session::log_user_action(const std::string& action, const std::string& reason) {
+  DecisionRow row;
+  row.time_min = time_min();
+  row.protocol = "user";
+  const model::Observables o = sim_.observe();
+  row.observed.map_mmHg = o.circulation.arterial_mmHg;
+  row.observed.hr_bpm = o.tone.heart_rate_bpm;
+  row.observed.running = timeline_.infusions;
+  row.map_target_mmHg = controller_ ? controller_->map_target_mmHg() : std::nullopt;
+  row.after = timeline_.infusions;
+  row.action = action;
+  row.reason = reason;
+  decisions_.push_back(std::move(row));
+}
+
+void Session::set_infusions(const protocol::Infusions& infusions, const std::string& reason) {
+  if (!started_) apply_due();
+  timeline_.infusions = infusions;
+  reset_inputs();
+  log_user_action("set infusions", reason);
+}
+
+void Session::give_bolus(double volume_mL, double over_min, const std::string& reason) {
+  if (!started_) apply_due();
+  if (!(volume_mL > 0.0) || !(over_min > 0.0)) throw std::invalid_argument("bolus volume and duration must be > 0");
+  const double t0 = time_min();
+  timeline_.boluses.push_back({t0 + over_min, volume_mL / over_min, scenario::Fluid::kCrystalloid});
+  breaks_.insert(std::min(t0 + over_min, end_min()));
+  reset_inputs();
+  log_user_action("crystalloid bolus", reason);
+  decisions_.back().bolus_mL = volume_mL;
+}
+
+void Session::set_sepsis_severity(double severity, const std::string& reason) {
+  if (!started_) apply_due();
+  if (!(severity >= 0.0 && severity <= 1.0)) throw std::invalid_argument("sepsis severity must be in [0, 1]");
+  timeline_.severity = severity;
+  sepsis_started_ = true;  // the user's severity holds from now on
+  reset_inputs();
+  log_user_action("set sepsis severity", reason);
+}
+
+}  // namespace coherence::run

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `coherence view` end to end: the documented screenshots are made again under Xvfb by the
+# project's own script and each is checked to be the viewer (layout, video, trends, text); bad
+# input exits 2 with one line; no display is a one-line runtime error, never an abort.
+# Usage: test_view_cli.sh COHERENCE_BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok: $1"; }
+bad() { failed=$((failed + 1)); echo "FAILED: $1"; }
+
+if "$src/tools/viewer_screenshots.sh" "$bin" "$work/shots" > "$work/shots.log" 2>&1; then
+  for f in "$work"/shots/*.png; do
+    if python3 "$src/tests/viewer/check_screenshot.py" "$f"; then ok "$(basename "$f") is the viewer"; else bad "$(basename "$f")"; fi
+  done
+  [ "$(ls "$work"/shots/*.png | wc -l)" -eq 4 ] && ok "four screenshots" || bad "expected four screenshots"
+  # The documented images are the ones this script makes (same names).
+  for f in "$work"/shots/*.png; do
+    [ -f "$src/docs/images/$(basename "$f")" ] && ok "docs/images/$(basename "$f") exists" || bad "docs/images/$(basename "$f") missing"
+  done
+else
+  bad "tools/viewer_screenshots.sh failed: $(tail -3 "$work/shots.log")"
+fi
+
+# Frame-time report.
+out=$(xvfb-run -a -s "-screen 0 1280x720x24" "$bin" view "$src/scenarios/ne_cliff.toml" --frames 30 --frame-times 2>/dev/null)
+echo "$out" | grep -qE "^30 frames: [0-9.]+ ms per frame" && ok "--frame-times reports" || bad "--frame-times: $out"
+
+expect_2() {  # description, expected text, args...
+  local what=$1 text=$2
+  shift 2
+  local err
+  err=$("$bin" "$@" 2>&1 >/dev/null)
+  local rc=$?
+  if [ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && printf '%s' "$err" | grep -q -- "$text"; then
+    ok "$what: exit 2, one line"
+  else
+    bad "$what: rc=$rc err=$err"
+  fi
+}
+expect_2 "screenshot without --frames" "needs --frames" view "$src/scenarios/ne_cliff.toml" --screenshot "$work/a.png"
+expect_2 "screenshot into a missing folder" "no folder" view "$src/scenarios/ne_cliff.toml" --screenshot "$work/no/a.png" --frames 2
+expect_2 "screenshot not .png" "must end in .png" view "$src/scenarios/ne_cliff.toml" --screenshot "$work/a.jpg" --frames 2
+expect_2 "site out of range" "--site" view "$src/scenarios/ne_cliff.toml" --site 6
+expect_2 "start after the end" "after the end" view "$src/scenarios/ne_cliff.toml" --start-h 99
+expect_2 "unknown device" "must be sdf" view "$src/scenarios/ne_cliff.toml" --device nope --frames 2
+expect_2 "missing scenario" "no such file" view "$work/missing.toml"
+expect_2 "bad caption" "captions.0.text" view "$src/tests/bad_input/caption_too_long.toml" --frames 2
+
+err=$(env -u DISPLAY "$bin" view "$src/scenarios/ne_cliff.toml" --frames 2 2>&1 >/dev/null)
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && printf '%s' "$err" | grep -q "no display" \
+  && ok "no display: exit 1, one line" || bad "no display: rc=$rc err=$err"
+
+echo "view cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
