@@ -72,6 +72,11 @@ d = c["death_28d"]
 print(f"  28-day deaths (outcome model): macro-first {d['deaths_macro_first']}, micro-guided {d['deaths_micro_guided']} of {d['pairs']}")
 PY
 echo
+echo "== The teaching viewer at the NE cliff (a screenshot on a virtual display)"
+xvfb-run -a -s "-screen 0 1280x720x24" $bin view scenarios/ne_cliff.toml --start-h 10.7 --frames 90 --speed 4 \
+  --no-caption-pause --screenshot "$out/viewer_ne_cliff.png" 2>/dev/null
+echo "  interactive (on a desktop): $bin view scenarios/ne_cliff.toml   (H for help; lessons: docs/teaching.md)"
+echo
 echo "== Validation against published findings"
 $bin validate --quiet
 echo
@@ -80,7 +85,8 @@ echo "  $out/comparison/comparison.png, comparison.csv   (macro-first vs micro-g
 echo "  $out/macro_first/, $out/micro_guided/            (timeseries.csv, decisions.csv with every decision's reason)"
 echo "  $out/clip_macro_first/, $out/clip_micro_guided/  (frame_*.png, motion.png, truth.json, scored.json, overlay_site1.png)"
 for d in untreated treated healthy coherence_loss; do
-  echo "  $out/$d/timeseries.csv, summary.json, trends.png"
+  echo "  $out/$d/timeseries.csv, summary.json, trends.png, trends.svg"
 done
 echo "  $out/coherence_loss/vessels_t120min.json, vessels_t720min.json (per-vessel ground truth)"
-echo "  $out/observational/, $out/trial/  (patients.csv, cohort.csv, analysis.json, km.png, forest.png, ne_vs_micro.png)"
+echo "  $out/observational/, $out/trial/  (patients.csv, cohort.csv, analysis.json, km, forest and ne_vs_micro .png/.svg)"
+echo "  $out/viewer_ne_cliff.png  (the teaching viewer; run it with: $bin view scenarios/ne_cliff.toml)"

@@ -158,7 +158,7 @@ int run_compare(const CompareOptions& opts) {
 
   const std::filesystem::path out = opts.out_dir;
   output::prepare_output_folder(out, [](const std::string& name) {
-    return name == "comparison.csv" || name == "comparison.png";
+    return name == "comparison.csv" || name.starts_with("comparison.png") || name.starts_with("comparison.svg");
   });
   output::write_file_atomic(out / "comparison.csv", csv);
   std::vector<output::ComparedRun> plotted;

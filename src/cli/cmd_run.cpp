@@ -17,12 +17,13 @@
 namespace coherence::cli {
 
 void setup_run(CLI::App& app, const std::shared_ptr<RunOptions>& opts) {
-  CLI::App* sub = app.add_subcommand("run", "Simulate one scenario and write timeseries.csv, summary.json, trends.png");
+  CLI::App* sub =
+      app.add_subcommand("run", "Simulate one scenario and write timeseries.csv, summary.json, trends.png/.svg");
   sub->add_option("scenario", opts->scenario_file, "Scenario file (TOML)")->required();
   sub->add_option("--set", opts->overrides, "Override a scalar key by its dotted path, e.g. patient.weight_kg=80")
       ->type_name("KEY=VALUE");
   sub->add_option("--out", opts->out_dir, "Output folder (created if missing)")->capture_default_str();
-  sub->add_flag("--no-plot", opts->no_plot, "Do not render trends.png");
+  sub->add_flag("--no-plot", opts->no_plot, "Do not render trends.png and trends.svg");
   sub->add_option("--dump-vessels-at-min", opts->dump_vessels_at_min,
                   "Write the per-vessel ground truth (vessels_t<T>min.json) at these times (min)")
       ->delimiter(',');
@@ -135,7 +136,8 @@ int run_run(const RunOptions& opts) {
 
   const std::filesystem::path out = opts.out_dir;
   output::prepare_output_folder(out, [](const std::string& name) {
-    return name == "timeseries.csv" || name == "summary.json" || name == "trends.png" || name == "decisions.csv" ||
+    return name == "timeseries.csv" || name == "summary.json" || name.starts_with("trends.") ||
+           name == "decisions.csv" ||
            name.rfind("vessels_t", 0) == 0;
   });
 
@@ -157,9 +159,9 @@ int run_run(const RunOptions& opts) {
   if (r.completed && !opts.no_plot) {
     std::string reason;
     if (output::plot_trends(out / "timeseries.csv", out / "trends.png", s.name, reason)) {
-      plots.push_back("trends.png");
+      plots = {"trends.png", "trends.svg"};
     } else {
-      std::fprintf(stderr, "coherence: warning: trends.png not written: %s\n", reason.c_str());
+      std::fprintf(stderr, "coherence: warning: trends.png/.svg not written: %s\n", reason.c_str());
     }
   }
   summary["plots"] = plots;

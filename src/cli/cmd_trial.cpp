@@ -266,7 +266,7 @@ int run_trial(const TrialOptions& opts) {
       if (mpi.rank == 0) {
         output::prepare_output_folder(out, [](const std::string& n) {
           return n == "patients.csv" || n == "cohort.csv" || n == "summary.json" || n == "analysis.json" ||
-                 n == "km.png" || n == "forest.png" || n == "ne_vs_micro.png" || n.ends_with(".png.gp") ||
+                 n.starts_with("km.") || n.starts_with("forest.") || n.starts_with("ne_vs_micro.") ||
                  (n.rfind("patients", 0) == 0 && n.ends_with(".partial.csv"));
         });
       }

@@ -124,8 +124,11 @@ std::string quoted(const std::string& s) { return gnuplot_quoted(s); }
 
 }  // namespace
 
-bool run_gnuplot(const std::string& gp, const std::filesystem::path& png, std::string& reason) {
-  const std::filesystem::path script = png.string() + ".gp";
+namespace {
+
+// Runs one gnuplot script drawing to IMAGE.partial, then renames it to IMAGE.
+bool run_gnuplot_script(const std::string& gp, const std::filesystem::path& image, std::string& reason) {
+  const std::filesystem::path script = image.string() + ".gp";
   try {
     write_file_atomic(script, gp);
   } catch (const std::exception& e) {
@@ -135,16 +138,36 @@ bool run_gnuplot(const std::string& gp, const std::filesystem::path& png, std::s
   const int status = run_process({"gnuplot", script.string()});
   if (status != 0) {
     reason = status < 0 ? "gnuplot not found (install gnuplot-nox)" : fmt::format("gnuplot exited with {}", status);
-    std::filesystem::remove(png.string() + ".partial");
+    std::filesystem::remove(image.string() + ".partial");
     return false;
   }
   std::error_code ec;
-  std::filesystem::rename(png.string() + ".partial", png, ec);
+  std::filesystem::rename(image.string() + ".partial", image, ec);
   if (ec) {
     reason = ec.message();
     return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool run_gnuplot(const std::string& gp, const std::filesystem::path& png, std::string& reason) {
+  if (!run_gnuplot_script(gp, png, reason)) return false;
+  // The same figure as SVG (cheap: the script with gnuplot's svg terminal and another output).
+  std::filesystem::path svg = png;
+  svg.replace_extension(".svg");
+  std::string svg_gp = gp;
+  const std::string png_terminal = "set terminal pngcairo", png_output = gnuplot_quoted(png.string() + ".partial");
+  const auto t = svg_gp.find(png_terminal);
+  const auto o = svg_gp.find(png_output);
+  if (t == std::string::npos || o == std::string::npos) {
+    reason = "gnuplot script without a pngcairo terminal and output";
+    return false;
+  }
+  svg_gp.replace(o, png_output.size(), gnuplot_quoted(svg.string() + ".partial"));
+  svg_gp.replace(t, png_terminal.size(), "set terminal svg dynamic background rgb 'white'");
+  return run_gnuplot_script(svg_gp, svg, reason);
 }
 
 bool plot_comparison(const std::vector<ComparedRun>& runs, const std::filesystem::path& png, const std::string& title,

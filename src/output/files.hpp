@@ -33,8 +33,10 @@ int read_process_output(const std::vector<std::string>& args, std::string& out);
 // gnuplot string literal (single quotes; a quote is doubled).
 std::string gnuplot_quoted(const std::string& s);
 
-// Runs a gnuplot script (written next to `png` as PNG.gp) that draws to PNG.partial; the image
-// appears only when gnuplot succeeded. Returns false with `reason` otherwise; never throws.
+// Runs a gnuplot script (written next to `png` as PNG.gp) that draws to PNG.partial (terminal
+// pngcairo); the image appears only when gnuplot succeeded. Then the same figure as SVG (the
+// script with gnuplot's svg terminal, PNG-name.svg). Returns false with `reason` otherwise;
+// never throws.
 bool run_gnuplot(const std::string& gp, const std::filesystem::path& png, std::string& reason);
 
 // Renders trend panels of a timeseries.csv to PNG through gnuplot (a child process).

@@ -17,7 +17,8 @@ bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
 
 # A run writes the contracted files with the contracted columns.
 "$bin" run "$src/scenarios/septic_shock_ne.toml" --out "$work/a" >/dev/null 2>&1 && ok || bad "run septic_shock_ne"
-for f in timeseries.csv summary.json; do [ -s "$work/a/$f" ] && ok || bad "missing $f"; done
+for f in timeseries.csv summary.json trends.png; do [ -s "$work/a/$f" ] && ok || bad "missing $f"; done
+grep -q "<svg" "$work/a/trends.svg" && ok || bad "trends.svg missing"
 header=$(head -1 "$work/a/timeseries.csv")
 for c in time_min map_mmHg hr_bpm co_L_per_min cvp_mmHg svr_dyn_s_per_cm5 pmsf_mmHg blood_volume_mL \
          ne_dose_ug_per_kg_min ne_plasma_ug_per_L fluids_in_mL lactate_mmol_per_L crt_s mottling_score \
@@ -154,6 +155,7 @@ check_bad wrong_type_set "must be a number" "$src/scenarios/healthy_adult.toml" 
   >/dev/null 2>&1 && ok || bad "run macro_vs_micro micro_guided"
 "$bin" compare "$work/p_macro" "$work/p_micro" --out "$work/cmp" >"$work/cmp.txt" 2>&1 && ok || bad "compare"
 [ -s "$work/cmp/comparison.png" ] && ok || bad "comparison.png missing"
+grep -q "<svg" "$work/cmp/comparison.svg" && ok || bad "comparison.svg missing"
 python3 - "$work/cmp/comparison.csv" "$work/p_micro/summary.json" "$work/p_micro/decisions.csv" <<'PY' && ok || bad "comparison.csv / measurements / decisions"
 import csv, json, sys
 rows = {r["protocol"]: r for r in csv.DictReader(open(sys.argv[1]))}

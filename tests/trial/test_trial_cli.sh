@@ -22,6 +22,9 @@ rows=$(($(wc -l < "$work/t1/patients.csv") - 1))
 [ "$rows" -eq 16 ] && ok "16 rows (8 patients x 2 protocols)" || bad "expected 16 rows, got $rows"
 [ ! -e "$work/t1/patients.partial.csv" ] && ok "journal removed when complete" || bad "journal left behind"
 head -1 "$work/t1/patients.csv" | grep -q ",day1_mfi," && ok "M_<column> columns present" || bad "no day1_mfi column"
+for plot in km forest ne_vs_micro; do
+  [ -s "$work/t1/$plot.png" ] && grep -q "<svg" "$work/t1/$plot.svg" && ok "$plot.png and $plot.svg" || bad "$plot plots missing"
+done
 
 # kill -9 part-way, then --resume: the same bytes as the uninterrupted run.
 for attempt in 1 2 3; do
