@@ -21,13 +21,13 @@
 namespace coherence::bench {
 
 std::string time_ratio(double measured, double limit) {
-  return measured <= limit ? fmt::format("{:.2g}x faster than the goal", limit / measured)
-                           : fmt::format("**{:.2g}x too slow**", measured / limit);
+  return measured <= limit ? fmt::format("{:.3g}x faster than the goal", limit / measured)
+                           : fmt::format("**{:.3g}x too slow**", measured / limit);
 }
 
 std::string rate_ratio(double measured, double floor) {
-  return measured >= floor ? fmt::format("{:.2g}x the goal", measured / floor)
-                           : fmt::format("**{:.2g}x too slow**", floor / measured);
+  return measured >= floor ? fmt::format("{:.3g}x the goal", measured / floor)
+                           : fmt::format("**{:.3g}x too slow**", floor / measured);
 }
 
 namespace {

@@ -68,9 +68,9 @@ int run_view(const ViewOptions& opts) {
   const viewer::FrameTimes ft = viewer::run_window(live, wo);
   if (opts.frame_times) {
     fmt::print("{} frames: {:.2f} ms per frame on average (simulation + video {:.2f} ms, drawing {:.2f} ms), "
-               "95th percentile {:.2f} ms, max {:.2f} ms: {:.0f} frames/s\n",
+               "95th percentile {:.2f} ms, max {:.2f} ms: {:.0f} frames/s; {} redrawn (the others unchanged)\n",
                ft.frames, ft.frame_ms_mean, ft.tick_ms_mean, ft.draw_ms_mean, ft.frame_ms_p95, ft.frame_ms_max,
-               ft.frame_ms_mean > 0 ? 1000.0 / ft.frame_ms_mean : 0.0);
+               ft.frame_ms_mean > 0 ? 1000.0 / ft.frame_ms_mean : 0.0, ft.redrawn);
   }
   if (!opts.screenshot_file.empty()) fmt::print("screenshot: {}\n", opts.screenshot_file);
   return 0;

@@ -346,6 +346,8 @@ FrameTimes run_window(LiveViewer& viewer, const WindowOptions& options) {
   Painter window_painter(window, font), panel_painter(panel, font);
   double panel_age_s = 1e9;  // since the panels were last drawn
   std::uint64_t shown_frame = 0;
+  bool exposed = true;       // the window needs a full redraw (first frame, focus, resize)
+  int redrawn = 0;
   using Clock = std::chrono::steady_clock;
   std::vector<double> frame_ms;
   double tick_total = 0.0, draw_total = 0.0;
@@ -355,6 +357,7 @@ FrameTimes run_window(LiveViewer& viewer, const WindowOptions& options) {
     sf::Event e;
     while (window.pollEvent(e)) {
       if (e.type == sf::Event::Closed) window.close();
+      if (e.type == sf::Event::GainedFocus || e.type == sf::Event::Resized) exposed = true;
       if (e.type == sf::Event::KeyPressed) {
         if (e.key.code == sf::Keyboard::Escape) window.close();
         if (const auto c = key_command(e.key)) {
@@ -384,15 +387,29 @@ FrameTimes run_window(LiveViewer& viewer, const WindowOptions& options) {
     viewer.tick(dt);
     const auto t1 = Clock::now();
     panel_age_s += dt;
-    if (panel_age_s >= kPanelRefresh_s) {
+    const bool panels_due = panel_age_s >= kPanelRefresh_s;
+    const bool video_changed = viewer.frame_serial() != shown_frame;
+    const bool last_frame = headless && frame + 1 >= options.frames;
+    if (!panels_due && !video_changed && !exposed && !last_frame) {
+      // Nothing on screen changed (the video runs at 30 frames/s, the panels at 10): keep the
+      // image shown and wait for the next 1/60 s tick instead of drawing it again.
+      ++frame;
+      const double idle_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      tick_total += idle_ms;
+      frame_ms.push_back(idle_ms);
+      if (!headless) sf::sleep(sf::microseconds(static_cast<sf::Int64>(std::max(0.0, 1e6 / 60.0 - 1e3 * idle_ms))));
+      continue;
+    }
+    if (panels_due) {
       draw_panels(panel_painter, viewer);
       panel.display();
       panel_age_s = 0.0;
     }
     window.draw(sf::Sprite(panel.getTexture()));  // covers the whole window: no clear needed
-    draw_video(window_painter, viewer, video_texture, rgba, viewer.frame_serial() != shown_frame);
+    draw_video(window_painter, viewer, video_texture, rgba, video_changed);
     shown_frame = viewer.frame_serial();
-    const bool last_frame = headless && frame + 1 >= options.frames;
+    exposed = false;
+    ++redrawn;
     // Captured before display(): the back buffer holds this frame until it is swapped.
     if (last_frame && !options.screenshot_file.empty()) {
       sf::Texture shot;
@@ -412,6 +429,7 @@ FrameTimes run_window(LiveViewer& viewer, const WindowOptions& options) {
   }
   FrameTimes ft;
   ft.frames = frame;
+  ft.redrawn = redrawn;
   if (frame > 0) {
     ft.tick_ms_mean = tick_total / frame;
     ft.draw_ms_mean = draw_total / frame;

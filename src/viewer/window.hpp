@@ -16,8 +16,9 @@ struct WindowOptions {
 
 struct FrameTimes {
   int frames = 0;
+  int redrawn = 0;            // frames whose content changed and were drawn and displayed
   double tick_ms_mean = 0.0;  // simulation + video rendering (LiveViewer::tick)
-  double draw_ms_mean = 0.0;  // SFML drawing and display
+  double draw_ms_mean = 0.0;  // SFML drawing and display, over all frames (0 for those not redrawn)
   double frame_ms_mean = 0.0, frame_ms_p95 = 0.0, frame_ms_max = 0.0;
 };
 
