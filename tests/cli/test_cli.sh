@@ -4,12 +4,7 @@
 set -u
 bin=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+source "$src/tests/cli_lib.sh"
 
 # --version and --help succeed.
 "$bin" --version | grep -q '^coherence ' && ok || bad "--version"
@@ -269,5 +264,4 @@ assert rows, "no micro measurement seen"
 assert all(0.0 <= float(r["mfi"]) <= 3.0 and 0.0 <= float(r["ppv_pct"]) <= 100.0 for r in rows)
 PY
 
-echo "cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "cli"

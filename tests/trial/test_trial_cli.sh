@@ -6,12 +6,7 @@ set -u
 bin=$1
 src=$2
 trial="$src/tests/trial/trial_small.toml"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok: $1"; }
-bad() { failed=$((failed + 1)); echo "FAILED: $1"; }
+source "$src/tests/cli_lib.sh"
 short=(--set scenario.duration_h=25)
 
 "$bin" trial "$trial" "${short[@]}" --threads 1 --out "$work/t1" >/dev/null || bad "trial --threads 1 runs"
@@ -71,18 +66,6 @@ else
 fi
 
 # Bad input: exit 2 and one line.
-expect_2() {
-  local what=$1 pattern=$2
-  shift 2
-  local err
-  err=$("$bin" "$@" 2>&1 >/dev/null)
-  local rc=$?
-  if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && printf '%s' "$err" | grep -q -- "$pattern"; then
-    ok "$what"
-  else
-    bad "$what (rc $rc: $err)"
-  fi
-}
 # A copy of the trial file with one sed edit (the base scenario by absolute path).
 bad_trial() {
   sed 's|scenario = "../../scenarios/|scenario = "'"$src"'/scenarios/|; '"$2" "$trial" > "$work/$1.toml"
@@ -111,5 +94,4 @@ else
   bad "6-patient observational trial failed: $(cat "$work/tiny.err")"
 fi
 
-echo "trial cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "trial cli"

@@ -10,12 +10,7 @@ src=$2
 # (dlopened by SFML) never frees at exit, outside this project's code; the viewer's own state and
 # command layer runs leak-checked in the [viewer] unit tests.
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}detect_leaks=0"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok: $1"; }
-bad() { failed=$((failed + 1)); echo "FAILED: $1"; }
+source "$src/tests/cli_lib.sh"
 
 if "$src/tools/viewer_screenshots.sh" "$bin" "$work/shots" > "$work/shots.log" 2>&1; then
   for f in "$work"/shots/*.png; do
@@ -34,18 +29,6 @@ fi
 out=$(xvfb-run -a -s "-screen 0 1280x720x24" "$bin" view "$src/scenarios/ne_cliff.toml" --frames 30 --frame-times 2>/dev/null)
 echo "$out" | grep -qE "^30 frames: [0-9.]+ ms per frame" && ok "--frame-times reports" || bad "--frame-times: $out"
 
-expect_2() {  # description, expected text, args...
-  local what=$1 text=$2
-  shift 2
-  local err
-  err=$("$bin" "$@" 2>&1 >/dev/null)
-  local rc=$?
-  if [ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && printf '%s' "$err" | grep -q -- "$text"; then
-    ok "$what: exit 2, one line"
-  else
-    bad "$what: rc=$rc err=$err"
-  fi
-}
 expect_2 "screenshot without --frames" "needs --frames" view "$src/scenarios/ne_cliff.toml" --screenshot "$work/a.png"
 expect_2 "screenshot into a missing folder" "no folder" view "$src/scenarios/ne_cliff.toml" --screenshot "$work/no/a.png" --frames 2
 expect_2 "screenshot not .png" "must end in .png" view "$src/scenarios/ne_cliff.toml" --screenshot "$work/a.jpg" --frames 2
@@ -60,5 +43,4 @@ rc=$?
 [ "$rc" -eq 1 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && printf '%s' "$err" | grep -q "no display" \
   && ok "no display: exit 1, one line" || bad "no display: rc=$rc err=$err"
 
-echo "view cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "view cli"
