@@ -10,6 +10,7 @@
 #include "model/microcirculation.hpp"
 #include "run/runner.hpp"
 #include "scenario/scenario.hpp"
+#include "viz/presets.hpp"
 
 namespace coherence::bench {
 
@@ -54,9 +55,7 @@ Section bench_model(const Options& o) {
   const double gen_s = median_seconds(o.quick ? 1 : 20, [&] { net = model::generate_network(micro, 7); });
   std::size_t vessels = net.skin.vessels.size();
   for (const auto& site : net.sublingual) vessels += site.vessels.size();
-  model::MicroDrivers septic;
-  septic.inflammation = 0.7;
-  septic.perfusion_ratio = 0.75;
+  const model::MicroDrivers septic = viz::preset_drivers("septic");
   const int evals = o.quick ? 10 : 2000;
   double sink = 0.0;
   const double eval_s = median_seconds(1, [&] {

@@ -25,9 +25,7 @@ RenderSpeed measure(const std::string& device_name, int frames, bool with_png) {
   using Clock = std::chrono::steady_clock;
   const model::MicrocirculationParams m;
   const model::Network net = model::generate_network(m, 1);
-  model::MicroDrivers septic;
-  septic.inflammation = 0.7;
-  septic.perfusion_ratio = 0.75;
+  const model::MicroDrivers septic = viz::preset_drivers("septic");
   const auto& site = net.sublingual[0];
   const viz::ClipSetup clip = viz::make_clip(viz::device_preset(device_name), viz::Artifacts{}, site,
                                              model::site_states(m, site, septic, 0.0), 0.0, 1);

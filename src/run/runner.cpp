@@ -3,10 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <memory>
-#include <set>
-#include <cmath>
-#include <limits>
 #include <stdexcept>
 
 #include "model/microcirculation.hpp"

@@ -188,14 +188,16 @@ double Session::apply_due() {
   apply_events(t0);
   decide(t0);
   reset_inputs();
-  const auto next = breaks_.upper_bound(t0);
+  return next_break_min();
+}
+
+double Session::next_break_min() const {
+  const auto next = breaks_.upper_bound(time_min());
   return next == breaks_.end() ? end_min() : *next;
 }
 
 void Session::reset_inputs() {
-  const double t0 = time_min();
-  const auto next = breaks_.upper_bound(t0);
-  sim_.set_inputs(timeline_.inputs(t0, sim_.params()), next == breaks_.end() ? end_min() : *next);
+  sim_.set_inputs(timeline_.inputs(time_min(), sim_.params()), next_break_min());
 }
 
 void Session::advance_within(double t_min) { sim_.advance_to(t_min); }
@@ -204,8 +206,7 @@ void Session::advance_to(double t_min) {
   t_min = std::min(t_min, end_min());
   if (!started_) apply_due();
   while (time_min() < t_min - 1e-12) {
-    const auto next = breaks_.upper_bound(time_min());
-    const double stop = next == breaks_.end() ? end_min() : *next;
+    const double stop = next_break_min();
     if (stop > t_min + 1e-12) {
       advance_within(t_min);
       break;
@@ -213,10 +214,6 @@ void Session::advance_to(double t_min) {
     advance_within(stop);
     apply_due();
   }
-}
-
-model::MicroMetrics Session::micro_now() const {
-  return model::evaluate_network(sim_.params().micro, network_, sim_.observe().micro_drivers, time_min() * 60.0);
 }
 
 std::vector<double> Session::sample() const {

@@ -58,8 +58,6 @@ class Session {
 
   // One timeseries.csv row at the current time (timeseries_columns()).
   std::vector<double> sample() const;
-  // The capillary networks' ground truth now, over an observation window starting now.
-  model::MicroMetrics micro_now() const;
 
   // What the user may change, effective from now on (the viewer's controls). Each sets the inputs
   // anew until the next break and records a decision row with `reason`.
@@ -86,6 +84,7 @@ class Session {
   void apply_events(double t0);
   void decide(double t0);
   void reset_inputs();
+  double next_break_min() const;  // the first break after now (the end when none is left)
   void log_user_action(const std::string& action, const std::string& reason);
 
   scenario::Scenario scenario_;

@@ -522,6 +522,35 @@ static void parse_settings(const Reader& r, const toml::table& root, Scenario& s
   }
 }
 
+namespace {
+
+// Calls f(table, "NAME.i.", node) for each table of the array [[NAME]] (if present), after checking
+// that it is an array of tables and that every key of the table is declared under "NAME[].".
+template <typename F>
+void for_each_entry(const Reader& r, const toml::table& root, const std::string& name, F&& f) {
+  const toml::node* node = root.get(name);
+  if (!node) return;
+  if (!node->is_array_of_tables()) r.fail(name, node, fmt::format("must be an array of tables ([[{}]])", name));
+  const toml::array& arr = *node->as_array();
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const toml::table& t = *arr[i].as_table();
+    const std::string prefix = fmt::format("{}.{}.", name, i);
+    r.check_known(t, prefix, name + "[].");
+    f(t, prefix, arr[i]);
+  }
+}
+
+// An entry's time must lie within the scenario.
+void check_not_after_end(const Reader& r, const toml::table& t, const std::string& prefix, double at_min,
+                         double duration_min) {
+  if (at_min > duration_min) {
+    r.fail(prefix + "at_min", t.get("at_min"),
+           fmt::format("= {}: after the end of the scenario ({} min)", at_min, duration_min));
+  }
+}
+
+}  // namespace
+
 Scenario load_scenario(const std::filesystem::path& path, const std::vector<Override>& overrides) {
   const std::string file = path.string();
   std::error_code ec;
@@ -580,160 +609,130 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
 
   // [[events]]
   toml::table after_sets = root;  // the document with every `set` so far applied
-  if (const toml::node* ev = root.get("events")) {
-    if (!ev->is_array_of_tables()) r.fail("events", ev, "must be an array of tables ([[events]])");
-    const toml::array& arr = *ev->as_array();
-    double previous = -kBig;
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      const toml::table& t = *arr[i].as_table();
-      const std::string prefix = fmt::format("events.{}.", i);
-      Event e;
-      e.line = static_cast<int>(t.source().begin.line);
-      r.check_known(t, prefix, "events[].");
-      e.at_min = r.number(t, prefix, "at_min", &arr[i]);
-      const std::string action = r.string(t, prefix, "action", &arr[i]);
-      const auto it = kActions.find(action);
-      if (it == kActions.end()) {
-        r.fail(prefix + "action", t.get("action"),
-               fmt::format("= \"{}\": must be one of ne_dose, vasopressin, epinephrine, dobutamine, nitroglycerin, "
-                           "bolus, maintenance, sepsis_severity, set",
-                           action));
-      }
-      e.action = it->second;
-      const ActionKeys& keys = kActionKeys.at(e.action);
-      for (const auto& [key, node] : t) {
-        const std::string k(key.str());
-        if (k == "at_min" || k == "action") continue;
-        if (std::find(keys.required.begin(), keys.required.end(), k) == keys.required.end() &&
-            std::find(keys.optional.begin(), keys.optional.end(), k) == keys.optional.end()) {
-          r.fail(prefix + k, &node, fmt::format("does not apply to action \"{}\"", action));
-        }
-      }
-      for (const auto& k : keys.required) {
-        if (!t.get(k)) r.fail(prefix + k, &arr[i], fmt::format("required for action \"{}\"", action));
-      }
-      switch (e.action) {
-        case EventAction::kNeDose:
-        case EventAction::kEpinephrine:
-        case EventAction::kDobutamine:
-          e.dose_ug_per_kg_min = r.number(t, prefix, "dose_ug_per_kg_min", &arr[i]);
-          if (e.dose_ug_per_kg_min > dose_ceiling(e.action)) {
-            r.fail(prefix + "dose_ug_per_kg_min", t.get("dose_ug_per_kg_min"),
-                   fmt::format("= {}: out of range [0, {}] ug/kg/min for {}", e.dose_ug_per_kg_min,
-                               dose_ceiling(e.action), action));
-          }
-          break;
-        case EventAction::kVasopressin: e.rate_U_per_min = r.number(t, prefix, "rate_U_per_min", &arr[i]); break;
-        case EventAction::kNitroglycerin: e.rate_ug_per_min = r.number(t, prefix, "rate_ug_per_min", &arr[i]); break;
-        case EventAction::kBolus: {
-          e.volume_mL = r.number(t, prefix, "volume_mL", &arr[i]);
-          e.duration_min = r.number(t, prefix, "duration_min", &arr[i]);
-          if (t.get("fluid")) {
-            const std::string fluid = r.string(t, prefix, "fluid", &arr[i]);
-            const auto f = kFluids.find(fluid);
-            if (f == kFluids.end()) {
-              r.fail(prefix + "fluid", t.get("fluid"),
-                     fmt::format("= \"{}\": must be crystalloid, albumin_5pct, albumin_20pct or packed_cells", fluid));
-            }
-            e.fluid = f->second;
-          }
-          break;
-        }
-        case EventAction::kMaintenance: e.rate_mL_per_h = r.number(t, prefix, "rate_mL_per_h", &arr[i]); break;
-        case EventAction::kSepsisSeverity: e.severity = r.number(t, prefix, "severity", &arr[i]); break;
-        case EventAction::kSet: {
-          e.key = r.string(t, prefix, "key", &arr[i]);
-          const KeySpec* spec = find_spec(e.key);
-          if (!spec) r.fail(prefix + "key", t.get("key"), fmt::format("= \"{}\": unknown key{}", e.key, suggestion(e.key)));
-          if (!settable_during_run(e.key)) {
-            r.fail(prefix + "key", t.get("key"),
-                   fmt::format("= \"{}\": cannot change during a run (settable: patient.* except weight, blood volume "
-                               "and haematocrit; protocol.map_target_mmHg; monitoring noise keys)",
-                               e.key));
-          }
-          e.value = r.number(t, prefix, "value", &arr[i]);
-          if (e.value < spec->min || e.value > spec->max) {
-            r.fail(prefix + "value", t.get("value"),
-                   fmt::format("= {}: out of range [{}, {}] {} for {}", e.value, spec->min, spec->max, spec->unit, e.key));
-          }
-          apply_override(after_sets, Override{e.key, fmt::format("{}", e.value), e.key}, toml::value<double>(e.value));
-          Scenario changed;
-          parse_settings(Reader(file, {}), after_sets, changed);
-          e.after_set = std::make_shared<const SettingsAfterSet>(
-              SettingsAfterSet{changed.params, changed.protocol.map_target.map_target_mmHg, changed.monitoring});
-          break;
-        }
-      }
-      if (e.at_min < previous) {
-        r.fail(prefix + "at_min", t.get("at_min"),
-               fmt::format("= {}: events must be in time order (previous event at {} min)", e.at_min, previous));
-      }
-      if (e.action == EventAction::kSepsisSeverity && e.at_min < s.sepsis_onset_min) {
-        r.fail(prefix + "at_min", t.get("at_min"),
-               fmt::format("= {}: a sepsis_severity event before sepsis.onset_min ({} min)", e.at_min,
-                           s.sepsis_onset_min));
-      }
-      if (e.at_min > s.duration_min) {
-        r.fail(prefix + "at_min", t.get("at_min"),
-               fmt::format("= {}: after the end of the scenario ({} min)", e.at_min, s.duration_min));
-      }
-      previous = e.at_min;
-      s.events.push_back(e);
+  double previous = -kBig;
+  for_each_entry(r, root, "events", [&](const toml::table& t, const std::string& prefix, const toml::node& entry) {
+    Event e;
+    e.line = static_cast<int>(t.source().begin.line);
+    e.at_min = r.number(t, prefix, "at_min", &entry);
+    const std::string action = r.string(t, prefix, "action", &entry);
+    const auto it = kActions.find(action);
+    if (it == kActions.end()) {
+      r.fail(prefix + "action", t.get("action"),
+             fmt::format("= \"{}\": must be one of ne_dose, vasopressin, epinephrine, dobutamine, nitroglycerin, "
+                         "bolus, maintenance, sepsis_severity, set",
+                         action));
     }
-  }
+    e.action = it->second;
+    const ActionKeys& keys = kActionKeys.at(e.action);
+    for (const auto& [key, node] : t) {
+      const std::string k(key.str());
+      if (k == "at_min" || k == "action") continue;
+      if (std::find(keys.required.begin(), keys.required.end(), k) == keys.required.end() &&
+          std::find(keys.optional.begin(), keys.optional.end(), k) == keys.optional.end()) {
+        r.fail(prefix + k, &node, fmt::format("does not apply to action \"{}\"", action));
+      }
+    }
+    for (const auto& k : keys.required) {
+      if (!t.get(k)) r.fail(prefix + k, &entry, fmt::format("required for action \"{}\"", action));
+    }
+    switch (e.action) {
+      case EventAction::kNeDose:
+      case EventAction::kEpinephrine:
+      case EventAction::kDobutamine:
+        e.dose_ug_per_kg_min = r.number(t, prefix, "dose_ug_per_kg_min", &entry);
+        if (e.dose_ug_per_kg_min > dose_ceiling(e.action)) {
+          r.fail(prefix + "dose_ug_per_kg_min", t.get("dose_ug_per_kg_min"),
+                 fmt::format("= {}: out of range [0, {}] ug/kg/min for {}", e.dose_ug_per_kg_min,
+                             dose_ceiling(e.action), action));
+        }
+        break;
+      case EventAction::kVasopressin: e.rate_U_per_min = r.number(t, prefix, "rate_U_per_min", &entry); break;
+      case EventAction::kNitroglycerin: e.rate_ug_per_min = r.number(t, prefix, "rate_ug_per_min", &entry); break;
+      case EventAction::kBolus: {
+        e.volume_mL = r.number(t, prefix, "volume_mL", &entry);
+        e.duration_min = r.number(t, prefix, "duration_min", &entry);
+        if (t.get("fluid")) {
+          const std::string fluid = r.string(t, prefix, "fluid", &entry);
+          const auto f = kFluids.find(fluid);
+          if (f == kFluids.end()) {
+            r.fail(prefix + "fluid", t.get("fluid"),
+                   fmt::format("= \"{}\": must be crystalloid, albumin_5pct, albumin_20pct or packed_cells", fluid));
+          }
+          e.fluid = f->second;
+        }
+        break;
+      }
+      case EventAction::kMaintenance: e.rate_mL_per_h = r.number(t, prefix, "rate_mL_per_h", &entry); break;
+      case EventAction::kSepsisSeverity: e.severity = r.number(t, prefix, "severity", &entry); break;
+      case EventAction::kSet: {
+        e.key = r.string(t, prefix, "key", &entry);
+        const KeySpec* spec = find_spec(e.key);
+        if (!spec) r.fail(prefix + "key", t.get("key"), fmt::format("= \"{}\": unknown key{}", e.key, suggestion(e.key)));
+        if (!settable_during_run(e.key)) {
+          r.fail(prefix + "key", t.get("key"),
+                 fmt::format("= \"{}\": cannot change during a run (settable: patient.* except weight, blood volume "
+                             "and haematocrit; protocol.map_target_mmHg; monitoring noise keys)",
+                             e.key));
+        }
+        e.value = r.number(t, prefix, "value", &entry);
+        if (e.value < spec->min || e.value > spec->max) {
+          r.fail(prefix + "value", t.get("value"),
+                 fmt::format("= {}: out of range [{}, {}] {} for {}", e.value, spec->min, spec->max, spec->unit, e.key));
+        }
+        apply_override(after_sets, Override{e.key, fmt::format("{}", e.value), e.key}, toml::value<double>(e.value));
+        Scenario changed;
+        parse_settings(Reader(file, {}), after_sets, changed);
+        e.after_set = std::make_shared<const SettingsAfterSet>(
+            SettingsAfterSet{changed.params, changed.protocol.map_target.map_target_mmHg, changed.monitoring});
+        break;
+      }
+    }
+    if (e.at_min < previous) {
+      r.fail(prefix + "at_min", t.get("at_min"),
+             fmt::format("= {}: events must be in time order (previous event at {} min)", e.at_min, previous));
+    }
+    if (e.action == EventAction::kSepsisSeverity && e.at_min < s.sepsis_onset_min) {
+      r.fail(prefix + "at_min", t.get("at_min"),
+             fmt::format("= {}: a sepsis_severity event before sepsis.onset_min ({} min)", e.at_min,
+                         s.sepsis_onset_min));
+    }
+    check_not_after_end(r, t, prefix, e.at_min, s.duration_min);
+    previous = e.at_min;
+    s.events.push_back(e);
+  });
 
   // [[measurements]]
-  if (const toml::node* me = root.get("measurements")) {
-    if (!me->is_array_of_tables()) r.fail("measurements", me, "must be an array of tables ([[measurements]])");
-    const toml::array& arr = *me->as_array();
-    std::set<std::string> names;
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      const toml::table& t = *arr[i].as_table();
-      const std::string prefix = fmt::format("measurements.{}.", i);
-      r.check_known(t, prefix, "measurements[].");
-      Measurement m;
-      m.name = r.string(t, prefix, "name", &arr[i]);
-      m.at_min = r.number(t, prefix, "at_min", &arr[i]);
-      const bool valid_name = !m.name.empty() && std::all_of(m.name.begin(), m.name.end(), [](char ch) {
-        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
-      });
-      if (!valid_name) r.fail(prefix + "name", t.get("name"), fmt::format("= \"{}\": use letters, digits and _", m.name));
-      if (!names.insert(m.name).second) {
-        r.fail(prefix + "name", t.get("name"), fmt::format("= \"{}\": a measurement of that name exists", m.name));
-      }
-      if (m.at_min > s.duration_min) {
-        r.fail(prefix + "at_min", t.get("at_min"),
-               fmt::format("= {}: after the end of the scenario ({} min)", m.at_min, s.duration_min));
-      }
-      s.measurements.push_back(m);
+  std::set<std::string> names;
+  for_each_entry(r, root, "measurements", [&](const toml::table& t, const std::string& prefix, const toml::node& entry) {
+    Measurement m;
+    m.name = r.string(t, prefix, "name", &entry);
+    m.at_min = r.number(t, prefix, "at_min", &entry);
+    const bool valid_name = !m.name.empty() && std::all_of(m.name.begin(), m.name.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+    });
+    if (!valid_name) r.fail(prefix + "name", t.get("name"), fmt::format("= \"{}\": use letters, digits and _", m.name));
+    if (!names.insert(m.name).second) {
+      r.fail(prefix + "name", t.get("name"), fmt::format("= \"{}\": a measurement of that name exists", m.name));
     }
-    std::sort(s.measurements.begin(), s.measurements.end(),
-              [](const Measurement& a, const Measurement& b) { return a.at_min < b.at_min; });
-  }
+    check_not_after_end(r, t, prefix, m.at_min, s.duration_min);
+    s.measurements.push_back(m);
+  });
+  std::sort(s.measurements.begin(), s.measurements.end(),
+            [](const Measurement& a, const Measurement& b) { return a.at_min < b.at_min; });
 
   // [[captions]]
-  if (const toml::node* ca = root.get("captions")) {
-    if (!ca->is_array_of_tables()) r.fail("captions", ca, "must be an array of tables ([[captions]])");
-    const toml::array& arr = *ca->as_array();
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      const toml::table& t = *arr[i].as_table();
-      const std::string prefix = fmt::format("captions.{}.", i);
-      r.check_known(t, prefix, "captions[].");
-      Caption c;
-      c.at_min = r.number(t, prefix, "at_min", &arr[i]);
-      c.text = r.string(t, prefix, "text", &arr[i]);
-      if (c.text.empty() || c.text.size() > 240) {
-        r.fail(prefix + "text", t.get("text"), fmt::format("has {} characters: must be 1 to 240", c.text.size()));
-      }
-      if (c.at_min > s.duration_min) {
-        r.fail(prefix + "at_min", t.get("at_min"),
-               fmt::format("= {}: after the end of the scenario ({} min)", c.at_min, s.duration_min));
-      }
-      s.captions.push_back(c);
+  for_each_entry(r, root, "captions", [&](const toml::table& t, const std::string& prefix, const toml::node& entry) {
+    Caption c;
+    c.at_min = r.number(t, prefix, "at_min", &entry);
+    c.text = r.string(t, prefix, "text", &entry);
+    if (c.text.empty() || c.text.size() > 240) {
+      r.fail(prefix + "text", t.get("text"), fmt::format("has {} characters: must be 1 to 240", c.text.size()));
     }
-    std::stable_sort(s.captions.begin(), s.captions.end(),
-                     [](const Caption& a, const Caption& b) { return a.at_min < b.at_min; });
-  }
+    check_not_after_end(r, t, prefix, c.at_min, s.duration_min);
+    s.captions.push_back(c);
+  });
+  std::stable_sort(s.captions.begin(), s.captions.end(),
+                   [](const Caption& a, const Caption& b) { return a.at_min < b.at_min; });
   return s;
 }
 

@@ -1,61 +1,32 @@
 #!/usr/bin/env python3
 """Checks that a PNG is the teaching viewer's window, not a blank or foreign image.
 
-Decodes the PNG with zlib only (8-bit RGB/RGBA, non-interlaced, any row filter) and checks the
-layout docs/teaching.md describes: 1280x720; a grey microscope image at (10..650, 70..526) with
+Decodes the image with ffmpeg (a dependency already, for video) to raw RGB and checks the layout
+docs/teaching.md describes: 1280x720; a grey microscope image at (10..650, 70..526) with
 vessel-dark and tissue-bright pixels; dark panels on the right (trend strips) with a light trace.
 Usage: check_screenshot.py FILE
 """
-import struct
+import json
+import subprocess
 import sys
-import zlib
 
 
-def read_png(path):
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        sys.exit(f"{path}: not a PNG")
-    pos, idat, w = 8, b"", 0
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            if depth != 8 or colour not in (2, 6) or interlace:
-                sys.exit(f"{path}: unexpected PNG format (depth {depth}, colour {colour})")
-            bpp = 3 if colour == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    raw = zlib.decompress(idat)
-    stride = w * bpp
-    rows, prev = [], bytearray(stride)
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            c = prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                pr = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-                line[i] = (line[i] + pr) & 255
-        rows.append(line)
-        prev = line
-    return w, h, bpp, rows
+def read_rgb(path):
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                            "stream=width,height", "-of", "json", path], capture_output=True, text=True)
+    if probe.returncode != 0:
+        sys.exit(f"{path}: not an image ({probe.stderr.strip()})")
+    stream = json.loads(probe.stdout)["streams"][0]
+    w, h = stream["width"], stream["height"]
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
+                         capture_output=True, check=True).stdout
+    stride = 3 * w
+    return w, h, 3, [raw[y * stride:(y + 1) * stride] for y in range(h)]
 
 
 def main():
     path = sys.argv[1]
-    w, h, bpp, rows = read_png(path)
+    w, h, bpp, rows = read_rgb(path)
     problems = []
     if (w, h) != (1280, 720):
         problems.append(f"size {w}x{h}, expected 1280x720")
