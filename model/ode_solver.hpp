@@ -1,5 +1,5 @@
-// A stiff ODE integrator: SUNDIALS CVODE (BDF, Newton, dense direct linear solver with a
-// difference-quotient Jacobian). This is the only part of Coherence that sees SUNDIALS types;
+// A stiff ODE integrator: SUNDIALS CVODE (BDF, Newton, a dense direct linear solver on Eigen's
+// partial-pivoting LU, CVODE's difference-quotient Jacobian). This is the only part of Coherence that sees SUNDIALS types;
 // every handle is owned by a unique_ptr with its destroy function.
 //
 // Discontinuities (dose changes, boluses, protocol decisions) are handled by the caller through
@@ -65,6 +65,8 @@ class OdeSolver {
   void reset_state(std::span<const double> y);
 
   double time() const;
+  // How far CVODE has stepped internally (>= time(): output may be interpolated back).
+  double internal_time() const;
   std::span<const double> state() const;
   SolverStatistics statistics() const;
 

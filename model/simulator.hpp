@@ -1,14 +1,17 @@
 // One virtual patient in time: the model's right-hand side integrated by the ODE solver, with
-// inputs that change only at discontinuities the caller announces.
+// inputs that change only at discontinuities the caller announces. The infused drugs' levels are
+// solved in closed form (infusion_kinetics.hpp), so a change of infusion rates does not restart
+// the integrator; any other input change (fluids, sepsis severity) or a parameter change does.
 //
 //   Simulator sim(params, t_start_min);        // healthy reference state at t_start
-//   sim.set_inputs(inputs, next_change_min);   // a discontinuity: restart the integrator
+//   sim.set_inputs(inputs, next_change_min);   // new inputs from now on
 //   sim.advance_to(t_min);                     // any t <= next_change_min
 //   sim.observe();                             // MAP, CO, lactate ... at the current time
 #pragma once
 
 #include <memory>
 
+#include "model/infusion_kinetics.hpp"
 #include "model/model.hpp"
 #include "model/ode_solver.hpp"
 
@@ -42,6 +45,7 @@ class Simulator {
     ModelParams params;
     ModelReference reference;
     Inputs inputs;
+    InfusionKinetics infusions;
   };
   std::unique_ptr<Core> core_;  // stable address for the solver's right-hand side
   OdeSolver solver_;

@@ -172,7 +172,8 @@ SUB=compare
 unset SUB
 
 # A set event changes a patient key mid-run: the same scenario without it differs only after it
-# (before it, only at the solver's tolerance: the event's stop time shapes the last steps before it).
+# (before it, only at the solver's tolerance, relative 1e-4 or ~0.006 mmHg at MAP 60: the event's
+# stop time shapes the last steps before it).
 cat > "$work/set.toml" <<'TOML'
 [scenario]
 name = "set event"
@@ -194,7 +195,7 @@ import csv, sys
 a = list(csv.DictReader(open(sys.argv[1]))); b = list(csv.DictReader(open(sys.argv[2])))
 before = [abs(float(x["map_mmHg"]) - float(y["map_mmHg"])) for x, y in zip(a, b) if float(x["time_min"]) <= 120]
 after = [abs(float(x["map_mmHg"]) - float(y["map_mmHg"])) for x, y in zip(a, b) if float(x["time_min"]) >= 180]
-assert max(before) < 1e-3, max(before)
+assert max(before) < 0.02, max(before)
 assert max(after) > 0.5, max(after)
 PY
 

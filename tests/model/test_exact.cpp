@@ -1,6 +1,9 @@
 // Exact solutions and conservation laws.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "model/norepinephrine.hpp"
 #include "model/ode_solver.hpp"
@@ -140,4 +143,133 @@ TEST_CASE("Vessel capacities scale with the patient's normal blood volume") {
     CHECK(o.circulation.central_mmHg < 8.0);
     CHECK(o.blood_volume_mL == Approx(bv * 70.0).epsilon(0.02));
   }
+}
+
+TEST_CASE("The NE effect site's closed form agrees with the two-compartment chain integrated at tight tolerance") {
+  // dCp/dt = (R - CL Cp)/V, dCe/dt = ke (Cp - Ce), with the dose changed at 4, 6 and 9 min.
+  ModelParams p = coherence::validation::septic_adult();
+  const double cl = ne_clearance_L_per_min(p);
+  const double volume = p.norepinephrine.volume_L * p.patient.weight_kg / 70.0;
+  const double ke = std::log(2.0) / p.norepinephrine.effect_site_half_life_min;
+  const std::vector<std::pair<double, double>> doses = {{0.0, 0.3}, {4.0, 0.05}, {6.0, 0.8}, {9.0, 0.0}};
+  auto dose_at = [&](double t) {
+    double d = 0.0;
+    for (const auto& [at, dose] : doses) {
+      if (t >= at) d = dose;
+    }
+    return d;
+  };
+  double current_dose = 0.0;
+  RightHandSide rhs = [&](double, std::span<const double> c, std::span<double> d) {
+    d[0] = (current_dose * p.patient.weight_kg - cl * c[0]) / volume;
+    d[1] = ke * (c[0] - c[1]);
+    return 0;
+  };
+  SolverOptions tight;
+  tight.relative_tolerance = 1e-11;
+  tight.absolute_tolerances = {1e-13, 1e-13};
+  const double c0[] = {0.0, 0.0};
+  OdeSolver chain(rhs, 0.0, c0, tight);
+  StateVector y{};
+  Inputs in;
+  InfusionKinetics exact(p, 0.0, y, in);
+  double last_change = -1.0;
+  for (double t = 0.5; t <= 14.0; t += 0.5) {
+    for (const auto& [at, dose] : doses) {
+      if (at > last_change && at < t) {
+        chain.advance_to(at);
+        current_dose = dose;
+        chain.reinitialize();
+        in.ne_dose_ug_per_kg_min = dose;
+        exact.restart(p, at, in);
+        last_change = at;
+      }
+    }
+    chain.advance_to(t);
+    exact.fill(t, y);
+    INFO("t = " << t << " min, dose " << dose_at(t));
+    CHECK(y[kNeExogenous] == Approx(chain.state()[0]).epsilon(1e-8).margin(1e-10));
+    CHECK(y[kNeEffectSite] == Approx(chain.state()[1]).epsilon(1e-8).margin(1e-10));
+  }
+}
+
+TEST_CASE("The effect-site closed form is continuous when plasma and effect-site rates coincide") {
+  // ke = CL/V makes the general formula 0/0; the limit k t e^{-k t} must be used.
+  ModelParams p = coherence::validation::septic_adult();
+  const double volume = p.norepinephrine.volume_L * p.patient.weight_kg / 70.0;
+  const double k_plasma = ne_clearance_L_per_min(p) / volume;
+  StateVector y0{};
+  y0[kNeExogenous] = 4.0;  // ug/L, infusion stopped: Ce(t) = 4 k t e^{-k t} when ke = k
+  for (double factor : {1.0, 1.0 + 1e-9, 1.0 - 1e-7}) {
+    p.norepinephrine.effect_site_half_life_min = std::log(2.0) / (k_plasma * factor);
+    const InfusionKinetics exact(p, 0.0, y0, Inputs{});
+    StateVector y{};
+    for (double t : {0.1, 1.0, 3.0, 10.0}) {
+      exact.fill(t, y);
+      INFO("ke / k = " << factor << ", t = " << t);
+      CHECK(y[kNeEffectSite] == Approx(4.0 * k_plasma * t * std::exp(-k_plasma * t)).epsilon(1e-6));
+    }
+  }
+}
+
+TEST_CASE("Infusion changes do not restart the integrator; other input changes do") {
+  const ModelParams p = coherence::validation::septic_adult();
+  Simulator sim(p, 0.0);
+  Inputs in;
+  in.sepsis_severity = 0.7;
+  sim.set_inputs(in, 10.0);
+  sim.advance_to(10.0);
+  const long restarts_before = sim.statistics().reinitializations;
+  for (int k = 1; k <= 20; ++k) {  // a titration every 2 min
+    in.ne_dose_ug_per_kg_min = 0.01 * k;
+    in.vasopressin_U_per_min = k % 2 == 0 ? 0.03 : 0.0;
+    sim.set_inputs(in, 10.0 + 2.0 * k);
+    sim.advance_to(10.0 + 2.0 * k);
+  }
+  CHECK(sim.statistics().reinitializations == restarts_before);
+  in.crystalloid_mL_per_min = 33.3;  // a bolus starts: the volume balance jumps
+  sim.set_inputs(in, 60.0);
+  sim.advance_to(60.0);
+  CHECK(sim.statistics().reinitializations == restarts_before + 1);
+}
+
+TEST_CASE("The default tolerance reproduces a tightly integrated septic course") {
+  // Septic shock with NE titrated every 2 min and a bolus, integrated with the default options
+  // (relative 1e-4) and with relative 1e-8: the difference stays far below what a monitor
+  // resolves (MAP 1 mmHg, lactate 0.1 mmol/L).
+  const ModelParams p = coherence::validation::septic_adult();
+  SolverOptions tight = default_solver_options();
+  tight.relative_tolerance = 1e-8;
+  for (double& a : tight.absolute_tolerances) a *= 1e-3;
+  Simulator fast(p, -360.0);
+  Simulator reference(p, -360.0, tight);
+  double worst_map = 0.0, worst_co = 0.0, worst_lactate = 0.0, worst_ne = 0.0;
+  Inputs in;
+  in.sepsis_severity = 0.8;
+  double t = -360.0;
+  for (int k = 0; t < 24.0 * 60.0; ++k) {
+    const double next = t < 0.0 ? 0.0 : t + 2.0;
+    if (t >= 0.0) {
+      in.ne_dose_ug_per_kg_min = 0.2 + 0.15 * std::sin(0.37 * k) + (k % 3 == 0 ? 0.05 : 0.0);
+      in.crystalloid_mL_per_min = t < 180.0 ? 2250.0 / 180.0 : 1.75;
+    }
+    for (Simulator* s : {&fast, &reference}) {
+      s->set_inputs(in, next);
+      s->advance_to(next);
+    }
+    t = next;
+    const auto a = fast.observe();
+    const auto b = reference.observe();
+    worst_map = std::max(worst_map, std::abs(a.circulation.arterial_mmHg - b.circulation.arterial_mmHg));
+    worst_co = std::max(worst_co, std::abs(a.circulation.lv_output_mL_per_min - b.circulation.lv_output_mL_per_min));
+    worst_lactate = std::max(worst_lactate, std::abs(fast.state()[kLactate] - reference.state()[kLactate]));
+    worst_ne = std::max(worst_ne, std::abs(fast.state()[kNeExogenous] - reference.state()[kNeExogenous]));
+  }
+  INFO("max |dMAP| " << worst_map << " mmHg, |dCO| " << worst_co << " mL/min, |dlactate| " << worst_lactate
+                     << " mmol/L, |dNE infused| " << worst_ne << " ug/L");
+  CHECK(worst_map < 0.1);     // measured 0.04 mmHg
+  CHECK(worst_co < 30.0);     // measured 14 mL/min of ~5-7 L/min
+  CHECK(worst_lactate < 0.02);  // measured 0.005 mmol/L
+  CHECK(worst_ne < 1e-12);    // infused NE: the same closed form in both
+  CHECK(fast.statistics().steps < reference.statistics().steps / 3);
 }
