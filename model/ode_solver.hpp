@@ -1,6 +1,6 @@
 // A stiff ODE integrator: SUNDIALS CVODE (BDF, Newton, a dense direct linear solver on Eigen's
-// partial-pivoting LU, CVODE's difference-quotient Jacobian). This is the only part of Coherence that sees SUNDIALS types;
-// every handle is owned by a unique_ptr with its destroy function.
+// partial-pivoting LU, CVODE's difference-quotient Jacobian). This is the only part of Coherence
+// that sees SUNDIALS types; every handle is owned by a unique_ptr with its destroy function.
 //
 // Discontinuities (dose changes, boluses, protocol decisions) are handled by the caller through
 // `set_stop_time` and `reinitialize`, as in the SUNDIALS example cvDisc: the solver never steps
