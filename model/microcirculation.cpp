@@ -416,6 +416,28 @@ SiteMetrics site_metrics_from_states(const Site& site, const std::vector<VesselS
   return site_metrics(site.width_um, site.height_um, obs);
 }
 
+SkinMetrics evaluate_skin(const MicrocirculationParams& m, const Network& net, const MicroDrivers& d, double t_s) {
+  // Perfused fraction and flow index of the skin give capillary refill time and mottling.
+  const auto skin = site_states(m, net.skin, d, t_s, true);
+  double length = 0.0, perfused = 0.0, flow = 0.0, reference = 0.0;
+  for (std::size_t i = 0; i < skin.size(); ++i) {
+    const Vessel& v = net.skin.vessels[i];
+    if (!skin[i].small) continue;
+    length += v.length_um;
+    if (skin[i].flow_class >= FlowClass::kSluggish) perfused += v.length_um;
+    flow += skin[i].mean_velocity_um_per_s * skin[i].occupancy * v.length_um;
+    reference += v.reference_velocity_um_per_s * v.length_um;
+  }
+  SkinMetrics out;
+  out.perfused_fraction = length > 0.0 ? perfused / length : 0.0;
+  out.flow_index = reference > 0.0 ? flow / reference : 0.0;
+  const double crt_healthy_s = m.crt_healthy_s * std::max(0.5, 1.0 + m.crt_age_slope_per_year * (d.age_years - 50.0));
+  out.crt_s = crt_healthy_s * std::pow(std::max(out.flow_index, m.crt_min_flow_index), -m.crt_flow_exponent);
+  // Mottling: the extent of non-perfused skin, on the 0-5 clinical scale (Ait-Oufella 2011).
+  out.mottling_score = std::clamp(std::round(5.0 * (0.95 - out.perfused_fraction) / 0.7), 0.0, 5.0) + 0.0;
+  return out;
+}
+
 MicroMetrics evaluate_network(const MicrocirculationParams& m, const Network& net, const MicroDrivers& d, double t_s) {
   MicroMetrics out;
   std::vector<double> site_mfi;
@@ -443,23 +465,11 @@ MicroMetrics evaluate_network(const MicrocirculationParams& m, const Network& ne
   }
   out.ne_precapillary_factor = ne_precapillary_factor(m, d, false);
 
-  // Skin: perfused fraction and flow index give capillary refill time and mottling.
-  const auto skin = site_states(m, net.skin, d, t_s, true);
-  double length = 0.0, perfused = 0.0, flow = 0.0, reference = 0.0;
-  for (std::size_t i = 0; i < skin.size(); ++i) {
-    const Vessel& v = net.skin.vessels[i];
-    if (!skin[i].small) continue;
-    length += v.length_um;
-    if (skin[i].flow_class >= FlowClass::kSluggish) perfused += v.length_um;
-    flow += skin[i].mean_velocity_um_per_s * skin[i].occupancy * v.length_um;
-    reference += v.reference_velocity_um_per_s * v.length_um;
-  }
-  out.skin_perfused_fraction = length > 0.0 ? perfused / length : 0.0;
-  out.skin_flow_index = reference > 0.0 ? flow / reference : 0.0;
-  const double crt_healthy_s = m.crt_healthy_s * std::max(0.5, 1.0 + m.crt_age_slope_per_year * (d.age_years - 50.0));
-  out.crt_s = crt_healthy_s * std::pow(std::max(out.skin_flow_index, m.crt_min_flow_index), -m.crt_flow_exponent);
-  // Mottling: the extent of non-perfused skin, on the 0-5 clinical scale (Ait-Oufella 2011).
-  out.mottling_score = std::clamp(std::round(5.0 * (0.95 - out.skin_perfused_fraction) / 0.7), 0.0, 5.0) + 0.0;
+  const SkinMetrics skin = evaluate_skin(m, net, d, t_s);
+  out.skin_perfused_fraction = skin.perfused_fraction;
+  out.skin_flow_index = skin.flow_index;
+  out.crt_s = skin.crt_s;
+  out.mottling_score = skin.mottling_score;
   return out;
 }
 

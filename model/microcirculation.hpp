@@ -182,6 +182,15 @@ struct MicroMetrics {
   double ne_precapillary_factor = 1.0;  // G_NE of the sublingual beds
 };
 
+// The skin alone: what a capillary refill examination needs.
+struct SkinMetrics {
+  double perfused_fraction = 1.0;
+  double flow_index = 1.0;      // skin flow relative to healthy
+  double crt_s = 0.0;
+  double mottling_score = 0.0;  // 0-5 (integer)
+};
+SkinMetrics evaluate_skin(const MicrocirculationParams& m, const Network& net, const MicroDrivers& d, double t_s);
+
 // Evaluates every site and the skin at time t_s.
 MicroMetrics evaluate_network(const MicrocirculationParams& m, const Network& net, const MicroDrivers& d,
                               double t_s);

@@ -41,6 +41,32 @@ using CvodePtr = std::unique_ptr<void, CvodeDeleter>;
 // A direct linear solver for CVODE's Newton iterations built on Eigen's partial-pivoting LU:
 // CVODE forms M = I - gamma J in a SUNDIALS dense matrix (column-major), this factors and solves
 // it. For the model's 16 states it is ~1.5x faster than SUNDIALS' own dense LU.
+// CVODE's linear-solver setup copies the saved Jacobian into the Newton matrix and forms
+// I - gamma J at most steps. SUNDIALS 6.4's dense versions walk the matrix column by column
+// through pointer tables; these do the same arithmetic on the contiguous column-major array
+// (identical results, a fraction of the time for 16 x 16).
+int dense_copy(SUNMatrix from, SUNMatrix to) {
+  const sunindextype n = SUNDenseMatrix_LData(from);
+  if (SUNDenseMatrix_LData(to) != n) return SUNMAT_ILL_INPUT;
+  std::copy_n(SUNDenseMatrix_Data(from), n, SUNDenseMatrix_Data(to));
+  return SUNMAT_SUCCESS;
+}
+
+int dense_zero(SUNMatrix a) {
+  std::fill_n(SUNDenseMatrix_Data(a), SUNDenseMatrix_LData(a), 0.0);
+  return SUNMAT_SUCCESS;
+}
+
+// a = c a + I
+int dense_scale_add_identity(sunrealtype c, SUNMatrix a) {
+  const sunindextype rows = SUNDenseMatrix_Rows(a);
+  const sunindextype n = SUNDenseMatrix_LData(a);
+  double* d = SUNDenseMatrix_Data(a);
+  for (sunindextype k = 0; k < n; ++k) d[k] *= c;
+  for (sunindextype i = 0; i < std::min(rows, SUNDenseMatrix_Columns(a)); ++i) d[i * rows + i] += 1.0;
+  return SUNMAT_SUCCESS;
+}
+
 struct EigenLuContent {
   Eigen::PartialPivLU<Eigen::MatrixXd> lu;
 };
@@ -174,6 +200,9 @@ OdeSolver::OdeSolver(RightHandSide rhs, double t0, std::span<const double> y0,
   s.matrix.reset(SUNDenseMatrix(n, n, ctx));
   s.linear_solver.reset(eigen_lu_solver(ctx));
   if (!s.matrix || !s.linear_solver) throw SolverError("cannot allocate the linear solver", t0);
+  s.matrix->ops->copy = dense_copy;
+  s.matrix->ops->zero = dense_zero;
+  s.matrix->ops->scaleaddi = dense_scale_add_identity;
   s.check(CVodeSetLinearSolver(mem, s.linear_solver.get(), s.matrix.get()), "CVodeSetLinearSolver");
 }
 

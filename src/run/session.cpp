@@ -143,7 +143,7 @@ void Session::decide(double t0) {
   const model::Observables o = sim_.observe();
   if (monitor_.lactate_due(t0, p_start)) monitor_.draw_lactate(t0, sim_.state()[model::kLactate]);
   if (monitor_.crt_due(t0, p_start)) {
-    const auto skin = model::evaluate_network(s.params.micro, network_, o.micro_drivers, t0 * 60.0);
+    const auto skin = model::evaluate_skin(s.params.micro, network_, o.micro_drivers, t0 * 60.0);
     monitor_.examine_crt(t0, skin.crt_s, skin.mottling_score);
   }
   if (!on_grid(t0, p_start, controller_->decision_interval_min())) return;
