@@ -57,6 +57,15 @@ int dense_zero(SUNMatrix a) {
   return SUNMAT_SUCCESS;
 }
 
+void use_contiguous_dense_ops(SUNMatrix a);
+
+// CVODE keeps the Jacobian in a clone of the Newton matrix: the clone gets the same operations.
+SUNMatrix dense_clone(SUNMatrix a) {
+  SUNMatrix b = SUNDenseMatrix(SUNDenseMatrix_Rows(a), SUNDenseMatrix_Columns(a), a->sunctx);
+  if (b != nullptr) use_contiguous_dense_ops(b);
+  return b;
+}
+
 // a = c a + I
 int dense_scale_add_identity(sunrealtype c, SUNMatrix a) {
   const sunindextype rows = SUNDenseMatrix_Rows(a);
@@ -65,6 +74,13 @@ int dense_scale_add_identity(sunrealtype c, SUNMatrix a) {
   for (sunindextype k = 0; k < n; ++k) d[k] *= c;
   for (sunindextype i = 0; i < std::min(rows, SUNDenseMatrix_Columns(a)); ++i) d[i * rows + i] += 1.0;
   return SUNMAT_SUCCESS;
+}
+
+void use_contiguous_dense_ops(SUNMatrix a) {
+  a->ops->clone = dense_clone;
+  a->ops->copy = dense_copy;
+  a->ops->zero = dense_zero;
+  a->ops->scaleaddi = dense_scale_add_identity;
 }
 
 struct EigenLuContent {
@@ -200,9 +216,7 @@ OdeSolver::OdeSolver(RightHandSide rhs, double t0, std::span<const double> y0,
   s.matrix.reset(SUNDenseMatrix(n, n, ctx));
   s.linear_solver.reset(eigen_lu_solver(ctx));
   if (!s.matrix || !s.linear_solver) throw SolverError("cannot allocate the linear solver", t0);
-  s.matrix->ops->copy = dense_copy;
-  s.matrix->ops->zero = dense_zero;
-  s.matrix->ops->scaleaddi = dense_scale_add_identity;
+  use_contiguous_dense_ops(s.matrix.get());
   s.check(CVodeSetLinearSolver(mem, s.linear_solver.get(), s.matrix.get()), "CVodeSetLinearSolver");
 }
 
