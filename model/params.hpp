@@ -177,6 +177,7 @@ struct OxygenParams {
 
 // Capillary networks: 5 sublingual sites and the skin (docs/model/microcirculation.md).
 struct MicrocirculationParams {
+  bool operator==(const MicrocirculationParams&) const = default;
   // Geometry of one sublingual field (SDF MicroScan-like optics).
   double field_width_um = 940.0;                    // V issue 3 / device field ~0.94 x 0.75 mm
   double field_height_um = 750.0;                   // V

@@ -63,12 +63,12 @@ std::size_t column_index(const std::string& name) {
 }
 
 RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& dump_times_min,
-                       const VideoMicroMeasurer& video_measurer) {
+                       const VideoMicroMeasurer& video_measurer, model::Network network) {
   RunResult result;
   // The integration stops exactly at dump and measurement times.
   std::vector<double> extra_breaks = dump_times_min;
   for (const auto& m : s.measurements) extra_breaks.push_back(m.at_min);
-  Session session(s, extra_breaks, video_measurer);
+  Session session(s, extra_breaks, video_measurer, std::move(network));
   result.start_min = session.start_min();
   const double t_end = s.duration_min;
   const protocol::Protocol* controller = session.controller();

@@ -64,9 +64,10 @@ using VideoMicroMeasurer = std::function<std::pair<double, double>(
     const model::MicrocirculationParams&, const model::Network&, const model::MicroDrivers&, double t_s)>;
 
 // Runs the scenario; `dump_times_min` (within [0, duration]) are sampled exactly. A scenario with
-// monitoring.micro_method = "render_score" needs `video_measurer`.
+// monitoring.micro_method = "render_score" needs `video_measurer`. `network`: the patient's
+// networks if already generated (as Session); they come back in RunResult::network.
 RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& dump_times_min = {},
-                       const VideoMicroMeasurer& video_measurer = nullptr);
+                       const VideoMicroMeasurer& video_measurer = nullptr, model::Network network = {});
 
 // Index of a column in timeseries_columns() (throws std::out_of_range for an unknown name).
 std::size_t column_index(const std::string& name);

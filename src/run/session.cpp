@@ -64,14 +64,14 @@ model::Inputs Timeline::inputs(double t_min, const model::ModelParams& p) const 
 }
 
 Session::Session(const scenario::Scenario& s, const std::vector<double>& extra_breaks_min,
-                 VideoMicroMeasurer video_measurer)
+                 VideoMicroMeasurer video_measurer, model::Network network)
     : scenario_(s),
       video_measurer_(std::move(video_measurer)),
       start_min_(start_of(s)),
       controller_(make_protocol(s.protocol, s.params.patient)),
       monitor_(s.monitoring, s.seed),
       sim_(s.params, start_min_),
-      network_(model::generate_network(s.params.micro, s.seed)) {
+      network_(network.sublingual.empty() ? model::generate_network(s.params.micro, s.seed) : std::move(network)) {
   if (s.monitoring.micro_method == "render_score" && !video_measurer_) {
     throw std::logic_error("render_score monitoring needs a video measurer");
   }

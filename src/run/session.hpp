@@ -38,9 +38,10 @@ class Session {
  public:
   // `extra_breaks_min`: further times at which the caller wants the integration to stop exactly
   // (dump and measurement times). A scenario with monitoring.micro_method = "render_score" needs
-  // `video_measurer`.
+  // `video_measurer`. `network`: the patient's capillary networks when the caller already has
+  // them (generate_network(s.params.micro, s.seed)); empty: generated here.
   Session(const scenario::Scenario& s, const std::vector<double>& extra_breaks_min = {},
-          VideoMicroMeasurer video_measurer = nullptr);
+          VideoMicroMeasurer video_measurer = nullptr, model::Network network = {});
 
   double time_min() const { return sim_.time_min(); }
   double start_min() const { return start_min_; }

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -472,13 +473,20 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id) {
     characteristics += format_value(v);
   }
   const std::size_t n_measured = spec.measurements.size() * spec.measurement_columns.size();
+  // The patient's capillary networks depend on the microcirculation parameters and the seed, not
+  // on the protocol: generated once, handed from one protocol's run to the next.
+  model::Network network;
+  std::optional<std::pair<model::MicrocirculationParams, std::uint64_t>> network_source;
   for (const auto& protocol : spec.protocols) {
     std::string status = "complete", reason;
     std::vector<double> outcomes(outcome_columns().size(), std::numeric_limits<double>::quiet_NaN());
     std::vector<double> measured(n_measured, std::numeric_limits<double>::quiet_NaN());
     try {
       const scenario::Scenario s = patient_scenario(spec, p, protocol);
-      const run::RunResult r = run::run_scenario(s);
+      if (network_source != std::pair{s.params.micro, s.seed}) network = {};
+      run::RunResult r = run::run_scenario(s, {}, nullptr, std::move(network));
+      network = std::move(r.network);
+      network_source = {s.params.micro, s.seed};
       if (!r.completed) {
         status = "failed";
         reason = r.error.empty() ? "the run did not complete" : r.error;
