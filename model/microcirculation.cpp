@@ -44,6 +44,8 @@ void draw_vessel_properties(const MicrocirculationParams& m, Rng& rng, Vessel& v
   const double sd = m.velocity_log_sd;
   v.reference_velocity_um_per_s = m.capillary_velocity_um_per_s * std::exp(sd * rng.normal() - 0.5 * sd * sd);
   v.threshold_z = rng.normal();
+  v.threshold_factor = std::exp(m.threshold_log_sd * v.threshold_z);
+  v.threshold_factor_log_sd = m.threshold_log_sd;
   v.skimming_z = rng.normal();
   v.stop_go_period_s = rng.uniform(m.stop_go_period_min_s, m.stop_go_period_max_s);
   v.stop_go_phase = rng.uniform();
@@ -218,13 +220,19 @@ std::vector<VesselState> site_states(const MicrocirculationParams& m, const Site
   const double theta0 = m.opening_threshold;
   const double sd_skim = skimming_sd(m, d);
   const double tube_hct = d.haematocrit * m.tube_haematocrit_ratio;
+  // The drive of each arteriolar unit (a few dozen per site, shared by its vessels).
+  std::vector<double> unit_drive(site.unit_z.size());
+  for (std::size_t u = 0; u < unit_drive.size(); ++u) unit_drive[u] = d_mean * std::exp(sp.unit * site.unit_z[u]);
   std::vector<VesselState> out;
   out.reserve(site.vessels.size());
   for (const Vessel& v : site.vessels) {
     VesselState s;
     s.small = v.diameter_um < kSmallVesselDiameter_um;
-    s.drive = d_mean * std::exp(sp.unit * site.unit_z[static_cast<std::size_t>(v.unit)]);
-    const double theta = theta0 * std::exp(m.threshold_log_sd * v.threshold_z) * sp.threshold_scale * compression;
+    s.drive = unit_drive[static_cast<std::size_t>(v.unit)];
+    const double threshold_factor = v.threshold_factor_log_sd == m.threshold_log_sd
+                                        ? v.threshold_factor
+                                        : std::exp(m.threshold_log_sd * v.threshold_z);
+    const double theta = theta0 * threshold_factor * sp.threshold_scale * compression;
     s.flow_margin = (s.drive - theta) / (1.0 - theta0);
     // Flow regime: continuous, stop-go, or stopped.
     if (s.flow_margin >= w) {

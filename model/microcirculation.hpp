@@ -29,6 +29,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -65,6 +66,10 @@ struct Vessel {
   int unit = 0;
   double reference_velocity_um_per_s = 0.0;
   double threshold_z = 0.0;   // standard normal draw: opening threshold
+  // exp(threshold_log_sd * threshold_z) for the threshold_log_sd the network was generated with
+  // (a cache for site_states; NaN: not cached, computed there).
+  double threshold_factor = 1.0;
+  double threshold_factor_log_sd = std::numeric_limits<double>::quiet_NaN();
   double skimming_z = 0.0;    // standard normal draw: tube haematocrit share
   double stop_go_period_s = 4.0;
   double stop_go_phase = 0.0;  // 0..1
