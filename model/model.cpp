@@ -126,8 +126,27 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   return o;
 }
 
+namespace {
+
+// Vasopressin, epinephrine, dobutamine and nitroglycerin (drugs.hpp): linear, infused.
+void infusion_derivatives(const ModelParams& p, const Inputs& in, std::span<const double, kStateCount> y,
+                          std::span<double, kStateCount> dydt) {
+  const auto& dr = p.drugs;
+  dydt[kVasopressin] = std::log(2.0) / dr.vasopressin_half_life_min *
+                       (dr.vasopressin_ss_pg_per_mL_per_U_per_min * in.vasopressin_U_per_min - y[kVasopressin]);
+  dydt[kEpinephrine] = (in.epinephrine_ug_per_kg_min * p.patient.weight_kg -
+                        epinephrine_clearance_L_per_min(p) * y[kEpinephrine]) / epinephrine_volume_L(p);
+  dydt[kDobutamine] = (in.dobutamine_ug_per_kg_min * p.patient.weight_kg -
+                       dobutamine_clearance_L_per_min(p) * y[kDobutamine]) / dobutamine_volume_L(p);
+  dydt[kNitroglycerinEffect] =
+      std::log(2.0) / dr.nitroglycerin_half_life_min * (in.nitroglycerin_ug_per_min - y[kNitroglycerinEffect]);
+}
+
+}  // namespace
+
 int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& in,
-                std::span<const double, kStateCount> y, std::span<double, kStateCount> dydt) {
+                std::span<const double, kStateCount> y, std::span<double, kStateCount> dydt,
+                DerivativeSet which) {
   // Outside the physical domain: ask CVODE for a smaller step instead of evaluating nonsense.
   if (y[kInterstitialVolume] <= 0.0 || y[kRedCellVolume] <= 0.0 || y[kPlasmaProtein] <= 0.0 ||
       y[kInterstitialProtein] <= 0.0) {
@@ -162,22 +181,14 @@ int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& i
   // Norepinephrine: one compartment, exogenous and endogenous, and an effect site.
   const double volume_L = ne.volume_L * weight_scale(p);
   const double cl = o.ne_clearance_L_per_min;
-  const double infusion_ug_per_min = in.ne_dose_ug_per_kg_min * p.patient.weight_kg;
-  dydt[kNeExogenous] = (infusion_ug_per_min - cl * y[kNeExogenous]) / volume_L;
   dydt[kNeEndogenous] =
       (ne_endogenous_production_ug_per_min(p, y[kVascularSympathetic]) - cl * y[kNeEndogenous]) / volume_L;
-  dydt[kNeEffectSite] = std::log(2.0) / ne.effect_site_half_life_min * (y[kNeExogenous] - y[kNeEffectSite]);
-
-  // Other vasoactive drugs (drugs.hpp).
-  const auto& dr = p.drugs;
-  dydt[kVasopressin] = std::log(2.0) / dr.vasopressin_half_life_min *
-                       (dr.vasopressin_ss_pg_per_mL_per_U_per_min * in.vasopressin_U_per_min - y[kVasopressin]);
-  dydt[kEpinephrine] = (in.epinephrine_ug_per_kg_min * p.patient.weight_kg -
-                        epinephrine_clearance_L_per_min(p) * y[kEpinephrine]) / epinephrine_volume_L(p);
-  dydt[kDobutamine] = (in.dobutamine_ug_per_kg_min * p.patient.weight_kg -
-                       dobutamine_clearance_L_per_min(p) * y[kDobutamine]) / dobutamine_volume_L(p);
-  dydt[kNitroglycerinEffect] =
-      std::log(2.0) / dr.nitroglycerin_half_life_min * (in.nitroglycerin_ug_per_min - y[kNitroglycerinEffect]);
+  if (which == DerivativeSet::kAll) {
+    const double infusion_ug_per_min = in.ne_dose_ug_per_kg_min * p.patient.weight_kg;
+    dydt[kNeExogenous] = (infusion_ug_per_min - cl * y[kNeExogenous]) / volume_L;
+    dydt[kNeEffectSite] = std::log(2.0) / ne.effect_site_half_life_min * (y[kNeExogenous] - y[kNeEffectSite]);
+    infusion_derivatives(p, in, y, dydt);
+  }
 
   // Sepsis course and its reporting marker.
   dydt[kInflammation] = (in.sepsis_severity - y[kInflammation]) / sep.inflammation_time_constant_min;

@@ -122,8 +122,12 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
 
 // The right-hand side dy/dt = f(y; inputs). Pure: writes only dydt. Returns 0 on success,
 // > 0 when y is outside the physical domain (CVODE retries with a smaller step).
+// kIntegratedOnly leaves the derivatives of the infused-drug states (solved in closed form,
+// infusion_kinetics.hpp) at 0: what the simulator's integrator needs, without their cost.
+enum class DerivativeSet { kAll, kIntegratedOnly };
 int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& in,
-                std::span<const double, kStateCount> y, std::span<double, kStateCount> dydt);
+                std::span<const double, kStateCount> y, std::span<double, kStateCount> dydt,
+                DerivativeSet which = DerivativeSet::kAll);
 
 // Outflow pressure of the capillary beds: venous pressure, or tissue pressure where it is higher
 // (Starling resistor), smoothly.
