@@ -1,6 +1,7 @@
 // In-silico trials end to end (cohort draw, runs, outcomes, fsynced journal, sorted
 // patients.csv), 72 h per run, on 2 threads. DESIGN.md: 1000 patients x 2 protocols x 72 h in
-// <= 60 s on 2 cores; the figure is projected from Options::trial_patients.
+// <= 60 s on 2 cores: measured as such by default, projected from Options::trial_patients
+// otherwise.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -46,12 +47,15 @@ Section bench_trial(const Options& o) {
   for (const std::string file : {"trial_macro_vs_micro.toml", "trial_observational_replication.toml"}) {
     const TrialSpeed t = measure(file, n, 2);
     const double projected = t.seconds / t.runs * 2000.0;
+    const bool direct = n == 1000 && t.protocols == 2;
     out.figures.push_back(
         {fmt::format("{}: {} patients x {} protocol{} x 72 h, 2 threads ({} failed rows)", file, n, t.protocols,
                      t.protocols == 1 ? "" : "s", t.failed_rows),
-         fmt::format("{:.1f} s ({:.0f} ms CPU per run); 1000 x 2 projected at {:.0f} s", t.seconds,
-                     1000.0 * t.seconds * 2.0 / t.runs, projected),
-         "1000 x 2 x 72 h in <= 60 s on 2 cores", time_ratio(projected, 60.0)});
+         direct ? fmt::format("{:.1f} s ({:.0f} ms CPU per run), measured", t.seconds,
+                              1000.0 * t.seconds * 2.0 / t.runs)
+                : fmt::format("{:.1f} s ({:.0f} ms CPU per run); 1000 x 2 projected at {:.0f} s", t.seconds,
+                              1000.0 * t.seconds * 2.0 / t.runs, projected),
+         "1000 x 2 x 72 h in <= 60 s on 2 cores", time_ratio(direct ? t.seconds : projected, 60.0)});
   }
   return out;
 }

@@ -24,7 +24,7 @@ struct Section {
 
 struct Options {
   bool quick = false;       // small sizes: checks that every benchmark runs (tests), not for figures
-  int trial_patients = 200;  // per trial benchmark; 1000 x 2 is projected from it
+  int trial_patients = 1000;  // per trial benchmark; with another number 1000 x 2 is projected
 };
 
 Section bench_model(const Options& o);

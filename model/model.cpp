@@ -144,6 +144,13 @@ void infusion_derivatives(const ModelParams& p, const Inputs& in, std::span<cons
 
 }  // namespace
 
+CirculationObservables observe_circulation(const ModelParams& p, std::span<const double, kStateCount> y) {
+  CirculationObservables c;
+  c.tone = circulation_tone(p, drug_effects(p, drug_levels(y)), y);
+  c.circulation = circulation(p.hemodynamics, weight_scale(p), capacity_scale(p), c.tone, circulation_volumes(y));
+  return c;
+}
+
 int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& in,
                 std::span<const double, kStateCount> y, std::span<double, kStateCount> dydt,
                 DerivativeSet which) {

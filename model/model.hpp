@@ -120,6 +120,14 @@ InitialCondition reference_state(const ModelParams& p);
 Observables observe(const ModelParams& p, const ModelReference& ref, const Inputs& in,
                     std::span<const double, kStateCount> y);
 
+// The circulation alone, as a bedside monitor shows it (MAP, heart rate, cardiac output): the
+// same values as observe()'s, without the fluid, oxygen and microcirculation parts.
+struct CirculationObservables {
+  CirculationTone tone;
+  CirculationState circulation;
+};
+CirculationObservables observe_circulation(const ModelParams& p, std::span<const double, kStateCount> y);
+
 // The right-hand side dy/dt = f(y; inputs). Pure: writes only dydt. Returns 0 on success,
 // > 0 when y is outside the physical domain (CVODE retries with a smaller step).
 // kIntegratedOnly leaves the derivatives of the infused-drug states (solved in closed form,

@@ -120,6 +120,11 @@ Observables Simulator::observe() const {
   return coherence::model::observe(core_->params, core_->reference, core_->inputs, y);
 }
 
+CirculationObservables Simulator::observe_circulation() const {
+  const StateVector y = state();
+  return coherence::model::observe_circulation(core_->params, y);
+}
+
 SolverStatistics Simulator::statistics() const { return solver_.statistics(); }
 
 }  // namespace coherence::model

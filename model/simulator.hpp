@@ -38,6 +38,7 @@ class Simulator {
   const ModelParams& params() const;
   StateVector state() const;
   Observables observe() const;
+  CirculationObservables observe_circulation() const;  // observe()'s tone and circulation, cheaper
   SolverStatistics statistics() const;
 
  private:

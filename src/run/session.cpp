@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 namespace coherence::run {
@@ -140,13 +141,20 @@ void Session::decide(double t0) {
   const auto& s = scenario_;
   const double p_start = s.protocol.start_min;
   if (!controller_ || !autopilot_ || t0 < p_start - 1e-9) return;
-  const model::Observables o = sim_.observe();
+  // The whole model state is observed only when the microcirculation is examined; the monitor
+  // reads the circulation alone.
+  std::optional<model::MicroDrivers> drivers;
+  auto micro_drivers = [&]() -> const model::MicroDrivers& {
+    if (!drivers) drivers = sim_.observe().micro_drivers;
+    return *drivers;
+  };
   if (monitor_.lactate_due(t0, p_start)) monitor_.draw_lactate(t0, sim_.state()[model::kLactate]);
   if (monitor_.crt_due(t0, p_start)) {
-    const auto skin = model::evaluate_skin(s.params.micro, network_, o.micro_drivers, t0 * 60.0);
+    const auto skin = model::evaluate_skin(s.params.micro, network_, micro_drivers(), t0 * 60.0);
     monitor_.examine_crt(t0, skin.crt_s, skin.mottling_score);
   }
   if (!on_grid(t0, p_start, controller_->decision_interval_min())) return;
+  const model::CirculationObservables o = sim_.observe_circulation();
   const protocol::Observations obs =
       monitor_.observe(t0, o.circulation.arterial_mmHg, o.tone.heart_rate_bpm,
                        o.circulation.lv_output_mL_per_min / 1000.0, timeline_.infusions);
@@ -168,10 +176,10 @@ void Session::decide(double t0) {
   // A sublingual measurement the protocol asked for: 5 sites, ground truth + noise (or video).
   if (controller_->wants_micro_measurement()) {
     if (s.monitoring.micro_method == "render_score") {
-      const auto [mfi, ppv] = video_measurer_(s.params.micro, network_, o.micro_drivers, t0 * 60.0);
+      const auto [mfi, ppv] = video_measurer_(s.params.micro, network_, micro_drivers(), t0 * 60.0);
       monitor_.record_micro(t0, mfi, ppv);
     } else {
-      const auto micro = model::evaluate_network(s.params.micro, network_, o.micro_drivers, t0 * 60.0);
+      const auto micro = model::evaluate_network(s.params.micro, network_, micro_drivers(), t0 * 60.0);
       monitor_.measure_micro(t0, micro.mean.mfi, micro.mean.ppv_pct);
     }
   }
