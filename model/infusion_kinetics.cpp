@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "model/drugs.hpp"
 #include "model/norepinephrine.hpp"
@@ -70,16 +71,25 @@ void InfusionKinetics::set_rates(const ModelParams& p, const Inputs& in) {
 }
 
 void InfusionKinetics::fill(double t_min, StateVector& y) const {
-  const double t = t_min - t0_min_;
-  for (std::size_t j = 0; j < kExactStates.size(); ++j) {
-    if (j == kNeSite) continue;
-    y.at(kExactStates.at(j)) = target_.at(j) + (level0_.at(j) - target_.at(j)) * std::exp(-rate_.at(j) * t);
+  if (t_min != filled_t_min_) {
+    const double t = t_min - t0_min_;
+    for (std::size_t j = 0; j < kExactStates.size(); ++j) {
+      if (j == kNeSite) continue;
+      // At its steady state (a drug that is off, most of the time) the level is the target,
+      // exactly what the formula gives, without the exponential.
+      filled_[j] = level0_[j] == target_[j] ? target_[j]
+                                            : target_[j] + (level0_[j] - target_[j]) * std::exp(-rate_[j] * t);
+    }
+    // The effect site follows plasma NE: its own decay plus the plasma transient passed on.
+    const double a = rate_[kNePlasma];
+    const double k = rate_[kNeSite];
+    filled_[kNeSite] = level0_[kNeSite] == target_[kNeSite] && level0_[kNePlasma] == target_[kNePlasma]
+                           ? target_[kNeSite]
+                           : target_[kNeSite] + (level0_[kNeSite] - target_[kNeSite]) * std::exp(-k * t) +
+                                 k * (level0_[kNePlasma] - target_[kNePlasma]) * exponential_difference(a, k, t);
+    filled_t_min_ = t_min;
   }
-  // The effect site follows plasma NE: its own decay plus the plasma transient passed on.
-  const double a = rate_[kNePlasma];
-  const double k = rate_[kNeSite];
-  y[kNeEffectSite] = target_[kNeSite] + (level0_[kNeSite] - target_[kNeSite]) * std::exp(-k * t) +
-                     k * (level0_[kNePlasma] - target_[kNePlasma]) * exponential_difference(a, k, t);
+  for (std::size_t j = 0; j < kExactStates.size(); ++j) y[kExactStates[j]] = filled_[j];
 }
 
 void InfusionKinetics::restart(const ModelParams& p, double t_min, const Inputs& inputs) {
@@ -88,6 +98,7 @@ void InfusionKinetics::restart(const ModelParams& p, double t_min, const Inputs&
   for (std::size_t j = 0; j < kExactStates.size(); ++j) level0_.at(j) = y.at(kExactStates.at(j));
   t0_min_ = t_min;
   set_rates(p, inputs);
+  filled_t_min_ = std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace coherence::model

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <limits>
 
 #include "model/model.hpp"
 
@@ -49,6 +50,10 @@ class InfusionKinetics {
   std::array<double, kExactStates.size()> level0_{};   // levels at t0, order of kExactStates
   std::array<double, kExactStates.size()> target_{};   // steady states of the current segment
   std::array<double, kExactStates.size()> rate_{};     // rate constants, 1/min
+  // The levels last filled and their time: CVODE evaluates the right-hand side several times at
+  // one time (Newton iterations, difference-quotient Jacobians).
+  mutable double filled_t_min_ = std::numeric_limits<double>::quiet_NaN();
+  mutable std::array<double, kExactStates.size()> filled_{};
 };
 
 }  // namespace coherence::model
