@@ -483,7 +483,7 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id) {
     std::vector<double> measured(n_measured, std::numeric_limits<double>::quiet_NaN());
     try {
       const scenario::Scenario s = patient_scenario(spec, p, protocol);
-      if (network_source != std::pair{s.params.micro, s.seed}) network = {};
+      if (network_source != std::pair{s.params.micro, s.seed}) network = {};  // empty: built by the run
       run::RunResult r = run::run_scenario(s, {}, nullptr, std::move(network));
       network = std::move(r.network);
       network_source = {s.params.micro, s.seed};
@@ -510,6 +510,7 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id) {
     } catch (const std::exception& e) {
       status = "failed";
       reason = e.what();
+      network_source.reset();  // the networks may have been handed over: the next run builds them
     }
     std::string row = fmt::format("{},{},{},{},{}", patient_id, protocol, status, csv_quoted(reason), characteristics);
     for (const auto* values : {&outcomes, &measured}) {
