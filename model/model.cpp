@@ -71,12 +71,21 @@ double capillary_outflow_pressure_mmHg(const ModelParams& p, double venous_mmHg,
   return venous_mmHg + soft_positive(tissue - venous_mmHg, 0.5);
 }
 
+CirculationObservables observe_circulation(const ModelParams& p, std::span<const double, kStateCount> y) {
+  CirculationObservables c;
+  c.drugs = drug_effects(p, drug_levels(y));
+  c.tone = circulation_tone(p, c.drugs, y);
+  c.circulation = circulation(p.hemodynamics, weight_scale(p), capacity_scale(p), c.tone, circulation_volumes(y));
+  return c;
+}
+
 Observables observe(const ModelParams& p, const ModelReference& ref, const Inputs& /*in*/,
                     std::span<const double, kStateCount> y) {
   Observables o;
-  o.drugs = drug_effects(p, drug_levels(y));
-  o.tone = circulation_tone(p, o.drugs, y);
-  o.circulation = circulation(p.hemodynamics, weight_scale(p), capacity_scale(p), o.tone, circulation_volumes(y));
+  const CirculationObservables c = observe_circulation(p, y);
+  o.drugs = c.drugs;
+  o.tone = c.tone;
+  o.circulation = c.circulation;
   o.blood_volume_mL = y[kArterialVolume] + y[kVenousVolume] + y[kCentralVolume] + y[kPulmonaryVolume];
   o.plasma_volume_mL = o.blood_volume_mL - y[kRedCellVolume];
   o.haematocrit = y[kRedCellVolume] / o.blood_volume_mL;
@@ -143,13 +152,6 @@ void infusion_derivatives(const ModelParams& p, const Inputs& in, std::span<cons
 }
 
 }  // namespace
-
-CirculationObservables observe_circulation(const ModelParams& p, std::span<const double, kStateCount> y) {
-  CirculationObservables c;
-  c.tone = circulation_tone(p, drug_effects(p, drug_levels(y)), y);
-  c.circulation = circulation(p.hemodynamics, weight_scale(p), capacity_scale(p), c.tone, circulation_volumes(y));
-  return c;
-}
 
 int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& in,
                 std::span<const double, kStateCount> y, std::span<double, kStateCount> dydt,

@@ -121,8 +121,9 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
                     std::span<const double, kStateCount> y);
 
 // The circulation alone, as a bedside monitor shows it (MAP, heart rate, cardiac output): the
-// same values as observe()'s, without the fluid, oxygen and microcirculation parts.
+// first part of observe(), without the fluid, oxygen and microcirculation parts.
 struct CirculationObservables {
+  DrugEffects drugs;
   CirculationTone tone;
   CirculationState circulation;
 };
