@@ -34,6 +34,10 @@ struct CirculationTone {
   double venous_compliance_mL_per_mmHg = 55.0;
   double venous_return_resistance_factor = 1.0;  // beta-2 agonists lower it (Green 1977)
   double diastolic_stiffness_factor = 1.0;       // patient's diastolic dysfunction
+  // The part of the venous tone above that NE-equivalent alpha-agonism causes (venoconstriction of
+  // the capacitance veins): the exchange beds drained by other veins do not see it (fluids.md).
+  double ne_venous_unstressed_shift_mL = 0.0;
+  double ne_venous_compliance_factor = 1.0;
 };
 
 struct CirculationVolumes {

@@ -159,8 +159,10 @@ Network generate_network(const MicrocirculationParams& m, std::uint64_t seed, st
 }
 
 double ne_precapillary_factor(const MicrocirculationParams& m, const MicroDrivers& d, bool skin) {
+  // The arterioles follow the patient's pressor NE sensitivity to the power ne_sensitivity_exponent.
+  const double sensitivity = std::pow(d.ne_sensitivity, m.ne_sensitivity_exponent);
   const double ec50 = (skin ? m.skin_ne_ec50_ug_per_L : m.ne_ec50_ug_per_L) *
-                      (1.0 + m.ne_ec50_sepsis_shift * d.inflammation) / d.ne_sensitivity;
+                      (1.0 + m.ne_ec50_sepsis_shift * d.inflammation) / sensitivity;
   const double ce = std::max(0.0, d.alpha_ne_equivalent_ug_per_L);
   return 1.0 - (skin ? m.skin_ne_emax : m.ne_emax) * hill(ce, ec50, skin ? m.skin_ne_hill : m.ne_hill);
 }

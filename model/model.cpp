@@ -52,6 +52,8 @@ CirculationTone circulation_tone(const ModelParams& p, const DrugEffects& drugs,
       std::exp(b.resistance_log_gain * s_vasc - sep.vasoplegia_log * inflammation +
                ne.resistance_log_factor + drugs.resistance_log_factor);
   t.venous_return_resistance_factor = drugs.venous_return_resistance_factor;
+  t.ne_venous_unstressed_shift_mL = ne.venous_unstressed_shift_mL;
+  t.ne_venous_compliance_factor = ne.venous_compliance_factor;
   t.venous_compliance_mL_per_mmHg = h.venous_compliance_mL_per_mmHg * s * ne.venous_compliance_factor;
   t.venous_unstressed_mL = h.venous_unstressed_mL * capacity_scale(p) -
                            2.0 * b.venous_unstressed_shift_mL * s * s_vasc +
@@ -65,6 +67,15 @@ CirculationVolumes circulation_volumes(std::span<const double, kStateCount> y) {
 }
 
 }  // namespace
+
+double exchange_venous_pressure_mmHg(const ModelParams& p, const CirculationTone& tone, double venous_volume_mL,
+                                     double venous_mmHg) {
+  // Without NE's venoconstriction: its unstressed-volume shift and compliance loss undone.
+  const double unconstricted_mmHg =
+      (venous_volume_mL - (tone.venous_unstressed_mL + tone.ne_venous_unstressed_shift_mL)) /
+      (tone.venous_compliance_mL_per_mmHg / tone.ne_venous_compliance_factor);
+  return venous_mmHg - (1.0 - p.fluids.venoconstricted_exchange_fraction) * (venous_mmHg - unconstricted_mmHg);
+}
 
 double capillary_outflow_pressure_mmHg(const ModelParams& p, double venous_mmHg, double interstitial_mmHg) {
   const double tissue = interstitial_mmHg + p.micro.tissue_pressure_offset_mmHg;
@@ -100,7 +111,7 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
 
   FluidInputs fi;
   fi.arterial_mmHg = o.circulation.arterial_mmHg;
-  fi.venous_mmHg = o.circulation.venous_mmHg;
+  fi.venous_mmHg = exchange_venous_pressure_mmHg(p, o.tone, y[kVenousVolume], o.circulation.venous_mmHg);
   fi.systemic_flow_mL_per_min = o.circulation.systemic_flow_mL_per_min;
   fi.plasma_volume_mL = o.plasma_volume_mL;
   fi.interstitial_volume_mL = y[kInterstitialVolume];

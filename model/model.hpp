@@ -138,6 +138,13 @@ int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& i
                 std::span<const double, kStateCount> y, std::span<double, kStateCount> dydt,
                 DerivativeSet which = DerivativeSet::kAll);
 
+// Venous pressure seen by the filtering capillary beds: NE's venoconstriction raises the pressure of
+// the veins it constricts (mostly splanchnic capacitance veins), so only the share
+// fluids.venoconstricted_exchange_fraction of the exchange beds sees its part of venous_mmHg; the
+// rest drain into veins at the pressure they would have without it. Equals venous_mmHg without NE.
+double exchange_venous_pressure_mmHg(const ModelParams& p, const CirculationTone& tone, double venous_volume_mL,
+                                     double venous_mmHg);
+
 // Outflow pressure of the capillary beds: venous pressure, or tissue pressure where it is higher
 // (Starling resistor), smoothly.
 double capillary_outflow_pressure_mmHg(const ModelParams& p, double venous_mmHg, double interstitial_mmHg);

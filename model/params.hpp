@@ -61,14 +61,14 @@ struct NorepinephrineParams {
   // Hill curves on effect-site concentration (healthy; sepsis shifts them).
   double resistance_ec50_ug_per_L = 2.6;         // C Joachim 2024 MAP EC50
   double resistance_hill = 1.46;                 // C Joachim 2024
-  double resistance_emax_log = 0.87;             // R calibrated (tools/calibrate_ne): R x exp(Emax H)
-  double venous_ec50_ug_per_L = 2.3;             // R calibrated
-  double venous_hill = 2.9;                      // R calibrated (steep venous arm)
-  double venous_unstressed_shift_mL = 2000.0;    // R calibrated; splanchnic reservoir (Gelman 2008)
+  double resistance_emax_log = 0.52;             // R calibrated (tools/calibrate_ne): R x exp(Emax H)
+  double venous_ec50_ug_per_L = 2.04;             // R calibrated
+  double venous_hill = 3.45;                      // R calibrated (steep venous arm)
+  double venous_unstressed_shift_mL = 1913.0;    // R calibrated; splanchnic reservoir (Gelman 2008)
   double venous_compliance_loss = 0.25;          // R venoconstriction stiffens veins (Rothe 1983)
   double cardiac_ec50_ug_per_L = 6.1;            // C Joachim 2024 CO EC50
   double cardiac_hill = 2.3;                     // C Joachim 2024
-  double contractility_emax = 0.17;              // R calibrated
+  double contractility_emax = 0.10;              // R calibrated
   double heart_rate_emax_bpm = 8.0;              // R modest beta-1 chronotropy
 };
 
@@ -126,11 +126,11 @@ struct SepsisParams {
   double myocardial_depression = 0.35;            // R elastance x (1 - k I)
   double tachycardia_bpm = 30.0;                  // R fever / inflammation
   double baroreflex_impairment = 0.7;             // R gains x (1 - k I); Annane 1999: BRS depressed
-  double ne_ec50_shift = 8.1;                    // R calibrated: EC50 x (1 + k I), hyporesponsiveness
-  double ne_emax_loss = 0.11;                    // R calibrated: Emax x (1 - k I - k6 I^6)
-  double ne_emax_loss_severe = 0.0;              // R k6: refractory shock at the severe end (Oualha 2014)
-  double ne_hill_sepsis_gain = 0.0;               // R resistance Hill n = n0 + g I (steeper in sepsis)
-  double filtration_gain = 0.45;                 // R calibrated: Kf x (1 + k I), capillary leak
+  double ne_ec50_shift = 9.03;                    // R calibrated: EC50 x (1 + k I), hyporesponsiveness
+  double ne_emax_loss = 0.50;                    // R calibrated: Emax x (1 - k I - k6 I^6)
+  double ne_emax_loss_severe = 0.43;              // R k6: refractory shock at the severe end (Oualha 2014)
+  double ne_hill_sepsis_gain = 2.96;               // R resistance Hill n = n0 + g I (steeper in sepsis)
+  double filtration_gain = 0.37;                 // R calibrated: Kf x (1 + k I), capillary leak
   double reflection_loss = 0.15;                  // R sigma - k I (moderate: day-1 balance +3-5 L)
   double protein_permeability_gain = 1.0;         // R PS x (1 + k I): albumin escape ~2x (Fleck 1985 up to 3x)
   double metabolic_gain = 0.15;                   // R VO2 demand x (1 + k I)
@@ -146,7 +146,7 @@ struct FluidParams {
   double interstitial_compliance_low_mL_per_mmHg = 600.0;    // R tight near normal volume
   double interstitial_compliance_high_mL_per_mmHg = 8000.0;  // R oedema: compliant
   double interstitial_pressure_span_mmHg = 3.0;       // R transition width
-  double filtration_coefficient_mL_per_min_mmHg = 1.2;  // R calibrated (bolus t1/2, Nunes 2014)
+  double filtration_coefficient_mL_per_min_mmHg = 1.0;  // R calibrated (bolus t1/2, Nunes 2014)
   double reflection_coefficient = 0.9;                // R
   double plasma_protein_g_per_dL = 7.0;               // V textbook
   double lymph_flow_mL_per_kg_h = 4.7;                // V prenodal lymph ~8 L/day (Renkin)
@@ -156,6 +156,7 @@ struct FluidParams {
   double urine_anuria_map_mmHg = 50.0;                // R pressure natriuresis intercept
   double urine_reference_map_mmHg = 90.0;             // R
   double insensible_mL_per_kg_h = 0.5;                // V textbook
+  double venoconstricted_exchange_fraction = 0.3;     // R splanchnic share of the filtering beds (Gelman 2008)
 };
 
 // Oxygen delivery, consumption and lactate (docs/model/oxygen.md).
@@ -209,7 +210,8 @@ struct MicrocirculationParams {
   double ne_ec50_ug_per_L = 36.0;                   // R calibrated: cliff ~0.7-0.8 ug/kg/min (Dai 2026)
   double ne_hill = 8.0;                             // R steep high-concentration arm
   double ne_emax = 0.55;                            // R maximal fractional drive loss
-  double ne_ec50_sepsis_shift = 1.0;                // R EC50 x (1 + k I) / sensitivity
+  double ne_ec50_sepsis_shift = 1.0;                // R EC50 x (1 + k I) / sensitivity^e
+  double ne_sensitivity_exponent = 0.0;             // R e: the arterioles do not follow pressor sensitivity
   // Red cells in capillaries.
   double tube_haematocrit_ratio = 0.5;              // R Fahraeus effect in capillaries
   double skimming_log_sd = 0.5;                     // R plasma skimming at normal haematocrit

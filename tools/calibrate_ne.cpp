@@ -63,9 +63,11 @@ void evaluate(Sample& s) {
       const double width = std::isinf(r.high) ? std::max(1.0, std::abs(r.low)) : r.high - r.low;
       const double centre = std::isinf(r.high) ? r.low : 0.5 * (r.low + r.high);
       const double outside = std::max({0.0, r.low - r.measured, std::isinf(r.high) ? 0.0 : r.measured - r.high});
-      if (outside > 0) ++s.outside;
       const double margin = std::min(r.measured - r.low, std::isinf(r.high) ? 1e9 : r.high - r.measured) / width;
-      s.min_margin = std::min(s.min_margin, margin);
+      if (r.acceptance) {  // informative targets are scored, but do not decide feasibility or margin
+        if (outside > 0) ++s.outside;
+        s.min_margin = std::min(s.min_margin, margin);
+      }
       s.score += 10.0 * outside / width + (std::isinf(r.high) ? 0.0 : std::abs(r.measured - centre) / width);
       s.results.push_back(std::move(r));
     }

@@ -149,3 +149,25 @@ TEST_CASE("Stop-go vessels move for their duty fraction; stopped vessels never m
   s.duty = 0.0;
   for (int k = 0; k < 80; ++k) CHECK(vessel_velocity_um_per_s(v, s, 0.1 * k) == 0.0);
 }
+
+TEST_CASE("The micro NE arms follow the patient's pressor NE sensitivity only by their exponent") {
+  MicrocirculationParams m;
+  MicroDrivers typical;
+  typical.inflammation = 0.8;
+  typical.alpha_ne_equivalent_ug_per_L = 60.0;
+  MicroDrivers hyporesponsive = typical;
+  hyporesponsive.ne_sensitivity = 0.1;
+  for (const bool skin : {false, true}) {
+    // Exponent 0 (default): a tenfold less pressor-sensitive patient's arterioles close alike.
+    CHECK(ne_precapillary_factor(m, typical, skin) < 1.0);
+    CHECK(ne_precapillary_factor(m, hyporesponsive, skin) == ne_precapillary_factor(m, typical, skin));
+  }
+  // Exponent 1: EC50 / sensitivity, so a tenfold concentration closes them as much as before.
+  m.ne_sensitivity_exponent = 1.0;
+  MicroDrivers ten_fold = hyporesponsive;
+  ten_fold.alpha_ne_equivalent_ug_per_L = 600.0;
+  for (const bool skin : {false, true}) {
+    CHECK(ne_precapillary_factor(m, hyporesponsive, skin) > ne_precapillary_factor(m, typical, skin));
+    CHECK(ne_precapillary_factor(m, ten_fold, skin) == Approx(ne_precapillary_factor(m, typical, skin)).epsilon(1e-12));
+  }
+}
