@@ -166,7 +166,8 @@ std::string replication_table(const trial::TrialSpec& spec, const nlohmann::json
   std::string md = fmt::format(
       "### n = {}\n\n`coherence trial {} --patients {} --docs docs` (seed {}; {} patients with day-1 values).\n\n"
       "| Day 1, NE dose vs | Study r | Model r (Pearson) | Spearman | Band (+-0.15) | Status | Study breakpoint | "
-      "Model breakpoint [95% CI] | Band | Status |\n|---|---|---|---|---|---|---|---|---|---|\n",
+      "Model breakpoint [95% CI] | Band | Status | Model slope below / above |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n",
       spec.patients, "scenarios/" + std::filesystem::path(spec.file).filename().string(), spec.patients, spec.seed,
       o.value("n", 0));
   auto get = [](const nlohmann::json& j, const char* a, const char* b) {
@@ -183,15 +184,21 @@ std::string replication_table(const trial::TrialSpec& spec, const nlohmann::json
                            std::string(t.column) == "day1_hi";
     const bool bp_ok = bp >= 0.6 && bp <= 0.9;
     const bool r_target = std::string(t.column) != "day1_mottling_score";
-    md += fmt::format("| {} | {:+.3f} | {:+.3f} | {:+.3f} | {} | {} | {:.2f} | {} | {} | {} |\n", t.label, t.r, r, rho,
+    const double below = get(o["piecewise"], t.column, "slope_below");
+    const double above = get(o["piecewise"], t.column, "slope_above");
+    md += fmt::format("| {} | {:+.3f} | {:+.3f} | {:+.3f} | {} | {} | {:.2f} | {} | {} | {} | {} |\n", t.label, t.r, r,
+                      rho,
                       r_target ? fmt::format("{:+.2f} to {:+.2f}", t.r - 0.15, t.r + 0.15) : "informative",
                       r_target ? (r_ok ? "pass" : "**FAIL**") : "-", t.breakpoint,
                       has_bp ? fmt::format("{:.2f} [{:.2f}, {:.2f}]", bp, pw["ci_low"].get<double>(),
                                            pw["ci_high"].get<double>())
                              : "-",
                       bp_target ? "0.6 - 0.9" : "informative",
-                      bp_target ? (bp_ok ? "pass" : "**FAIL**") : "-");
+                      bp_target ? (bp_ok ? "pass" : "**FAIL**") : "-",
+                      has_bp ? fmt::format("{:+.3g} / {:+.3g}", below, above) : "-");
   }
+  md += "\nSlopes are the piecewise fit's on each side of its breakpoint, per ug/kg/min (informative): the study "
+        "describes perfusion deteriorating beyond its breakpoints, i.e. a steeper slope above than below.\n";
   const auto& s = o["survival_by_cliff"];
   const double mortality = s.value("mortality_28d", std::nan(""));
   md += fmt::format("\n28-day mortality {:.1f}% (band 30-50%: {}).", 100.0 * mortality,
