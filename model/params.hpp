@@ -62,8 +62,8 @@ struct NorepinephrineParams {
   double resistance_ec50_ug_per_L = 2.6;         // C Joachim 2024 MAP EC50
   double resistance_hill = 1.46;                 // C Joachim 2024
   double resistance_emax_log = 0.52;             // R calibrated (tools/calibrate_ne): R x exp(Emax H)
-  double venous_ec50_ug_per_L = 2.04;             // R calibrated
-  double venous_hill = 3.45;                      // R calibrated (steep venous arm)
+  double venous_ec50_ug_per_L = 2.04;            // R calibrated
+  double venous_hill = 3.45;                     // R calibrated (steep venous arm)
   double venous_unstressed_shift_mL = 1913.0;    // R calibrated; splanchnic reservoir (Gelman 2008)
   double venous_compliance_loss = 0.25;          // R venoconstriction stiffens veins (Rothe 1983)
   double cardiac_ec50_ug_per_L = 6.1;            // C Joachim 2024 CO EC50
@@ -127,10 +127,10 @@ struct SepsisParams {
   double tachycardia_bpm = 30.0;                  // R fever / inflammation
   double baroreflex_impairment = 0.7;             // R gains x (1 - k I); Annane 1999: BRS depressed
   double ne_ec50_shift = 9.03;                    // R calibrated: EC50 x (1 + k I), hyporesponsiveness
-  double ne_emax_loss = 0.50;                    // R calibrated: Emax x (1 - k I - k6 I^6)
+  double ne_emax_loss = 0.50;                     // R calibrated: Emax x (1 - k I - k6 I^6)
   double ne_emax_loss_severe = 0.43;              // R k6: refractory shock at the severe end (Oualha 2014)
-  double ne_hill_sepsis_gain = 2.96;               // R resistance Hill n = n0 + g I (steeper in sepsis)
-  double filtration_gain = 0.37;                 // R calibrated: Kf x (1 + k I), capillary leak
+  double ne_hill_sepsis_gain = 2.96;              // R resistance Hill n = n0 + g I (steeper in sepsis)
+  double filtration_gain = 0.37;                  // R calibrated: Kf x (1 + k I), capillary leak
   double reflection_loss = 0.15;                  // R sigma - k I (moderate: day-1 balance +3-5 L)
   double protein_permeability_gain = 1.0;         // R PS x (1 + k I): albumin escape ~2x (Fleck 1985 up to 3x)
   double metabolic_gain = 0.15;                   // R VO2 demand x (1 + k I)
