@@ -11,9 +11,8 @@ namespace coherence::model {
 double ne_clearance_L_per_min(const ModelParams& p) {
   const auto& ne = p.norepinephrine;
   assert(p.patient.saps2 > 0.0 && "SAPS II is validated at load time");
-  static thread_local PowMemo severity_factor, weight_factor;
-  return ne.clearance_at_saps20_L_per_min * severity_factor(p.patient.saps2 / 20.0, -ne.clearance_saps_exponent) *
-         weight_factor(weight_scale(p), 0.75);
+  return ne.clearance_at_saps20_L_per_min * std::pow(p.patient.saps2 / 20.0, -ne.clearance_saps_exponent) *
+         std::pow(weight_scale(p), 0.75);
 }
 
 NorepinephrineEffects ne_effects(const ModelParams& p, double c_alpha, double c_beta, double inflammation) {
@@ -39,8 +38,7 @@ NorepinephrineEffects ne_effects(const ModelParams& p, double c_alpha, double c_
 
 double ne_endogenous_production_ug_per_min(const ModelParams& p, double s) {
   const auto& ne = p.norepinephrine;
-  static thread_local PowMemo weight_factor;
-  return ne.endogenous_production_ug_per_min * weight_factor(weight_scale(p), 0.75) *
+  return ne.endogenous_production_ug_per_min * std::pow(weight_scale(p), 0.75) *
          std::exp(ne.endogenous_sympathetic_log_gain * (s - 0.5));
 }
 

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cmath>
-#include <limits>
 
 namespace coherence::model {
 
@@ -18,23 +17,6 @@ inline double soft_positive(double x, double w) {
 inline double soft_min(double a, double b, double eps) {
   return 0.5 * (a + b - std::sqrt((a - b) * (a - b) + eps * eps));
 }
-
-// std::pow that remembers its last arguments: for patient constants (clearances scaled by weight
-// and severity) that the right-hand side would otherwise recompute at every evaluation. Use one
-// `static thread_local` memo per call site; the value is exactly std::pow's.
-struct PowMemo {
-  double base = std::numeric_limits<double>::quiet_NaN();
-  double exponent = std::numeric_limits<double>::quiet_NaN();
-  double value = std::numeric_limits<double>::quiet_NaN();
-  double operator()(double b, double e) {
-    if (b != base || e != exponent) {  // NaN arguments never match: computed every time
-      base = b;
-      exponent = e;
-      value = std::pow(b, e);
-    }
-    return value;
-  }
-};
 
 // Hill fraction c^n / (ec50^n + c^n) for c >= 0; 0 for c <= 0.
 inline double hill(double c, double ec50, double n) {

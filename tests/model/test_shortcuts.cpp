@@ -130,15 +130,6 @@ TEST_CASE("The integrated-states-only right-hand side equals the full one on the
   CHECK(all[kNeExogenous] != 0.0);  // NE is running: the full set does compute it
 }
 
-TEST_CASE("PowMemo returns std::pow's value and follows changed arguments") {
-  PowMemo memo;
-  const std::vector<std::pair<double, double>> calls = {{1.3, 0.75}, {1.3, 0.75}, {0.9, 0.75}, {0.9, -0.4},
-                                                        {2.75, -0.4}, {1.3, 0.75}};
-  for (const auto& [b, e] : calls) CHECK(same_bits(memo(b, e), std::pow(b, e)));
-  CHECK(std::isnan(memo(std::numeric_limits<double>::quiet_NaN(), 1.0)));
-  CHECK(same_bits(memo(4.0, 0.5), 2.0));
-}
-
 TEST_CASE("A run given the patient's networks gives the same rows as a run that builds them") {
   std::vector<scenario::Override> o = {scenario::parse_override("scenario.duration_h=8")};
   const auto s = scenario::load_scenario(std::string(COHERENCE_SOURCE_DIR) + "/scenarios/septic_shock_crt_guided.toml", o);
