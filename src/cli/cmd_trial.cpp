@@ -184,8 +184,8 @@ std::string replication_table(const trial::TrialSpec& spec, const nlohmann::json
                            std::string(t.column) == "day1_hi";
     const bool bp_ok = bp >= 0.6 && bp <= 0.9;
     const bool r_target = std::string(t.column) != "day1_mottling_score";
-    const double below = get(o["piecewise"], t.column, "slope_below");
-    const double above = get(o["piecewise"], t.column, "slope_above");
+    const double below = pw.value("slope_below", std::nan(""));
+    const double above = pw.value("slope_above", std::nan(""));
     md += fmt::format("| {} | {:+.3f} | {:+.3f} | {:+.3f} | {} | {} | {:.2f} | {} | {} | {} | {} |\n", t.label, t.r, r,
                       rho,
                       r_target ? fmt::format("{:+.2f} to {:+.2f}", t.r - 0.15, t.r + 0.15) : "informative",
