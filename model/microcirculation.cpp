@@ -1,6 +1,7 @@
 #include "model/microcirculation.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <numbers>
@@ -158,13 +159,34 @@ Network generate_network(const MicrocirculationParams& m, std::uint64_t seed, st
   return net;
 }
 
+double lactic_acidosis_ph(const MicrocirculationParams& m, double lactate_mmol_per_L) {
+  const double excess = std::max(0.0, lactate_mmol_per_L - m.acidosis_reference_lactate_mmol_per_L);
+  // Bicarbonate kept above 1 mmol/L: the logarithm stays finite (pH ~6.0 there, below Ives' range).
+  const double bicarbonate = std::max(1.0, m.acidosis_reference_bicarbonate_mmol_per_L - excess);
+  return 6.1 + std::log10(bicarbonate / (0.03 * m.acidosis_paco2_mmHg));
+}
+
+double alpha1_capacity_at_ph(double ph) {
+  static constexpr std::array<double, 4> kPh = {6.5, 6.8, 7.1, 7.4};
+  static constexpr std::array<double, 4> kContractionPct = {16.0, 34.0, 57.0, 85.0};
+  if (ph >= kPh.back()) return 1.0;
+  if (ph <= kPh.front()) return kContractionPct.front() / kContractionPct.back();
+  std::size_t i = 0;
+  while (ph > kPh[i + 1]) ++i;
+  const double w = (ph - kPh[i]) / (kPh[i + 1] - kPh[i]);
+  return (kContractionPct[i] + w * (kContractionPct[i + 1] - kContractionPct[i])) / kContractionPct.back();
+}
+
 double ne_precapillary_factor(const MicrocirculationParams& m, const MicroDrivers& d, bool skin) {
   // The arterioles follow the patient's pressor NE sensitivity to the power ne_sensitivity_exponent.
   const double sensitivity = std::pow(d.ne_sensitivity, m.ne_sensitivity_exponent);
   const double ec50 = (skin ? m.skin_ne_ec50_ug_per_L : m.ne_ec50_ug_per_L) *
                       (1.0 + m.ne_ec50_sepsis_shift * d.inflammation) / sensitivity;
   const double ce = std::max(0.0, d.alpha_ne_equivalent_ug_per_L);
-  return 1.0 - (skin ? m.skin_ne_emax : m.ne_emax) * hill(ce, ec50, skin ? m.skin_ne_hill : m.ne_hill);
+  // Metabolic escape: lactic acidosis takes away part of the alpha-1 constriction NE can produce.
+  const double capacity =
+      1.0 - m.acidosis_escape * (1.0 - alpha1_capacity_at_ph(lactic_acidosis_ph(m, d.lactate_mmol_per_L)));
+  return 1.0 - (skin ? m.skin_ne_emax : m.ne_emax) * capacity * hill(ce, ec50, skin ? m.skin_ne_hill : m.ne_hill);
 }
 
 double mean_drive(const MicrocirculationParams& m, const MicroDrivers& d, bool skin) {

@@ -110,6 +110,7 @@ struct MicroDrivers {
   double injury = 1.0;                     // patient's microvascular injury (0..2)
   double reference_haematocrit = 0.42;
   double age_years = 50.0;                 // healthy CRT lengthens with age
+  double lactate_mmol_per_L = 1.0;         // arterial lactate: the metabolic acidosis that blunts NE
 };
 
 // State of one vessel over an observation window.
@@ -218,5 +219,13 @@ double mean_drive(const MicrocirculationParams& m, const MicroDrivers& d, bool s
 
 // The NE precapillary factor G_NE (1 = no closure).
 double ne_precapillary_factor(const MicrocirculationParams& m, const MicroDrivers& d, bool skin);
+
+// Arterial pH of a lactic acidosis: bicarbonate falls 1:1 as lactate rises above its reference,
+// PaCO2 held (Henderson-Hasselbalch, pK 6.1, CO2 solubility 0.03 mmol/L/mmHg).
+double lactic_acidosis_ph(const MicrocirculationParams& m, double lactate_mmol_per_L);
+
+// Alpha-1 contraction left at pH `ph`, relative to pH 7.4: human feed arteries, phenylephrine
+// maximum 85, 57, 34, 16% of KCl maximum at pH 7.4, 7.1, 6.8, 6.5 (Ives 2013), linear between.
+double alpha1_capacity_at_ph(double ph);
 
 }  // namespace coherence::model

@@ -139,6 +139,7 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   md.ne_sensitivity = p.patient.ne_sensitivity;
   md.injury = p.patient.microvascular_injury;
   md.age_years = p.patient.age_years;
+  md.lactate_mmol_per_L = std::max(0.0, y[kLactate]);
   o.micro = micro_mean_field(p.micro, md, oedema_L, ref.micro_healthy_perfused_fraction);
   o.oxygen = oxygen_balance(p, o.haematocrit, o.circulation.lv_output_mL_per_min, y[kInflammation],
                             o.micro.extraction_capacity);

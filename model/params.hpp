@@ -212,6 +212,12 @@ struct MicrocirculationParams {
   double ne_emax = 0.55;                            // R maximal fractional drive loss
   double ne_ec50_sepsis_shift = 1.0;                // R EC50 x (1 + k I) / sensitivity^e
   double ne_sensitivity_exponent = 0.0;             // R e: the arterioles do not follow pressor sensitivity
+  // Acidosis blunts alpha-1 constriction (metabolic escape): the arteriolar NE E_max is scaled by
+  // the alpha-1 contraction left at the arterial pH (Ives 2013), pH from lactate below.
+  double acidosis_escape = 1.0;                     // R share of Ives' loss applied (1 = all, 0 = none)
+  double acidosis_paco2_mmHg = 40.0;                // R ventilated patients, PaCO2 kept normal
+  double acidosis_reference_bicarbonate_mmol_per_L = 24.0;  // V normal plasma bicarbonate
+  double acidosis_reference_lactate_mmol_per_L = 1.0;       // V normal lactate; HCO3 falls 1:1 above it (D)
   // Red cells in capillaries.
   double tube_haematocrit_ratio = 0.5;              // R Fahraeus effect in capillaries
   double skimming_log_sd = 0.5;                     // R plasma skimming at normal haematocrit

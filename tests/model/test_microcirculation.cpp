@@ -171,3 +171,36 @@ TEST_CASE("The micro NE arms follow the patient's pressor NE sensitivity only by
     CHECK(ne_precapillary_factor(m, ten_fold, skin) == Approx(ne_precapillary_factor(m, typical, skin)).epsilon(1e-12));
   }
 }
+
+TEST_CASE("Lactic acidosis takes away the arterioles' NE constriction as Ives 2013's alpha-1 maximum falls") {
+  MicrocirculationParams m;
+  // Henderson-Hasselbalch with bicarbonate 24 - (lactate - 1) and PaCO2 40: lactate 13 gives
+  // HCO3 12 and pH exactly 6.1 + log10(12 / 1.2) = 7.1; lactate 1 gives 6.1 + log10(20).
+  CHECK(lactic_acidosis_ph(m, 13.0) == Approx(7.1).epsilon(1e-14));
+  CHECK(lactic_acidosis_ph(m, 1.0) == Approx(6.1 + std::log10(20.0)).epsilon(1e-14));
+  CHECK(lactic_acidosis_ph(m, 0.5) == lactic_acidosis_ph(m, 1.0));  // no alkalosis below the reference
+  CHECK(std::isfinite(lactic_acidosis_ph(m, 100.0)));                 // bicarbonate floored at 1 mmol/L
+  // Ives 2013: 85, 57, 34, 16% of KCl maximum at pH 7.4, 7.1, 6.8, 6.5; linear between, flat outside.
+  CHECK(alpha1_capacity_at_ph(7.4) == 1.0);
+  CHECK(alpha1_capacity_at_ph(7.6) == 1.0);
+  CHECK(alpha1_capacity_at_ph(7.1) == Approx(57.0 / 85.0).epsilon(1e-14));
+  CHECK(alpha1_capacity_at_ph(6.8) == Approx(34.0 / 85.0).epsilon(1e-14));
+  CHECK(alpha1_capacity_at_ph(6.95) == Approx(45.5 / 85.0).epsilon(1e-14));
+  CHECK(alpha1_capacity_at_ph(6.0) == Approx(16.0 / 85.0).epsilon(1e-14));
+  // The NE factor: E_max x A(pH) x Hill, so at lactate 13 the closure is 57/85 of the closure
+  // without escape, exactly; at lactate 1 (pH 7.40) nothing changes.
+  MicroDrivers d;
+  d.inflammation = 0.8;
+  d.alpha_ne_equivalent_ug_per_L = 90.0;
+  MicrocirculationParams off = m;
+  off.acidosis_escape = 0.0;
+  for (const bool skin : {false, true}) {
+    d.lactate_mmol_per_L = 1.0;
+    const double closure_off = 1.0 - ne_precapillary_factor(off, d, skin);
+    REQUIRE(closure_off > 0.1);
+    CHECK(1.0 - ne_precapillary_factor(m, d, skin) == Approx(closure_off).epsilon(1e-14));
+    d.lactate_mmol_per_L = 13.0;
+    CHECK(ne_precapillary_factor(off, d, skin) == Approx(1.0 - closure_off).epsilon(1e-14));
+    CHECK(1.0 - ne_precapillary_factor(m, d, skin) == Approx(closure_off * 57.0 / 85.0).epsilon(1e-12));
+  }
+}
