@@ -207,7 +207,7 @@ struct MicrocirculationParams {
   double stop_go_period_min_s = 2.0;                // R
   double stop_go_period_max_s = 8.0;                // R
   // Norepinephrine on precapillary arterioles (the microcirculatory arm; the cliff).
-  double ne_ec50_ug_per_L = 36.0;                   // R calibrated: cliff ~0.7-0.8 ug/kg/min (Dai 2026)
+  double ne_ec50_ug_per_L = 42.5;                   // R calibrated: the cliff at 0.6-0.9 ug/kg/min (Dai 2026)
   double ne_hill = 8.0;                             // R steep high-concentration arm
   double ne_emax = 0.55;                            // R maximal fractional drive loss
   double ne_ec50_sepsis_shift = 1.0;                // R EC50 x (1 + k I) / sensitivity^e

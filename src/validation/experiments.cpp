@@ -349,13 +349,19 @@ std::vector<ValidationResult> septic_microcirculation(const ModelParams& base) {
   };
 }
 
+// The cliff's representative patient: a septic-shock patient of SEPSISPAM's mean SAPS II (57,
+// also the observational cohort's mean). SAPS II sets NE clearance (Beloeil 2005), and with it
+// where in dose the arterioles' concentration-driven cliff lies.
+constexpr double kCliffPatientSaps2 = 57.0;
+
 // MFI and PPV of the representative septic ICU patient after 60 min at each dose (MAP follows).
 struct DoseSweep {
   std::vector<double> dose, mfi, ppv, map;
 };
 
 DoseSweep ne_dose_sweep(const ModelParams& base) {
-  const ModelParams p = septic_icu_adult(base);
+  ModelParams p = septic_icu_adult(base);
+  p.patient.saps2 = kCliffPatientSaps2;
   const model::Network net = model::generate_network(p.micro, kNetworkSeed);
   DoseSweep sweep;
   for (int i = 1; i <= 24; ++i) {
