@@ -210,7 +210,11 @@ std::string replication_table(const trial::TrialSpec& spec, const nlohmann::json
                     mortality >= 0.30 && mortality <= 0.50 ? "pass" : "**FAIL**");
   if (s.contains("cox_adjusted") && s["cox_adjusted"].contains("terms")) {
     const auto& t = s["cox_adjusted"]["terms"][0];
-    if (t["hazard_ratio"].is_number() && t["hr_ci_low"].is_number() && t["hr_ci_high"].is_number()) {
+    if (t.value("possibly_infinite", false)) {
+      md += fmt::format(" Adjusted Cox HR of NE > {:g}: not estimable (monotone likelihood: its coefficient "
+                        "diverges, e.g. no deaths above the threshold).",
+                        spec.analysis.cliff_threshold);
+    } else if (t["hazard_ratio"].is_number() && t["hr_ci_low"].is_number() && t["hr_ci_high"].is_number()) {
       md += fmt::format(" Adjusted Cox HR of NE > {:g}: {:.2f} [{:.2f}, {:.2f}] (study: 1.32 [1.28, 3.10]; "
                         "informative).",
                         spec.analysis.cliff_threshold, t["hazard_ratio"].get<double>(), t["hr_ci_low"].get<double>(),

@@ -209,11 +209,15 @@ CoxFit cox_ph(std::span<const double> time, std::span<const int> event, const st
   }
   fit.log_likelihood = ll;
   const Eigen::MatrixXd cov = info.inverse();
+  const Eigen::VectorXd remaining_step = (cov * score).cwiseAbs();
+  constexpr double kEps = 1e-9;
   const double z = normal_quantile(0.975);
   for (Eigen::Index j = 0; j < p; ++j) {
     CoxTerm t;
     t.name = names[static_cast<std::size_t>(j)];
     t.beta = beta[j];
+    t.possibly_infinite = !std::isfinite(remaining_step[j]) ||
+                          (remaining_step[j] > kEps && remaining_step[j] > std::sqrt(kEps) * std::abs(t.beta));
     t.se = std::sqrt(cov(j, j));
     t.z = t.beta / t.se;
     t.p = std::erfc(std::abs(t.z) / std::sqrt(2.0));

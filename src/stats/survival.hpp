@@ -30,6 +30,11 @@ struct CoxTerm {
   std::string name;
   double beta = 0.0, se = 0.0, z = 0.0, p = 1.0;
   double hazard_ratio = 1.0, hr_ci_low = 0.0, hr_ci_high = 0.0;  // 95%, Wald
+  // Monotone likelihood: the log-likelihood converged while this coefficient was still heading
+  // to +-infinity (e.g. no events in one level of a binary covariate). Its estimate, SE and CI
+  // are then meaningless. Detected as R's coxph does: the Newton step left at the end, |I^-1 U|,
+  // exceeds 1e-9 and sqrt(1e-9) |beta|.
+  bool possibly_infinite = false;
 };
 struct CoxFit {
   std::vector<CoxTerm> terms;

@@ -135,7 +135,7 @@ nlohmann::json cox_json(const stats::CoxFit& f) {
   for (const auto& t : f.terms) {
     j["terms"].push_back({{"name", t.name}, {"beta", num(t.beta)}, {"se", num(t.se)}, {"p", num(t.p)},
                           {"hazard_ratio", num(t.hazard_ratio)}, {"hr_ci_low", num(t.hr_ci_low)},
-                          {"hr_ci_high", num(t.hr_ci_high)}});
+                          {"hr_ci_high", num(t.hr_ci_high)}, {"possibly_infinite", t.possibly_infinite}});
   }
   return j;
 }

@@ -218,6 +218,26 @@ TEST_CASE("Cox proportional hazards matches R's coxph (Efron ties)") {
   CHECK(cx.log_likelihood_null == R(-27.2900443877));
   CHECK(cx.log_likelihood == R(-10.748346598));
   CHECK(cx.lr_chi_square == R(33.0833955794));
+  CHECK_FALSE(cx.terms[0].possibly_infinite);
+  CHECK_FALSE(cx.terms[1].possibly_infinite);
+}
+
+TEST_CASE("Cox flags a coefficient that diverges (monotone likelihood), as R's coxph warns") {
+  // No event among the exposed: the exposure's log-hazard ratio goes to -infinity. R 4.2's
+  // coxph(Surv(t, e) ~ x) stops at beta -21.2 with "Ran out of iterations and did not converge".
+  const std::vector<double> t = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  const std::vector<int> e = {1, 0, 1, 0, 1, 0, 1, 0, 1, 0};
+  const std::vector<double> exposed = {0, 1, 0, 1, 0, 1, 0, 1, 0, 1};
+  const auto cx = stats::cox_ph(t, e, {exposed}, {"exposed"});
+  CHECK(cx.terms[0].possibly_infinite);
+  CHECK(cx.terms[0].beta < -5.0);
+  // One death among the exposed early on (time 2, with others at risk): finite, not flagged.
+  std::vector<int> e2 = e;
+  e2[1] = 1;
+  const auto finite = stats::cox_ph(t, e2, {exposed}, {"exposed"});
+  CHECK_FALSE(finite.terms[0].possibly_infinite);
+  CHECK(finite.terms[0].beta == R(-1.64895898792));  // R 4.2 coxph, Efron ties
+  CHECK(finite.terms[0].se == R(1.09602417093));
 }
 
 TEST_CASE("Statistics refuse what they cannot compute") {
