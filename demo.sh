@@ -7,7 +7,7 @@
 cd "$(dirname "$0")"
 source ./scripts_common.sh
 install_packages
-build >/dev/null
+build
 bin=build/release/src/coherence
 out=results/demo
 mkdir -p "$out"

@@ -10,8 +10,16 @@ if ! command -v clang++ >/dev/null; then
   echo "fuzz smoke: 0 passed, 1 failed"
   exit 1
 fi
-cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j "$(nproc)" >/dev/null || {
-  echo "fuzz smoke: the fuzz preset does not build"; echo "fuzz smoke: 0 passed, 1 failed"; exit 1; }
+source ./scripts_common.sh
+set +e
+mkdir -p "$LOG_DIR"
+log=$LOG_DIR/build-fuzz.log
+echo "fuzz smoke: building the libFuzzer targets (clang; log: $log)"
+{ cmake --preset fuzz >"$log" 2>&1 && cmake --build --preset fuzz -j "$(nproc)" 2>&1 | progress_filter "$log.build" cmake 0 "fuzz build"; } || {
+  cat "$log.build" >>"$log" 2>/dev/null; rm -f "$log.build"
+  grep -m 10 -E 'error|Error|Could NOT' "$log" || tail -n 20 "$log"
+  echo "fuzz smoke: the fuzz preset does not build (log: $log)"; echo "fuzz smoke: 0 passed, 1 failed"; exit 1; }
+cat "$log.build" >>"$log"; rm -f "$log.build"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0

@@ -104,7 +104,7 @@ TEST_CASE("Each drug moves the circulation in its documented direction") {
   CHECK(epi.oxygen.lactate_production_mmol_per_min > none.oxygen.lactate_production_mmol_per_min);
 }
 
-TEST_CASE("Patient modifiers: age lengthens healthy CRT (Schriger & Baraff 1988); usual MAP resets MAP") {
+TEST_CASE("Patient modifiers: age lengthens healthy CRT (Schriger & Baraff 1988), usual MAP resets MAP") {
   auto healthy_after_hour = [](double age, double usual_map) {
     ModelParams p = coherence::validation::healthy_adult();
     p.patient.age_years = age;

@@ -214,7 +214,7 @@ TEST_CASE("The effect-site closed form is continuous when plasma and effect-site
   }
 }
 
-TEST_CASE("Infusion changes do not restart the integrator; other input changes do") {
+TEST_CASE("Infusion changes do not restart the integrator, other input changes do") {
   const ModelParams p = coherence::validation::septic_adult();
   Simulator sim(p, 0.0);
   Inputs in;

@@ -136,7 +136,7 @@ TEST_CASE("Perfusion mechanisms: pressure, NE closure, obstruction, red cells") 
   CHECK(md.mean.tvd_mm_per_mm2 < evaluate_network(m, net, healthy, 0.0).mean.tvd_mm_per_mm2);
 }
 
-TEST_CASE("Stop-go vessels move for their duty fraction; stopped vessels never move") {
+TEST_CASE("Stop-go vessels move for their duty fraction, stopped vessels never move") {
   Vessel v;
   v.stop_go_period_s = 4.0;
   v.stop_go_phase = 0.0;

@@ -71,7 +71,7 @@ TEST_CASE("Every reason matches the observation it was given") {
   }
 }
 
-TEST_CASE("Monitor: lactate arrives after its delay; CRT is examined with noise on schedule") {
+TEST_CASE("Monitor: lactate arrives after its delay, CRT is examined with noise on schedule") {
   MonitorSettings s;
   s.lactate_delay_min = 10.0;
   s.lactate_noise_mmol_per_L = 0.0;

@@ -69,7 +69,7 @@ TEST_CASE("Truncated normal: mean and bounds as the closed form") {
   CHECK(std::count(v.begin(), v.end(), 40.0) + std::count(v.begin(), v.end(), 80.0) < 3);
 }
 
-TEST_CASE("Lognormal: median and log-scale spread; uniform and categorical frequencies") {
+TEST_CASE("Lognormal: median and log-scale spread, uniform and categorical frequencies") {
   trial::CohortVariable ne{"patient.ne_sensitivity", trial::Distribution::kLognormal, 0, 0, 1.0, 0.7, 0.1, 10, {}, {}, 0};
   trial::CohortVariable sev{"sepsis.severity", trial::Distribution::kUniform, 0, 0, 0, 0, 0.5, 1.0, {}, {}, 0};
   trial::CohortVariable map{"patient.usual_map_mmHg", trial::Distribution::kCategorical, 0, 0, 0, 0, 90, 110,
@@ -108,7 +108,7 @@ TEST_CASE("Correlated keys: the copula's correlation comes through") {
   CHECK(sd_of(a) == Approx(16.0).epsilon(0.05));
 }
 
-TEST_CASE("A patient depends on the trial seed and its id only; values are what the CSV says") {
+TEST_CASE("A patient depends on the trial seed and its id only, values are what the CSV says") {
   trial::CohortVariable age{"patient.age_years", trial::Distribution::kNormal, 64, 14, 0, 0, 18, 95, {}, {}, 0};
   const auto spec = spec_of({age});
   const auto p17 = trial::sample_patient(spec, 9, 17);

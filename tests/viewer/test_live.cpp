@@ -40,7 +40,7 @@ double column(const LiveViewer& v, const char* name) { return v.session().sample
 
 }  // namespace
 
-TEST_CASE("viewer: norepinephrine up raises the dose in steps and the MAP; down lowers them", "[viewer]") {
+TEST_CASE("viewer: norepinephrine up raises the dose in steps and the MAP, down lowers them", "[viewer]") {
   const auto s = load("septic_shock_untreated.toml");
   LiveViewer a(s, at_hour(1.0)), b(s, at_hour(1.0));
   for (int k = 0; k < 4; ++k) b.apply(Command::kNeUp);  // 0 -> 0.02 -> 0.04 -> 0.06 -> 0.08
@@ -74,7 +74,7 @@ TEST_CASE("viewer: a fluid bolus gives 250 mL over 15 min and raises the filling
   CHECK(b.recent_decisions(1).back().bolus_mL == 250.0);
 }
 
-TEST_CASE("viewer: dobutamine raises cardiac output; vasopressin raises MAP; nitroglycerin lowers it", "[viewer]") {
+TEST_CASE("viewer: dobutamine raises cardiac output, vasopressin raises MAP, nitroglycerin lowers it", "[viewer]") {
   const auto s = load("septic_shock_untreated.toml");
   LiveViewer a(s, at_hour(1.0)), dobu(s, at_hour(1.0)), vaso(s, at_hour(1.0)), ntg(s, at_hour(1.0));
   dobu.apply(Command::kDobutamineUp);
@@ -98,7 +98,7 @@ TEST_CASE("viewer: dobutamine raises cardiac output; vasopressin raises MAP; nit
   CHECK(ntg.session().timeline().infusions.nitroglycerin_ug_per_min == 0.0);
 }
 
-TEST_CASE("viewer: sepsis severity up worsens the inflammation; down eases it", "[viewer]") {
+TEST_CASE("viewer: sepsis severity up worsens the inflammation, down eases it", "[viewer]") {
   const auto s = load("septic_shock_untreated.toml");
   LiveViewer a(s, at_hour(1.0)), up(s, at_hour(1.0)), down(s, at_hour(1.0));
   for (int k = 0; k < 3; ++k) up.apply(Command::kSeverityUp);
@@ -147,7 +147,7 @@ TEST_CASE("viewer: site, pause, speed and help controls", "[viewer]") {
   CHECK_FALSE(v.help());
 }
 
-TEST_CASE("viewer: the autopilot runs the scenario's protocol; off, the protocol no longer acts", "[viewer]") {
+TEST_CASE("viewer: the autopilot runs the scenario's protocol, off, the protocol no longer acts", "[viewer]") {
   const auto s = load("septic_shock_protocols.toml");
   LiveViewer on(s, at_hour(1.0)), off(s, at_hour(1.0));
   off.apply(Command::kAutopilot);

@@ -72,7 +72,7 @@ TEST_CASE("A cell moves v dt between frames (within 0.1 px) on a straight vessel
   CHECK(viz::cell_displacement_um(site.vessels[0], clip.states[0], 0.0, 1.0 / dev.fps) == Approx(20.0));
 }
 
-TEST_CASE("Stopped vessels are static; stop-go vessels move only while moving") {
+TEST_CASE("Stopped vessels are static, stop-go vessels move only while moving") {
   const model::Site site = straight_site(7.0);
   viz::Artifacts still;
   still.drift = 0.0;
@@ -188,7 +188,7 @@ TEST_CASE("Masks cover each vessel's lumen and carry its id and flow class") {
 }
 
 // The clip's ground truth counts what the frames show: the arcs its drawn red cells pass.
-TEST_CASE("Visible arcs: a moving column is seen whole; motionless cells only where they sit") {
+TEST_CASE("Visible arcs: a moving column is seen whole, motionless cells only where they sit") {
   const model::Site site = straight_site(7.0);  // 700 um
   viz::Artifacts still;
   still.drift = 0.0;
