@@ -77,7 +77,19 @@ Simulator::Simulator(const ModelParams& params, double t_start_min, const Solver
           },
           t_start_min, start_state(core_->params, t_start_min, core_->reference, core_->infusions),
           integrated_options(options)),
-      horizon_min_(t_start_min) {}
+      horizon_min_(t_start_min),
+      options_(options) {}
+
+std::unique_ptr<Simulator> Simulator::branch() const {
+  auto copy = std::make_unique<Simulator>(core_->params, solver_.time(), options_);
+  copy->core_->reference = core_->reference;
+  copy->core_->inputs = core_->inputs;
+  copy->core_->infusions = core_->infusions;
+  copy->solver_.reset_state(solver_.state());
+  copy->horizon_min_ = horizon_min_;
+  copy->solver_.set_stop_time(horizon_min_);
+  return copy;
+}
 
 void Simulator::set_inputs(const Inputs& inputs, double valid_until_min) {
   const double now = solver_.time();

@@ -41,6 +41,13 @@ class Simulator {
   CirculationObservables observe_circulation() const;  // observe()'s tone and circulation, cheaper
   SolverStatistics statistics() const;
 
+  // A second run that starts where this one is now: the same parameters, healthy reference,
+  // inputs, input horizon and infusion levels, and the same state. Its integrator starts afresh
+  // (order 1) from that state, so the branch agrees with this run's own continuation within the
+  // solver's tolerance, not bit for bit. Used to try several interventions on one patient at one
+  // time without simulating the past again (validation experiments, titration by search).
+  std::unique_ptr<Simulator> branch() const;
+
  private:
   struct Core {
     ModelParams params;
@@ -51,6 +58,7 @@ class Simulator {
   std::unique_ptr<Core> core_;  // stable address for the solver's right-hand side
   OdeSolver solver_;
   double horizon_min_ = 0.0;
+  SolverOptions options_;  // as given to the constructor, for branch()
 };
 
 }  // namespace coherence::model

@@ -24,7 +24,7 @@ ValidationResult result(std::string id, std::string system, std::string quantity
                         std::string unit, double measured, double low, double high,
                         bool acceptance = true) {
   return {std::move(id), std::move(system), std::move(quantity), std::move(source), std::move(unit),
-          measured, low, high, acceptance};
+          measured, low, high, acceptance, {}, {}};
 }
 
 // Septic course from onset, fluid resuscitation (30 mL/kg over 2 h before t = 0), then

@@ -23,6 +23,10 @@ struct ValidationResult {
   double low = 0.0;        // acceptance band [low, high]
   double high = 0.0;
   bool acceptance = true;  // false: reported for information, not asserted
+  // Intervention studies (interventions.hpp): the pre-registered study's id and its label,
+  // "calibration" or "validation"; both empty for the reference-patient checks.
+  std::string study;
+  std::string group;
   bool pass() const { return measured >= low && measured <= high; }
 };
 
