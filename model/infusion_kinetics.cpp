@@ -70,23 +70,34 @@ void InfusionKinetics::set_rates(const ModelParams& p, const Inputs& in) {
   target_[kNtg] = in.nitroglycerin_ug_per_min;
 }
 
+std::array<double, kExactStates.size()> InfusionKinetics::levels(double t_min) const {
+  std::array<double, kExactStates.size()> level{};
+  const double t = t_min - t0_min_;
+  for (std::size_t j = 0; j < kExactStates.size(); ++j) {
+    if (j == kNeSite) continue;
+    // At its steady state (a drug that is off, most of the time) the level is the target,
+    // exactly what the formula gives, without the exponential.
+    level[j] = level0_[j] == target_[j] ? target_[j]
+                                        : target_[j] + (level0_[j] - target_[j]) * std::exp(-rate_[j] * t);
+  }
+  // The effect site follows plasma NE: its own decay plus the plasma transient passed on.
+  const double a = rate_[kNePlasma];
+  const double k = rate_[kNeSite];
+  level[kNeSite] = level0_[kNeSite] == target_[kNeSite] && level0_[kNePlasma] == target_[kNePlasma]
+                       ? target_[kNeSite]
+                       : target_[kNeSite] + (level0_[kNeSite] - target_[kNeSite]) * std::exp(-k * t) +
+                             k * (level0_[kNePlasma] - target_[kNePlasma]) * exponential_difference(a, k, t);
+  return level;
+}
+
 void InfusionKinetics::fill(double t_min, StateVector& y) const {
+  const auto level = levels(t_min);
+  for (std::size_t j = 0; j < kExactStates.size(); ++j) y[kExactStates[j]] = level[j];
+}
+
+void InfusionKinetics::fill_cached(double t_min, StateVector& y) {
   if (t_min != filled_t_min_) {
-    const double t = t_min - t0_min_;
-    for (std::size_t j = 0; j < kExactStates.size(); ++j) {
-      if (j == kNeSite) continue;
-      // At its steady state (a drug that is off, most of the time) the level is the target,
-      // exactly what the formula gives, without the exponential.
-      filled_[j] = level0_[j] == target_[j] ? target_[j]
-                                            : target_[j] + (level0_[j] - target_[j]) * std::exp(-rate_[j] * t);
-    }
-    // The effect site follows plasma NE: its own decay plus the plasma transient passed on.
-    const double a = rate_[kNePlasma];
-    const double k = rate_[kNeSite];
-    filled_[kNeSite] = level0_[kNeSite] == target_[kNeSite] && level0_[kNePlasma] == target_[kNePlasma]
-                           ? target_[kNeSite]
-                           : target_[kNeSite] + (level0_[kNeSite] - target_[kNeSite]) * std::exp(-k * t) +
-                                 k * (level0_[kNePlasma] - target_[kNePlasma]) * exponential_difference(a, k, t);
+    filled_ = levels(t_min);
     filled_t_min_ = t_min;
   }
   for (std::size_t j = 0; j < kExactStates.size(); ++j) y[kExactStates[j]] = filled_[j];

@@ -40,20 +40,24 @@ class InfusionKinetics {
 
   // Write the exact levels at t_min (>= the segment's start) into y's closed-form entries.
   void fill(double t_min, StateVector& y) const;
+  // The same numbers, remembered for the next call at the same time: CVODE evaluates the
+  // right-hand side several times at one time (Newton iterations, difference-quotient Jacobians).
+  // Not const, so that const readers (Simulator::observe from several threads) never write it.
+  void fill_cached(double t_min, StateVector& y);
   // Start a new segment at t_min with new inputs or parameters: the levels are carried over.
   void restart(const ModelParams& p, double t_min, const Inputs& inputs);
 
  private:
   void set_rates(const ModelParams& p, const Inputs& inputs);
+  std::array<double, kExactStates.size()> levels(double t_min) const;
 
   double t0_min_ = 0.0;
   std::array<double, kExactStates.size()> level0_{};   // levels at t0, order of kExactStates
   std::array<double, kExactStates.size()> target_{};   // steady states of the current segment
   std::array<double, kExactStates.size()> rate_{};     // rate constants, 1/min
-  // The levels last filled and their time: CVODE evaluates the right-hand side several times at
-  // one time (Newton iterations, difference-quotient Jacobians).
-  mutable double filled_t_min_ = std::numeric_limits<double>::quiet_NaN();
-  mutable std::array<double, kExactStates.size()> filled_{};
+  // The levels fill_cached last computed and their time.
+  double filled_t_min_ = std::numeric_limits<double>::quiet_NaN();
+  std::array<double, kExactStates.size()> filled_{};
 };
 
 }  // namespace coherence::model

@@ -41,6 +41,15 @@ StateVector whole_state(double t_min, std::span<const double> z, const InfusionK
   return y;
 }
 
+// The same, for the solver's right-hand side: the levels are remembered for the next evaluation
+// at the same time (the only writer of that memory; const readers use the version above).
+StateVector whole_state_cached(double t_min, std::span<const double> z, InfusionKinetics& infusions) {
+  StateVector y{};
+  for (std::size_t i = 0; i < kIntegrated.size(); ++i) y[kIntegrated[i]] = z[i];
+  infusions.fill_cached(t_min, y);
+  return y;
+}
+
 // The options address all states; the solver sees the integrated ones.
 SolverOptions integrated_options(SolverOptions options) {
   if (options.absolute_tolerances.size() == kStateCount) {
@@ -69,7 +78,7 @@ Simulator::Simulator(const ModelParams& params, double t_start_min, const Solver
     : core_(std::make_unique<Core>(Core{params, {}, {}, {}})),
       solver_(
           [core = core_.get()](double t, std::span<const double> z, std::span<double> dzdt) {
-            const StateVector y = whole_state(t, z, core->infusions);
+            const StateVector y = whole_state_cached(t, z, core->infusions);
             StateVector dydt{};
             const int flag = derivatives(core->params, core->reference, core->inputs, y, dydt);
             for (std::size_t i = 0; i < kIntegrated.size(); ++i) dzdt[i] = dydt[kIntegrated[i]];

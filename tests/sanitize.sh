@@ -11,3 +11,5 @@ install_packages
 cmake --preset debug-asan > /dev/null
 cmake --build --preset debug-asan -j "$(nproc)"
 ctest --preset debug-asan -j "$(nproc)"
+# ThreadSanitizer: two threads observing one Simulator (the model library alone).
+tests/tsan.sh

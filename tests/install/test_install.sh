@@ -14,6 +14,11 @@ for f in bin/coherence include/coherence/model/simulator.hpp share/coherence/sce
   [ -e "$work/prefix/$f" ] || { echo "not installed: $f"; echo "install: 0 passed, 1 failed"; exit 1; }
 done
 "$work/prefix/bin/coherence" --version >/dev/null
+# The package exports the model library only: no internal target (the warning flags), and
+# SUNDIALS as a link dependency, not as a usage requirement of consumers' compilations.
+if grep -q coherence_warnings "$work"/prefix/lib*/cmake/Coherence/CoherenceTargets*.cmake; then
+  echo "the installed package exports the internal target coherence_warnings"; echo "install: 0 passed, 1 failed"; exit 1
+fi
 cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/prefix" \
       -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$work/consumer" >/dev/null
