@@ -183,15 +183,20 @@ struct OdeSolver::Impl {
   bool stop_time_set = false;
   SolverStatistics before_reinit;  // CVodeReInit resets CVODE's counters: keep the totals here
   std::string last_error;
+  std::string rhs_error;  // what a right-hand side that threw said (kept for the SolverError)
 
-  // CVODE's C callback: never lets an exception cross into C.
+  // CVODE's C callback: never lets an exception cross into C; what it said is kept.
   static int rhs_callback(sunrealtype t, N_Vector y, N_Vector ydot, void* user_data) {
     auto* self = static_cast<Impl*>(user_data);
     try {
       const std::span<const double> ys(N_VGetArrayPointer(y), self->size);
       const std::span<double> ds(N_VGetArrayPointer(ydot), self->size);
       return self->rhs(t, ys, ds);
+    } catch (const std::exception& e) {
+      if (self->rhs_error.empty()) self->rhs_error = std::string("the right-hand side threw: ") + e.what();
+      return -1;
     } catch (...) {
+      if (self->rhs_error.empty()) self->rhs_error = "the right-hand side threw a non-standard exception";
       return -1;
     }
   }
@@ -272,12 +277,14 @@ void OdeSolver::advance_to(double t_out) {
   Impl& s = *impl_;
   if (t_out <= s.t) return;
   s.last_error.clear();
+  s.rhs_error.clear();
   double t_reached = s.t;
   const int flag = CVode(s.cvode.get(), t_out, s.y.get(), &t_reached, CV_NORMAL);
   s.t = t_reached;
   if (flag < 0) {
     std::ostringstream os;
     os << "integration failed at t = " << t_reached << " (CVODE flag " << flag << ")";
+    if (!s.rhs_error.empty()) os << ": " << s.rhs_error;
     if (!s.last_error.empty()) os << ": " << s.last_error;
     throw SolverError(os.str(), t_reached);
   }

@@ -36,6 +36,14 @@ TEST_CASE("A right-hand side that throws is contained and reported") {
   const double y0[] = {1.0};
   OdeSolver solver(rhs, 0.0, y0, SolverOptions{});
   CHECK_THROWS_AS(solver.advance_to(2.0), SolverError);
+  // The exception's own message reaches the error (issue 19: it used to be dropped).
+  OdeSolver again(rhs, 0.0, y0, SolverOptions{});
+  try {
+    again.advance_to(2.0);
+    FAIL("no SolverError");
+  } catch (const SolverError& e) {
+    CHECK(std::string(e.what()).find("the right-hand side threw: boom") != std::string::npos);
+  }
 }
 
 TEST_CASE("A persistently out-of-domain state fails after bounded retries") {
