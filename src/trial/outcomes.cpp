@@ -24,7 +24,8 @@ const std::vector<std::string> kColumns = {
     "ne_peak_ug_per_kg_min",     "ne_above_0_8_h",            "fluids_total_mL",
     "fluid_balance_mL",          "lactate_0h_mmol_per_L",     "lactate_6h_mmol_per_L",
     "lactate_clearance_6h_pct",  "lactate_normalised_6h",     "time_to_lactate_le_2_h",
-    "lactate_excess_mmol_h_per_L", "map_below_65_h",          "mfi_below_2_6_h",
+    "lactate_excess_mmol_h_per_L", "map_below_65_h",          "hypotension_area_mmHg_h",
+    "mfi_below_2_6_h",
     "do2_below_critical_h",      "lactate_day1_mean_mmol_per_L", "mfi_day1_mean",
     "ppv_day1_mean_pct",         "predicted_mortality_28d",   "death_28d",
     "survival_d"};
@@ -70,8 +71,8 @@ std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::Run
   };
   double time_to_map = kNaN, time_to_lac = kNaN;
   double total_min = 0.0, at_target_min = 0.0, ne_ug = 0.0, ne_peak = 0.0, ne_high_min = 0.0;
-  double lac_excess = 0.0, map_low_min = 0.0, mfi_low_min = 0.0, do2_low_min = 0.0;
-  double day1_min = 0.0, lac_day1 = 0.0, mfi_day1 = 0.0, ppv_day1 = 0.0, map_low_day1 = 0.0, mfi_low_day1 = 0.0,
+  double lac_excess = 0.0, map_low_min = 0.0, map_deficit = 0.0, mfi_low_min = 0.0, do2_low_min = 0.0;
+  double day1_min = 0.0, lac_day1 = 0.0, mfi_day1 = 0.0, ppv_day1 = 0.0, map_deficit_day1 = 0.0, mfi_low_day1 = 0.0,
          do2_low_day1 = 0.0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& row = *rows[i];
@@ -88,6 +89,9 @@ std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::Run
     ne_high_min += row[c_ne] > kNeCliff_ug_per_kg_min ? dt : 0.0;
     lac_excess += std::max(0.0, row[c_lac] - kLactateNormal_mmol_per_L) * dt / 60.0;
     map_low_min += map_ok ? 0.0 : dt;
+    // The depth of hypotension, not its mere presence: a MAP held at the floor adds nothing.
+    const double deficit = std::max(0.0, kMapFloor_mmHg - row[c_map]);
+    map_deficit += deficit * dt;
     mfi_low_min += mfi_low ? dt : 0.0;
     do2_low_min += do2_low ? dt : 0.0;
     // Day 1: [0, 24 h).
@@ -97,7 +101,7 @@ std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::Run
       lac_day1 += row[c_lac] * in_day1;
       mfi_day1 += row[c_mfi] * in_day1;
       ppv_day1 += row[c_ppv] * in_day1;
-      map_low_day1 += map_ok ? 0.0 : in_day1;
+      map_deficit_day1 += deficit * in_day1;
       mfi_low_day1 += mfi_low ? in_day1 : 0.0;
       do2_low_day1 += do2_low ? in_day1 : 0.0;
     }
@@ -118,6 +122,7 @@ std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::Run
   out[k++] = time_to_lac;
   out[k++] = lac_excess;
   out[k++] = map_low_min / 60.0;
+  out[k++] = map_deficit / 60.0;
   out[k++] = mfi_low_min / 60.0;
   out[k++] = do2_low_min / 60.0;
   const double lac_mean = day1_min > 0.0 ? lac_day1 / day1_min : kNaN;
@@ -134,11 +139,13 @@ std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::Run
   } else if (day1_min >= kDay_min - 1e-6) {
     const double eta = m.intercept + m.saps_weight * saps2_logit(s.params.patient.saps2) +
                        m.lactate_log_odds * std::log(std::max(lac_mean, 1.0) / kLactateNormal_mmol_per_L) +
-                       m.mfi_log_odds * mfi_low_day1 / day1_min + m.hypotension_log_odds * map_low_day1 / day1_min +
+                       m.mfi_log_odds * mfi_low_day1 / day1_min + m.hypotension_log_odds * map_deficit_day1 / day1_min +
                        m.dysoxia_log_odds * do2_low_day1 / day1_min;
     p = 1.0 / (1.0 + std::exp(-eta));
     const double h28 = -std::log1p(-std::min(p, 1.0 - 1e-15));
-    const double t_death_d = 28.0 * std::pow(death_exp / h28, 1.0 / m.hazard_shape);
+    // The hazard is computed from day 1, so it runs from the end of day 1 (no death before the
+    // data it was computed from): H(t) = H28 ((t - 1 d) / 27 d)^shape, P(death by day 28) = P.
+    const double t_death_d = 1.0 + 27.0 * std::pow(death_exp / h28, 1.0 / m.hazard_shape);
     death = t_death_d <= 28.0 ? 1.0 : 0.0;
     survival_d = std::min(t_death_d, 28.0);
   }
