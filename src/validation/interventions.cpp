@@ -36,26 +36,26 @@ constexpr double kTitrationToleranceMmHg = 1.0;
 // ---------------------------------------------------------------------------------------------
 // The cohort
 
-trial::CohortVariable normal(const char* key, double mean, double sd, double lo, double hi) {
+// A normal (centre = mean, spread = SD) or lognormal (centre = median, spread = SD of the log)
+// variable truncated to [lo, hi].
+trial::CohortVariable truncated(const char* key, trial::Distribution d, double centre, double spread, double lo,
+                                double hi) {
   trial::CohortVariable v;
   v.key = key;
-  v.distribution = trial::Distribution::kNormal;
-  v.mean = mean;
-  v.sd = sd;
+  v.distribution = d;
+  (d == trial::Distribution::kNormal ? v.mean : v.median) = centre;
+  (d == trial::Distribution::kNormal ? v.sd : v.sd_log) = spread;
   v.min = lo;
   v.max = hi;
   return v;
 }
 
+trial::CohortVariable normal(const char* key, double mean, double sd, double lo, double hi) {
+  return truncated(key, trial::Distribution::kNormal, mean, sd, lo, hi);
+}
+
 trial::CohortVariable lognormal(const char* key, double median, double sd_log, double lo, double hi) {
-  trial::CohortVariable v;
-  v.key = key;
-  v.distribution = trial::Distribution::kLognormal;
-  v.median = median;
-  v.sd_log = sd_log;
-  v.min = lo;
-  v.max = hi;
-  return v;
+  return truncated(key, trial::Distribution::kLognormal, median, sd_log, lo, hi);
 }
 
 trial::CohortVariable uniform(const char* key, double lo, double hi) {
