@@ -72,7 +72,7 @@ trial::CohortVariable uniform(const char* key, double lo, double hi) {
 
 struct Reading {
   double map = 0, hr = 0, co_L = 0, ci = 0, vo2 = 0, do2 = 0, lactate = 0, urine_mL_h = 0, ne = 0;
-  double mfi = 0, ppv = 0, pvd = 0, tvd = 0, crt = 0;
+  double mfi = 0, ppv = 0, pvd = 0, tvd = 0, crt = 0, mottling = 0;
 };
 
 // Body surface area from weight alone (Livingston & Lee 2001: 0.1173 W^0.6466 m2), for the
@@ -105,6 +105,7 @@ struct Course {
     r.pvd = m.mean.pvd_mm_per_mm2;
     r.tvd = m.mean.tvd_mm_per_mm2;
     r.crt = m.crt_s;
+    r.mottling = m.mottling_score;
     return r;
   }
 
@@ -246,6 +247,8 @@ struct PatientOutcomes {
   Reading vp_base, vp_drug, vp_placebo;
   // UNT-1: untreated, 3 h after onset (at admission).
   Reading untreated;
+  // BEH-LAC: at the end of the 2-h fluid load (MAP restored) and 30 min later.
+  Reading restored, restored_30;
 };
 
 PatientOutcomes run_patient(const CohortPatient& pt) {
@@ -263,6 +266,9 @@ PatientOutcomes run_patient(const CohortPatient& pt) {
   c.in.crystalloid_mL_per_min = 30.0 * pt.params.patient.weight_kg / 120.0 + maintenance_mL_per_min(pt);
   c.usual_care_until(kAdmissionMin + 120.0);
   c.in.crystalloid_mL_per_min = maintenance_mL_per_min(pt);
+  out.restored = c.read();
+  c.usual_care_until(kAdmissionMin + 150.0);
+  out.restored_30 = c.read();
 
   // 6 h: NTG-2.
   c.usual_care_until(360.0);
@@ -655,6 +661,40 @@ std::vector<ValidationResult> intervention_studies(const ModelParams& base, int 
     b.add("vp2_dppv", "Vasopressin minus placebo at 6 h: median PPV", "points", median(dppv), -8, 8, m);
     b.add("vp2_dlactate", "Vasopressin minus placebo at 6 h: median lactate", "mmol/L", median(dlac), -0.5, 0.5, m);
     b.add("vp2_placebo_course", "Placebo arm: median PPV change over 6 h", "points", median(placebo), 0, kInf, m);
+  }
+  // Behaviours of issue 20 (plan section 4), labels assigned before the first run of these rows.
+  b.start("BEH-HR", "calibration", "Source study Table 1 (HR 88 +- 19 vs 114 +- 15 bpm by dose group); plan 4.4");
+  {
+    const auto hr = each(all, [](const PatientOutcomes& o) { return o.fl_early_before.hr; });
+    double m = mean(hr), ss = 0;
+    for (double v : hr) ss += (v - m) * (v - m);
+    b.add("beh_hr_sd", "Usual care at 12 h: SD of heart rate across patients", "bpm",
+          n > 1 ? std::sqrt(ss / (n - 1)) : kNaN, 15, kInf, n);
+  }
+  b.start("BEH-SKIN", "calibration", "Source study Table 1 (NE <= 0.5: CRT 2 [2-4] s, mottling 0 [0-0]); plan 4.5");
+  {
+    auto low_ne = [](const PatientOutcomes& o) { return o.fl_early_before.ne <= 0.1; };
+    const auto crt = each(all, [&](const PatientOutcomes& o) { return low_ne(o) ? o.fl_early_before.crt : kNaN; });
+    const auto mot = each(all, [&](const PatientOutcomes& o) { return low_ne(o) ? o.fl_early_before.mottling : kNaN; });
+    b.add("beh_crt_low_ne", "Usual care at 12 h, NE <= 0.1: median CRT", "s", median(crt), 0, 3, count(crt));
+    b.add("beh_mottling_low_ne", "Usual care at 12 h, NE <= 0.1: median mottling score", "", median(mot), 0, 1,
+          count(mot));
+  }
+  b.start("BEH-LAC", "validation", "Marty 2013; Puskarich 2013 (lactate falls over hours); plan 4.2: <= 25% in 30 min");
+  {
+    const auto fall = each(all, [](const PatientOutcomes& o) {
+      return o.restored.map >= 64.0 ? -pct(o.restored_30.lactate, o.restored.lactate) : kNaN;
+    });
+    b.add("beh_lactate_fall_30min", "MAP restored after the fluid load: median lactate fall in 30 min", "%",
+          median(fall), -kInf, 25, count(fall));
+  }
+  b.start("BEH-COURSE", "validation", "Plan 4.3 (day-3 NE differs from day 1 by course; issue 20 measured SD 0.06)");
+  {
+    const auto dne = each(all, [](const PatientOutcomes& o) { return o.fl_late_before.ne - o.fl_early_before.ne; });
+    double m = mean(dne), ss = 0;
+    for (double v : dne) ss += (v - m) * (v - m);
+    b.add("beh_ne_course_sd", "Usual care: SD across patients of NE at 60 h minus NE at 12 h", "ug/kg/min",
+          n > 1 ? std::sqrt(ss / (n - 1)) : kNaN, 0.15, kInf, n);
   }
   return b.results;
 }
