@@ -44,6 +44,41 @@ void setup_render(CLI::App& app, const std::shared_ptr<RenderOptions>& opts) {
   sub->add_option("--motion-blur", opts->motion_blur, "Artifact dial 0-1: motion blur")->capture_default_str();
   sub->add_option("--defocus", opts->defocus, "Artifact dial 0-1: defocus")->capture_default_str();
   sub->add_option("--drift", opts->drift, "Artifact dial 0-1: probe drift and jitter")->capture_default_str();
+  sub->add_option("--look", opts->look, "Look: realistic (real optics and texture) or clean (sharp cells, smooth tissue)")
+      ->capture_default_str();
+  const std::pair<const char*, double RenderOptions::*> dials[] = {
+      {"columns", &RenderOptions::columns},       {"exposure", &RenderOptions::exposure},
+      {"depth-blur", &RenderOptions::depth_blur}, {"saturation", &RenderOptions::saturation},
+      {"illumination", &RenderOptions::illumination}, {"texture", &RenderOptions::texture},
+      {"deep-vessels", &RenderOptions::deep_vessels}, {"debris", &RenderOptions::debris},
+      {"specular", &RenderOptions::specular},     {"shot-noise", &RenderOptions::shot_noise}};
+  for (const auto& [name, member] : dials) {
+    sub->add_option(std::string("--") + name, (*opts).*member, std::string("Realistic-look dial 0-1: ") + name);
+  }
+}
+
+static viz::Look render_look(const RenderOptions& opts, const model::MicroDrivers& drivers) {
+  viz::Look look;
+  try {
+    look = viz::look_preset(opts.look);
+  } catch (const std::invalid_argument&) {
+    throw scenario::InputError(fmt::format("--look {}: must be clean or realistic", opts.look));
+  }
+  const std::pair<const char*, std::pair<double, double viz::Look::*>> dials[] = {
+      {"columns", {opts.columns, &viz::Look::columns}},       {"exposure", {opts.exposure, &viz::Look::exposure}},
+      {"depth-blur", {opts.depth_blur, &viz::Look::depth_blur}}, {"saturation", {opts.saturation, &viz::Look::saturation}},
+      {"illumination", {opts.illumination, &viz::Look::illumination}}, {"texture", {opts.texture, &viz::Look::texture}},
+      {"deep-vessels", {opts.deep_vessels, &viz::Look::deep_vessels}}, {"debris", {opts.debris, &viz::Look::debris}},
+      {"specular", {opts.specular, &viz::Look::specular}},    {"shot-noise", {opts.shot_noise, &viz::Look::noise}}};
+  for (const auto& [name, dial] : dials) {
+    const auto& [value, member] = dial;
+    if (std::isnan(value)) continue;  // not given
+    if (!(value >= 0.0 && value <= 1.0)) throw scenario::InputError(fmt::format("--{} {}: must lie in [0, 1]", name, value));
+    if (!look.realistic) throw scenario::InputError(fmt::format("--{}: a realistic-look dial (needs --look realistic)", name));
+    look.*member = value;
+  }
+  if (look.realistic) look.oedema = viz::oedema_index(drivers);
+  return look;
 }
 
 namespace {
@@ -111,6 +146,7 @@ int run_render(const RenderOptions& opts) {
   check_dial("motion-blur", opts.motion_blur);
   check_dial("defocus", opts.defocus);
   check_dial("drift", opts.drift);
+  (void)render_look(opts, model::MicroDrivers{});  // the look's name and dials
   viz::DevicePreset device;
   try {
     device = viz::device_preset(opts.device);
@@ -170,7 +206,8 @@ int run_render(const RenderOptions& opts) {
   });
 
   viz::Artifacts artifacts{opts.pressure, opts.saliva, opts.motion_blur, opts.defocus, opts.drift};
-  const viz::ClipSetup clip = viz::make_clip(device, artifacts, site, states, start_s, seed);
+  const viz::Look look = render_look(opts, drivers);
+  const viz::ClipSetup clip = viz::make_clip(device, artifacts, site, states, start_s, seed, look);
   viz::Renderer renderer(clip);
   const int frames = std::max(1, static_cast<int>(std::lround(opts.seconds * device.fps)));
   const bool tty = isatty(STDERR_FILENO) != 0;
@@ -232,6 +269,15 @@ int run_render(const RenderOptions& opts) {
   truth["seed"] = seed;
   truth["artifacts"] = {{"pressure", opts.pressure}, {"saliva", opts.saliva}, {"motion_blur", opts.motion_blur},
                         {"defocus", opts.defocus}, {"drift", opts.drift}};
+  truth["look"] = {{"name", look.name},         {"columns", look.columns},       {"exposure", look.exposure},
+                   {"depth_blur", look.depth_blur}, {"saturation", look.saturation}, {"illumination", look.illumination},
+                   {"texture", look.texture},     {"deep_vessels", look.deep_vessels}, {"debris", look.debris},
+                   {"specular", look.specular},   {"shot_noise", look.noise},      {"oedema", look.oedema}};
+  if (look.realistic) {
+    nlohmann::json depth = nlohmann::json::array();
+    for (double z : clip.depth_um) depth.push_back(z);
+    truth["sites"][0]["vessel_depth_um"] = depth;
+  }
   truth["scene_offset_um_per_frame"] = drift;
   output::write_json(out / "truth.json", truth);
 
