@@ -329,7 +329,7 @@ void Renderer::draw_cells_realistic(const FrameScene& f) {
     const double depth = clip_.depth_um[vs.vessel_index];
     // Defocus grows with depth below the focal plane (~0.13 um of blur sigma per um); light
     // scattered on the way back from deeper vessels lowers their contrast.
-    const double defocus_um = 0.06 * look.depth_blur * depth;
+    const double defocus_um = 0.12 * look.depth_blur * depth;
     const double cell_sigma_um = wide ? 2.4 : std::max(1.6, 0.3 * v.diameter_um);
     const double sigma_um = std::sqrt(cell_sigma_um * cell_sigma_um + f.psf_sigma_um * f.psf_sigma_um + defocus_um * defocus_um);
     const double sigma_px = sigma_um / um_per_px;
@@ -339,7 +339,7 @@ void Renderer::draw_cells_realistic(const FrameScene& f) {
     const int parts = wide ? 1 : 4;
     const double smear_um = std::abs(vs.velocity_um_per_s) * smear_s;
     const int steps = std::clamp(static_cast<int>(std::ceil(smear_um / 2.0)), 1, 6);
-    const double amplitude = (wide ? 0.16 : 0.2 * 3.0 / parts) * contrast * vs.absorbance_scale * scatter / steps;
+    const double amplitude = (wide ? 0.16 : 0.1 * 3.0 / parts) * contrast * vs.absorbance_scale * scatter / steps;
     const auto& lateral = clip_.cell_lateral_um[vs.vessel_index];
     for (std::size_t k = 0; k < vs.cell_arc_um.size(); ++k) {
       for (int b = 0; b < steps; ++b) {

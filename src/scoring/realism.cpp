@@ -109,8 +109,9 @@ float bilinear(const cv::Mat& img, double x, double y) {
 
 void thin_vessels(const cv::Mat& img, const cv::Mat& bg, RealismStats& s) {
   const int w = img.cols, h = img.rows;
-  // Scales in um: thin vessels (FWHM up to ~15 um) answer at 3-6 um, wider ones at 9-18 um.
-  const std::vector<double> thin = {3.0, 4.5, 6.0}, wide = {9.0, 13.0, 18.0};
+  // Scales in um. A Gaussian line of sigma w answers most strongly (scale-normalised) at
+  // s = sqrt(2) w: thin vessels (FWHM up to ~20 um, w <= 8.5 um) at 3-9 um, wider ones at 13-26 um.
+  const std::vector<double> thin = {3.0, 4.5, 6.0, 9.0}, wide = {13.0, 18.0, 26.0};
   cv::Mat best_thin(h, w, CV_32F, cv::Scalar(0)), best_wide(h, w, CV_32F, cv::Scalar(0));
   cv::Mat nx(h, w, CV_32F), ny(h, w, CV_32F), ratio(h, w, CV_32F, cv::Scalar(1));
   for (int pass = 0; pass < 2; ++pass) {
@@ -239,6 +240,8 @@ RealismStats realism_stats(const cv::Mat& grey8, double um_per_px) {
 }
 
 cv::Mat read_grey_png(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) throw std::invalid_argument(file.string() + ": cannot read an image (no such file)");
   cv::Mat m = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
   if (m.empty()) throw std::invalid_argument(file.string() + ": cannot read an image");
   if (m.channels() == 3) cv::cvtColor(m, m, cv::COLOR_BGR2GRAY);

@@ -9,7 +9,8 @@
 //                             least-squares slope of log P against log f over 300-30 um and 30-8 um
 //                             wavelengths
 //   thin vessels              multi-scale Hessian ridge detector; pixels whose strongest dark-ridge
-//                             response is at the thin scales (sigma 3-6 um), line-like, above a
+//                             response is at the thin scales (sigma 3-9 um:
+//                             FWHM up to ~20 um), line-like, above a
 //                             contrast floor, on ridges >= 30 um long; median darkness
 //                             (1 - I / background at the centre line) and median FWHM of the
 //                             profile across the ridge
