@@ -339,7 +339,7 @@ void Renderer::draw_cells_realistic(const FrameScene& f) {
     const int parts = wide ? 1 : 4;
     const double smear_um = std::abs(vs.velocity_um_per_s) * smear_s;
     const int steps = std::clamp(static_cast<int>(std::ceil(smear_um / 2.0)), 1, 6);
-    const double amplitude = (wide ? 0.16 : 0.1 * 3.0 / parts) * contrast * vs.absorbance_scale * scatter / steps;
+    const double amplitude = (wide ? 0.16 : 0.08 * 3.0 / parts) * contrast * vs.absorbance_scale * scatter / steps;
     const auto& lateral = clip_.cell_lateral_um[vs.vessel_index];
     for (std::size_t k = 0; k < vs.cell_arc_um.size(); ++k) {
       for (int b = 0; b < steps; ++b) {
