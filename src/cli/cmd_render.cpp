@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <exception>
+#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -44,6 +47,8 @@ void setup_render(CLI::App& app, const std::shared_ptr<RenderOptions>& opts) {
   sub->add_option("--motion-blur", opts->motion_blur, "Artifact dial 0-1: motion blur")->capture_default_str();
   sub->add_option("--defocus", opts->defocus, "Artifact dial 0-1: defocus")->capture_default_str();
   sub->add_option("--drift", opts->drift, "Artifact dial 0-1: probe drift and jitter")->capture_default_str();
+  sub->add_option("--threads", opts->threads, "Frames rendered and written in parallel (default: all cores)")
+      ->check(CLI::Range(1, 256));
   sub->add_option("--look", opts->look, "Look: realistic (real optics and texture) or clean (sharp cells, smooth tissue)")
       ->capture_default_str();
   const std::pair<const char*, double RenderOptions::*> dials[] = {
@@ -208,26 +213,59 @@ int run_render(const RenderOptions& opts) {
   viz::Artifacts artifacts{opts.pressure, opts.saliva, opts.motion_blur, opts.defocus, opts.drift};
   const viz::Look look = render_look(opts, drivers);
   const viz::ClipSetup clip = viz::make_clip(device, artifacts, site, states, start_s, seed, look);
-  viz::Renderer renderer(clip);
   const int frames = std::max(1, static_cast<int>(std::lround(opts.seconds * device.fps)));
   const bool tty = isatty(STDERR_FILENO) != 0;
-  viz::GreyImage image;
   nlohmann::json per_vessel_velocity = nlohmann::json::array();
   for (std::size_t i = 0; i < site.vessels.size(); ++i) per_vessel_velocity.push_back(nlohmann::json::array());
   nlohmann::json drift = nlohmann::json::array();
-  // Temporal mean and variance per pixel: the motion image (streaming vessels light up).
-  std::vector<double> sum(static_cast<std::size_t>(device.width_px) * device.height_px, 0.0), sum_sq(sum.size(), 0.0);
   for (int k = 0; k < frames; ++k) {
     const viz::FrameScene frame = viz::build_frame(clip, k);
-    renderer.render(frame, image);
-    for (std::size_t p = 0; p < sum.size(); ++p) {
-      sum[p] += image.pixels[p];
-      sum_sq[p] += static_cast<double>(image.pixels[p]) * image.pixels[p];
-    }
-    viz::write_png(out / fmt::format("frame_{:04d}.png", k), image);
     for (const auto& vs : frame.vessels) per_vessel_velocity[vs.vessel_index].push_back(vs.velocity_um_per_s);
     drift.push_back({frame.offset_x_um, frame.offset_y_um});
-    if (tty) std::fprintf(stderr, "\rrendering frame %d/%d", k + 1, frames);
+  }
+  // Frames are independent given the clip: each thread renders (own Renderer) and writes every
+  // T-th frame. The motion image's sums are integers, so their total does not depend on the
+  // thread count: the output bytes are the same for any T.
+  const unsigned threads = std::clamp(opts.threads > 0 ? static_cast<unsigned>(opts.threads)
+                                                        : std::max(1u, std::thread::hardware_concurrency()),
+                                      1u, static_cast<unsigned>(frames));
+  const std::size_t pixels = static_cast<std::size_t>(device.width_px) * device.height_px;
+  std::vector<std::vector<std::uint64_t>> sums(threads, std::vector<std::uint64_t>(pixels, 0)), sums_sq = sums;
+  std::atomic<int> done{0};
+  std::vector<std::exception_ptr> errors(threads);
+  auto worker = [&](unsigned t) {
+    try {
+      viz::Renderer renderer(clip);
+      viz::GreyImage image;
+      for (int k = static_cast<int>(t); k < frames; k += static_cast<int>(threads)) {
+        renderer.render(viz::build_frame(clip, k), image);
+        auto& s1 = sums[t];
+        auto& s2 = sums_sq[t];
+        for (std::size_t p = 0; p < pixels; ++p) {
+          s1[p] += image.pixels[p];
+          s2[p] += static_cast<std::uint64_t>(image.pixels[p]) * image.pixels[p];
+        }
+        viz::write_png(out / fmt::format("frame_{:04d}.png", k), image);
+        const int n = ++done;
+        if (tty && t == 0) std::fprintf(stderr, "\rrendering frame %d/%d", n, frames);
+      }
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker, t);
+  worker(0);
+  for (auto& th : pool) th.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  std::vector<double> sum(pixels, 0.0), sum_sq(pixels, 0.0);
+  for (unsigned t = 0; t < threads; ++t) {
+    for (std::size_t p = 0; p < pixels; ++p) {
+      sum[p] += static_cast<double>(sums[t][p]);
+      sum_sq[p] += static_cast<double>(sums_sq[t][p]);
+    }
   }
   if (tty) std::fprintf(stderr, "\n");
   viz::GreyImage motion{device.width_px, device.height_px, std::vector<std::uint8_t>(sum.size())};

@@ -98,7 +98,9 @@ cmp -s "$work/lc/frame_0002.png" "$work/lc2/frame_0002.png" && ok || bad "clean 
 for p in healthy septic severe; do
   "$bin" render --preset $p --seconds 0.1 --out "$work/look_$p" >/dev/null 2>&1 && ok || bad "render realistic $p"
 done
-"$bin" render --preset septic --seconds 0.1 --out "$work/look_again" >/dev/null 2>&1
+"$bin" render --preset septic --seconds 0.1 --threads 1 --out "$work/look_again" >/dev/null 2>&1
+"$bin" render --preset septic --seconds 0.1 --threads 2 --out "$work/look_t2" >/dev/null 2>&1
+diff -rq "$work/look_again" "$work/look_t2" >/dev/null && ok || bad "render output depends on --threads"
 cmp -s "$work/look_septic/frame_0002.png" "$work/look_again/frame_0002.png" && ok || bad "realistic look not deterministic"
 ! cmp -s "$work/look_septic/frame_0000.png" "$work/lc/frame_0000.png" && ok || bad "realistic equals clean"
 ! cmp -s "$work/look_healthy/frame_0000.png" "$work/look_septic/frame_0000.png" && ok || bad "healthy and septic frame 0 identical"
