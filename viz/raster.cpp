@@ -374,7 +374,7 @@ void Renderer::compose_realistic(const FrameScene& f, GreyImage& out) {
   const float* shot = noise_table_.data() + (static_cast<std::size_t>(f.index) * 7919u * 131u) % span;
   const float* read = noise_table_.data() + (static_cast<std::size_t>(f.index) * 104729u + 50021u) % span;
   // Oedematous mucosa scatters more: paler tissue.
-  const float level = static_cast<float>(d.background_level * f.brightness * (1.0 + 0.06 * look.oedema));
+  const float level = static_cast<float>(d.background_level * f.brightness * (1.0 + 0.10 * look.oedema));
   // Shot noise: variance = I / gain (gain in grey levels per photo-electron); read noise in grey
   // levels. Without the noise dial: the clean look's Gaussian sensor noise.
   const float gain = 9.0f, read_sd = static_cast<float>(look.noise > 0.0 ? 1.5 : d.noise_sd);

@@ -53,6 +53,8 @@ const std::vector<Stat>& stats_table() {
   static const std::vector<Stat> t = {
       {"grey SD (grey levels)", [](const auto& s) { return s.grey_sd; }, "{:.1f}", 28.0, 52.0,
        "+-30%: one field; how many vessels and how much tissue a field holds varies"},
+      {"median grey (tissue brightness)", [](const auto& s) { return s.median_grey; }, "{:.0f}", 120.0, 200.0,
+       "+-25%: the camera's gain and the illumination set it, not the tissue alone"},
       {"spread (p95 - p5) / p50", [](const auto& s) { return s.spread; }, "{:.2f}", 0.6, 1.1,
        "as the SD"},
       {"illumination CV (background, 45 um closing)", [](const auto& s) { return s.illumination_cv; }, "{:.3f}", 0.15, 0.35,
@@ -205,7 +207,8 @@ int run_render_check(const RenderCheckOptions& opts) {
   for (const auto& st : table) md += fmt::format("- {}: {}.\n", st.label, st.why);
   const double hs = mean_abs_difference(set[1].frame, set[0].frame), ss = mean_abs_difference(set[0].frame, set[2].frame);
   md += fmt::format("\nFrame 0 of the presets differs (default look, seed {}): mean |grey difference| healthy vs septic "
-                    "{:.1f}, septic vs severe {:.1f} grey levels.\n",
+                    "{:.1f}, septic vs severe {:.1f} grey levels; the columns above show how (oedema: paler tissue, "
+                    "fainter and wider thin vessels; stasis: clumped cells).\n",
                     seed, hs, ss);
   std::printf("frame 0 mean |difference|: healthy-septic %.1f, septic-severe %.1f grey levels\n", hs, ss);
   std::printf("default look: %d of %zu statistics outside their bands\n", outside, table.size());

@@ -219,6 +219,7 @@ RealismStats realism_stats(const cv::Mat& grey8, double um_per_px) {
   cv::meanStdDev(img, mean, sd);
   s.grey_sd = sd[0];
   const double p50 = quantile(img, 0.5);
+  s.median_grey = p50;
   s.spread = p50 > 0.0 ? (quantile(img, 0.95) - quantile(img, 0.05)) / p50 : 0.0;
   const cv::Mat bg = background_of(img);
   cv::meanStdDev(bg, mean, sd);

@@ -1,7 +1,7 @@
 // Image statistics that say how much a sublingual frame looks like a real one (issue 22), computed
 // the same way on rendered frames and on a real frame, both first resampled to one pixel size
 // (kRealismUmPerPx, the real reference frame's) by area averaging:
-//   grey SD and spread        SD of the grey levels; (p95 - p5) / p50
+//   grey SD and spread        SD of the grey levels; (p95 - p5) / p50; the median p50
 //   illumination CV           background = grey closing with a 45 um disk (removes the dark
 //                             vessels), then SD / mean of that background
 //   dark share                fraction of pixels darker than 50% of their background
@@ -32,6 +32,7 @@ inline constexpr double kRealismUmPerPx = 3.1;
 struct RealismStats {
   double grey_sd = 0.0;
   double spread = 0.0;              // (p95 - p5) / p50
+  double median_grey = 0.0;         // p50: tissue brightness
   double illumination_cv = 0.0;
   double dark_share = 0.0;          // pixels < 50% of the background
   double slope_coarse = 0.0;        // 300-30 um wavelengths
