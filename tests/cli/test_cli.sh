@@ -119,7 +119,8 @@ python3 - "$work" <<'PY' && ok || bad "render-check: PNG and in-memory frame 0 d
 import sys, re
 w = sys.argv[1]
 png = open(w + "/rc_png.txt").read().splitlines()[1:]
-mem = {l[:46].strip(): l[46:].split()[1] for l in open(w + "/rc_mem.txt").read().splitlines()[1:10]}
+mem = {l[:46].strip(): l[46:].split()[1] for l in open(w + "/rc_mem.txt").read().splitlines()[1:1 + len(png)]}
+assert len(png) >= 10 and len(mem) == len(png)
 for l in png:
     name, value = l[:48].strip(), l[48:].split()[0]
     assert mem[name] == value, (name, mem[name], value)
