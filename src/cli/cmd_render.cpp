@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <exception>
+#include <memory>
 #include <thread>
 #include <cmath>
 #include <cstdio>
@@ -47,6 +48,8 @@ void setup_render(CLI::App& app, const std::shared_ptr<RenderOptions>& opts) {
   sub->add_option("--motion-blur", opts->motion_blur, "Artifact dial 0-1: motion blur")->capture_default_str();
   sub->add_option("--defocus", opts->defocus, "Artifact dial 0-1: defocus")->capture_default_str();
   sub->add_option("--drift", opts->drift, "Artifact dial 0-1: probe drift and jitter")->capture_default_str();
+  sub->add_flag("--no-frames", opts->no_frames,
+                "With --video: pipe raw frames straight into ffmpeg, write no frame PNGs (truth.json, motion.png still)");
   sub->add_option("--threads", opts->threads, "Frames rendered and written in parallel (default: all cores)")
       ->check(CLI::Range(1, 256));
   sub->add_option("--look", opts->look, "Look: realistic (real optics and texture) or clean (sharp cells, smooth tissue)")
@@ -159,6 +162,7 @@ int run_render(const RenderOptions& opts) {
     throw scenario::InputError(fmt::format("--device {}: {}", opts.device, e.what()));
   }
   const std::filesystem::path video = opts.video;
+  if (opts.no_frames && opts.video.empty()) throw scenario::InputError("--no-frames: needs --video FILE");
   if (!opts.video.empty() && video.extension() != ".mkv" && video.extension() != ".mp4") {
     throw scenario::InputError(fmt::format("--video {}: must end in .mkv (FFV1) or .mp4 (H.264)", opts.video));
   }
@@ -226,7 +230,29 @@ int run_render(const RenderOptions& opts) {
   // Frames are independent given the clip: each thread renders (own Renderer) and writes every
   // T-th frame. The motion image's sums are integers, so their total does not depend on the
   // thread count: the output bytes are the same for any T.
-  const unsigned threads = std::clamp(opts.threads > 0 ? static_cast<unsigned>(opts.threads)
+  // ffmpeg's codec arguments for the video file.
+  auto codec_args = [&]() -> std::vector<std::string> {
+    if (video.extension() == ".mkv") return {"-c:v", "ffv1", "-level", "3", opts.video};
+    return {"-c:v", "libx264", "-preset", "fast", "-crf", "12", "-pix_fmt", "yuv420p", opts.video};
+  };
+  auto ffmpeg_failed = [&](int status) {
+    std::error_code ec;
+    std::filesystem::remove(video, ec);
+    return std::runtime_error(status < 0 ? "ffmpeg not found (install the ffmpeg package) for --video"
+                                         : fmt::format("ffmpeg failed with status {} encoding {}", status, opts.video));
+  };
+  // --no-frames: raw 8-bit frames in order on ffmpeg's standard input (one rendering thread;
+  // ffmpeg encodes in its own process).
+  std::unique_ptr<output::ProcessInput> pipe;
+  if (opts.no_frames) {
+    std::vector<std::string> args = {"ffmpeg", "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "gray", "-s",
+                                     fmt::format("{}x{}", device.width_px, device.height_px), "-framerate",
+                                     fmt::format("{:g}", device.fps), "-i", "-"};
+    for (auto& a : codec_args()) args.push_back(std::move(a));
+    pipe = std::make_unique<output::ProcessInput>(args);
+    if (!pipe->started()) throw ffmpeg_failed(-1);
+  }
+  const unsigned threads = pipe ? 1u : std::clamp(opts.threads > 0 ? static_cast<unsigned>(opts.threads)
                                                         : std::max(1u, std::thread::hardware_concurrency()),
                                       1u, static_cast<unsigned>(frames));
   const std::size_t pixels = static_cast<std::size_t>(device.width_px) * device.height_px;
@@ -245,7 +271,11 @@ int run_render(const RenderOptions& opts) {
           s1[p] += image.pixels[p];
           s2[p] += static_cast<std::uint64_t>(image.pixels[p]) * image.pixels[p];
         }
-        viz::write_png(out / fmt::format("frame_{:04d}.png", k), image);
+        if (pipe) {
+          if (!pipe->write(image.pixels.data(), image.pixels.size())) throw ffmpeg_failed(pipe->finish());
+        } else {
+          viz::write_png(out / fmt::format("frame_{:04d}.png", k), image);
+        }
         const int n = ++done;
         if (tty && t == 0) std::fprintf(stderr, "\rrendering frame %d/%d", n, frames);
       }
@@ -259,6 +289,10 @@ int run_render(const RenderOptions& opts) {
   for (auto& th : pool) th.join();
   for (const auto& e : errors) {
     if (e) std::rethrow_exception(e);
+  }
+  if (pipe) {
+    const int status = pipe->finish();
+    if (status != 0) throw ffmpeg_failed(status);
   }
   std::vector<double> sum(pixels, 0.0), sum_sq(pixels, 0.0);
   for (unsigned t = 0; t < threads; ++t) {
@@ -319,22 +353,12 @@ int run_render(const RenderOptions& opts) {
   truth["scene_offset_um_per_frame"] = drift;
   output::write_json(out / "truth.json", truth);
 
-  if (!opts.video.empty()) {
+  if (!opts.video.empty() && !opts.no_frames) {
     std::vector<std::string> args = {"ffmpeg", "-y", "-loglevel", "error", "-framerate", fmt::format("{:g}", device.fps),
                                      "-i", (out / "frame_%04d.png").string()};
-    if (video.extension() == ".mkv") {
-      args.insert(args.end(), {"-c:v", "ffv1", "-level", "3"});
-    } else {
-      args.insert(args.end(), {"-c:v", "libx264", "-preset", "fast", "-crf", "12", "-pix_fmt", "yuv420p"});
-    }
-    args.push_back(opts.video);
+    for (auto& a : codec_args()) args.push_back(std::move(a));
     const int status = output::run_process(args);
-    if (status != 0) {
-      std::error_code ec;
-      std::filesystem::remove(video, ec);
-      throw std::runtime_error(status < 0 ? "ffmpeg not found (install the ffmpeg package) for --video"
-                                          : fmt::format("ffmpeg failed with status {} encoding {}", status, opts.video));
-    }
+    if (status != 0) throw ffmpeg_failed(status);
   }
   std::printf("%d frames (%s, %dx%d, %.4g um/px, %g fps) of site %d -> %s\n", frames, device.name.c_str(),
               device.width_px, device.height_px, device.um_per_px(), device.fps, opts.site, out.string().c_str());

@@ -42,6 +42,7 @@ struct RenderOptions {
   double pressure = 0.0, saliva = 0.0, motion_blur = 0.0, defocus = 0.0, drift = 0.2;
   std::string look = "realistic";      // clean | realistic
   int threads = 0;                     // 0: all cores (output identical for any count)
+  bool no_frames = false;              // with --video: no frame PNGs, raw frames piped to ffmpeg
   // Realistic-look dials, 0-1 (NaN: not given, the look's own value).
   static constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
   double columns = kUnset, exposure = kUnset, depth_blur = kUnset, saturation = kUnset, illumination = kUnset,

@@ -86,6 +86,13 @@ assert len(truth["sites"][0]["vessels"][0]["velocity_per_frame_um_per_s"]) == 12
 PY
 "$bin" render --preset septic --seconds 0.5 --out "$work/rv" --video "$work/clip.mkv" >/dev/null 2>&1 && [ -s "$work/clip.mkv" ] \
   && ok || bad "lossless video through ffmpeg"
+# --no-frames: raw frames piped into ffmpeg, no PNGs; the video decodes to the very frames the
+# PNG route writes (FFV1 is lossless).
+"$bin" render --preset septic --seconds 0.5 --no-frames --video "$work/nf.mkv" --out "$work/nf" >/dev/null 2>&1 \
+  && [ -s "$work/nf.mkv" ] && [ -s "$work/nf/truth.json" ] && [ -s "$work/nf/motion.png" ] && ok || bad "render --no-frames"
+! ls "$work/nf"/frame_*.png >/dev/null 2>&1 && ok || bad "--no-frames wrote frame PNGs"
+[ "$(ffmpeg -v error -i "$work/nf.mkv" -f rawvideo -pix_fmt gray - | md5sum)" = \
+  "$(ffmpeg -v error -i "$work/rv/frame_%04d.png" -f rawvideo -pix_fmt gray - | md5sum)" ] && ok || bad "--no-frames video differs from the PNG frames"
 "$bin" render --preset severe --device idf --seconds 0.2 --out "$work/ri" --video "$work/clip.mp4" >/dev/null 2>&1 \
   && [ -s "$work/clip.mp4" ] && ok || bad "IDF preset with H.264 video"
 
@@ -179,6 +186,7 @@ SUB=render check_bad render_dial "must lie in [0, 1]" "$src/scenarios/healthy_ad
 SUB=render check_bad render_device "unknown device" "$src/scenarios/healthy_adult.toml" --device oct
 SUB=render check_bad render_video "must end in .mkv" "$src/scenarios/healthy_adult.toml" --video clip.avi
 SUB=render check_bad render_look "must be clean or realistic" --preset septic --look glossy
+SUB=render check_bad render_no_frames "needs --video" --preset septic --no-frames
 SUB=render check_bad render_look_dial "must lie in [0, 1]" --preset septic --texture 1.5
 SUB=render check_bad render_clean_dial "needs --look realistic" --preset septic --look clean --debris 0.5
 SUB=render check_bad fractions_sum "must sum to 1" --class-fractions 0.5,0.5,0.5,0.5
