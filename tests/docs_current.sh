@@ -5,6 +5,9 @@
 #   score-check  `coherence score-check --docs` (scoring accuracy table); also fails when any of
 #                issue 6's accuracy limits fails (score-check exits 1)
 #   observational-66  the n = 66 observational-replication table (`coherence trial ... --docs`)
+#   render-check the realism table in docs/rendering.md (`coherence render-check --real FRAME
+#                --docs`); the real frame lives outside the repository (../shared/data): without
+#                it the test is skipped (exit 77), not passed
 # Usage: docs_current.sh COHERENCE_BINARY SOURCE_DIR [validate|score-check]
 set -eu
 bin=$1
@@ -21,6 +24,10 @@ case "$mode" in
       echo "score-check: an accuracy limit fails"
       exit 1
     fi ;;
+  render-check)
+    real="$src/../shared/data/real-sublingual/frame0_crop.png"
+    if [ ! -f "$real" ]; then echo "render-check: no real frame at $real: skipped"; exit 77; fi
+    "$bin" render-check --real "$real" --docs "$work/docs" >/dev/null ;;
   observational-66)
     "$bin" trial "$src/scenarios/trial_observational_replication.toml" --out "$work/trial" --docs "$work/docs" \
       --no-plot >/dev/null ;;

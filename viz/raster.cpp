@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <numbers>
 #include <stdexcept>
 
 #include "model/random.hpp"
@@ -17,6 +18,7 @@ namespace {
 
 constexpr std::uint64_t kPurposeTexture = 21;
 constexpr std::uint64_t kPurposeNoise = 22;
+constexpr std::uint64_t kPurposeLook = 23;
 constexpr int kExpTableSize = 4096;
 constexpr double kExpTableMax = 8.0;
 
@@ -99,6 +101,7 @@ Renderer::Renderer(const ClipSetup& clip) : clip_(clip) {
     }
     paths_.push_back(std::move(path));
   }
+  if (clip.look.realistic) build_realistic_layers();
 }
 
 void Renderer::splat(double cx, double cy, double sigma, double amplitude) {
@@ -129,6 +132,11 @@ void Renderer::render(const FrameScene& f, GreyImage& out) {
   const int w = d.width_px, h = d.height_px, m = margin_px_;
   const double um_per_px = d.um_per_px();
   std::fill(absorbance_.begin(), absorbance_.end(), 0.0f);
+  if (clip_.look.realistic && !clean_) {
+    draw_cells_realistic(f);
+    compose_realistic(f, out);
+    return;
+  }
   const double contrast = 1.0 - 0.4 * f.saliva;
   const int blur_steps = f.motion_blur_s > 0.0 ? 4 : 1;
   for (const VesselScene& vs : f.vessels) {
@@ -179,6 +187,208 @@ void Renderer::render(const FrameScene& f, GreyImage& out) {
       const int ai = std::min(kExpTableSize - 1, static_cast<int>(absorbance_[p] * scale));
       const float background = clean_ ? level : level * vignette_[p] * tex[x];
       const float value = background * exp_table_[static_cast<std::size_t>(ai)] + saliva_[p] + noise_sd * noise[p];
+      out.pixels[p] = static_cast<std::uint8_t>(std::clamp(value + 0.5f, 0.0f, 255.0f));
+    }
+  }
+}
+
+namespace {
+
+// Smooth random field on a w x h canvas: standard normals on a grid of `cell` px, interpolated
+// bicubically (Catmull-Rom), so the field varies on the scale of the grid.
+void add_value_noise(std::vector<float>& out, int w, int h, double cell, double amplitude, model::Rng& rng) {
+  const int gw = static_cast<int>(std::ceil(w / cell)) + 4, gh = static_cast<int>(std::ceil(h / cell)) + 4;
+  std::vector<float> grid(static_cast<std::size_t>(gw) * gh);
+  for (float& g : grid) g = static_cast<float>(rng.normal());
+  auto cr = [](float p0, float p1, float p2, float p3, float t) {
+    return p1 + 0.5f * t * (p2 - p0 + t * (2 * p0 - 5 * p1 + 4 * p2 - p3 + t * (3 * (p1 - p2) + p3 - p0)));
+  };
+  const auto G = [&](int gx, int gy) { return grid[static_cast<std::size_t>(gy) * gw + gx]; };
+  std::vector<float> col(4);
+  for (int y = 0; y < h; ++y) {
+    const double fy = y / cell + 1.0;
+    const int iy = static_cast<int>(fy);
+    const float ty = static_cast<float>(fy - iy);
+    for (int x = 0; x < w; ++x) {
+      const double fx = x / cell + 1.0;
+      const int ix = static_cast<int>(fx);
+      const float tx = static_cast<float>(fx - ix);
+      for (int k = 0; k < 4; ++k) col[k] = cr(G(ix - 1, iy - 1 + k), G(ix, iy - 1 + k), G(ix + 1, iy - 1 + k), G(ix + 2, iy - 1 + k), tx);
+      out[static_cast<std::size_t>(y) * w + x] += static_cast<float>(amplitude) * cr(col[0], col[1], col[2], col[3], ty);
+    }
+  }
+}
+
+// Adds a Gaussian splat to a canvas (used for the static layers).
+void splat_canvas(std::vector<float>& c, int w, int h, double cx, double cy, double sigma, double amplitude) {
+  const int r = static_cast<int>(std::ceil(3.0 * sigma));
+  const int x0 = std::max(0, static_cast<int>(cx) - r), x1 = std::min(w - 1, static_cast<int>(cx) + r);
+  const int y0 = std::max(0, static_cast<int>(cy) - r), y1 = std::min(h - 1, static_cast<int>(cy) + r);
+  for (int y = y0; y <= y1; ++y) {
+    for (int x = x0; x <= x1; ++x) {
+      const double q = ((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2.0 * sigma * sigma);
+      if (q < 4.5) c[static_cast<std::size_t>(y) * w + x] += static_cast<float>(amplitude * std::exp(-q));
+    }
+  }
+}
+
+}  // namespace
+
+void Renderer::build_realistic_layers() {
+  const DevicePreset& d = clip_.device;
+  const Look& look = clip_.look;
+  const int w = d.width_px, h = d.height_px, m = margin_px_;
+  const int tw = w + 2 * m, th = h + 2 * m;
+  const double um = d.um_per_px();
+  model::Rng rng = model::Rng::stream(clip_.seed, 0, kPurposeLook);
+  // Multi-scale tissue texture: octaves from 640 um down to 10 um, amplitude falling as the
+  // square root of the wavelength (a power spectrum ~ f^-3, as measured on the real frame),
+  // on a log scale so it multiplies; oedema (fluid between the layers) smooths it.
+  std::vector<float> log_tissue(static_cast<std::size_t>(tw) * th, 0.0f);
+  const double tex = look.texture * (1.0 - 0.35 * look.oedema);
+  for (double wl_um = 640.0; wl_um >= 40.0; wl_um *= 0.5) {
+    add_value_noise(log_tissue, tw, th, 0.5 * wl_um / um, 0.17 * tex * std::pow(wl_um / 640.0, 0.9), rng);
+  }
+  // Fine mottling (epithelial cells, papillae: 5-20 um) is stronger than the power law above.
+  for (double wl_um = 20.0; wl_um >= 5.0; wl_um *= 0.5) {
+    add_value_noise(log_tissue, tw, th, 0.5 * wl_um / um, 0.045 * tex, rng);
+  }
+  // Out-of-focus vessels below the focal plane: wide, blurred, winding dark bands.
+  const double area_mm2 = d.field_width_um * d.field_height_um * 1e-6;
+  const int n_deep = static_cast<int>(std::lround(look.deep_vessels * 6.0 * area_mm2 / 0.66));
+  for (int k = 0; k < n_deep; ++k) {
+    double x = rng.uniform(0, tw), y = rng.uniform(0, th), heading = rng.uniform(0, 2 * std::numbers::pi);
+    const double diameter_um = rng.uniform(50.0, 120.0), blur_um = rng.uniform(25.0, 50.0);
+    const double peak = rng.uniform(0.2, 0.45);
+    const double sigma = std::hypot(diameter_um / 2.5, blur_um) / um;
+    const double length_um = rng.uniform(300.0, 900.0);
+    const double step = 0.5 * sigma;
+    const double amp = peak * step / (std::sqrt(2.0 * std::numbers::pi) * sigma);
+    for (double s = 0.0; s < length_um / um; s += step) {
+      splat_canvas(log_tissue, tw, th, x, y, sigma, -amp);
+      heading += 0.15 * rng.normal();
+      x += step * std::cos(heading);
+      y += step * std::sin(heading);
+    }
+  }
+  // Debris: small dark specks (3-10 um) and a few fibres, ~25 per mm^2, sharp (on the surface).
+  const int n_debris = static_cast<int>(std::lround(look.debris * 25.0 * area_mm2 * tw * th / (double(w) * h)));
+  for (int k = 0; k < n_debris; ++k) {
+    const double x = rng.uniform(0, tw), y = rng.uniform(0, th);
+    const double radius = rng.uniform(1.5, 5.0) / um, dark = rng.uniform(0.4, 1.4);
+    const bool fibre = rng.uniform() < 0.06;
+    if (!fibre) {
+      splat_canvas(log_tissue, tw, th, x, y, std::max(0.7, radius), -dark);
+      continue;
+    }
+    const double heading = rng.uniform(0, 2 * std::numbers::pi), len = rng.uniform(15.0, 40.0) / um;
+    for (double s = -0.5 * len; s <= 0.5 * len; s += 0.5) {
+      splat_canvas(log_tissue, tw, th, x + s * std::cos(heading), y + s * std::sin(heading), 1.0, -0.35 * dark);
+    }
+  }
+  tissue_.resize(log_tissue.size());
+  for (std::size_t i = 0; i < log_tissue.size(); ++i) tissue_[i] = std::exp(log_tissue[i]);
+  // Specular reflections: one or two bright glints on wet mucosa.
+  specular_.assign(log_tissue.size(), 0.0f);
+  const int n_spec = look.specular > 0.0 ? 1 + (rng.uniform() < 0.5 ? 1 : 0) : 0;
+  for (int k = 0; k < n_spec; ++k) {
+    splat_canvas(specular_, tw, th, rng.uniform(0, tw), rng.uniform(0, th), rng.uniform(2.0, 6.0) / um,
+                 look.specular * rng.uniform(50.0, 90.0));
+  }
+  // Uneven illumination (fixed to the optics): a broad smooth field and a stronger fall-off.
+  illumination_.assign(static_cast<std::size_t>(w) * h, 0.0f);
+  add_value_noise(illumination_, w, h, 0.6 * w, 0.13 * look.illumination, rng);
+  add_value_noise(illumination_, w, h, 0.25 * w, 0.06 * look.illumination, rng);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const double rx = (x - 0.5 * w) / (0.5 * w), ry = (y - 0.5 * h) / (0.5 * h);
+      float& v = illumination_[static_cast<std::size_t>(y) * w + x];
+      v = static_cast<float>(std::exp(v) * (1.0 - (0.125 + 0.1 * look.illumination) * (rx * rx + ry * ry)));
+    }
+  }
+  // Saturating absorption: A_eff = A_sat (1 - exp(-A / A_sat)); scattered light fills in what
+  // a thick column of cells would block (wide vessels never go black).
+  transmission_.resize(kExpTableSize);
+  const double a_sat = look.saturation > 0.0 ? 0.6 / look.saturation : 1e9;
+  for (int i = 0; i < kExpTableSize; ++i) {
+    const double a = kExpTableMax * i / kExpTableSize;
+    transmission_[static_cast<std::size_t>(i)] = static_cast<float>(std::exp(-a_sat * (1.0 - std::exp(-a / a_sat))));
+  }
+}
+
+void Renderer::draw_cells_realistic(const FrameScene& f) {
+  const DevicePreset& d = clip_.device;
+  const Look& look = clip_.look;
+  const double um_per_px = d.um_per_px();
+  const double contrast = 1.0 - 0.4 * f.saliva;
+  const double smear_s = f.motion_blur_s + look.exposure * d.exposure_s;
+  for (const VesselScene& vs : f.vessels) {
+    const model::Vessel& v = clip_.site->vessels[vs.vessel_index];
+    const Path& path = paths_[vs.vessel_index];
+    const bool wide = v.diameter_um >= 11.0;
+    const double depth = clip_.depth_um[vs.vessel_index];
+    // Defocus grows with depth below the focal plane (~0.13 um of blur sigma per um); light
+    // scattered on the way back from deeper vessels lowers their contrast.
+    const double defocus_um = 0.12 * look.depth_blur * depth;
+    const double cell_sigma_um = wide ? 2.4 : std::max(1.6, 0.3 * v.diameter_um);
+    const double sigma_um = std::sqrt(cell_sigma_um * cell_sigma_um + f.psf_sigma_um * f.psf_sigma_um + defocus_um * defocus_um);
+    const double sigma_px = sigma_um / um_per_px;
+    const double scatter = std::exp(-look.depth_blur * depth / 120.0);
+    // Cells stretched along a narrow lumen (columns): up to ~13 um long dashes.
+    const double half_dash = 2.6 + 2.4 * look.columns;
+    const int parts = wide ? 1 : 4;
+    const double smear_um = std::abs(vs.velocity_um_per_s) * smear_s;
+    const int steps = std::clamp(static_cast<int>(std::ceil(smear_um / 2.0)), 1, 6);
+    const double amplitude = (wide ? 0.16 : 0.08 * 3.0 / parts) * contrast * vs.absorbance_scale * scatter / steps;
+    const auto& lateral = clip_.cell_lateral_um[vs.vessel_index];
+    for (std::size_t k = 0; k < vs.cell_arc_um.size(); ++k) {
+      for (int b = 0; b < steps; ++b) {
+        for (int part = 0; part < parts; ++part) {
+          const double along = wide ? 0.0 : half_dash * (2.0 * part / (parts - 1) - 1.0);
+          double arc = vs.cell_arc_um[k] + along - (steps > 1 ? vs.velocity_um_per_s * smear_s * b / (steps - 1) : 0.0);
+          arc = std::fmod(arc, v.length_um);
+          if (arc < 0.0) arc += v.length_um;
+          const OnPath p = point_at(v.polyline, path.cumulative_um, arc);
+          const double x_um = p.x - p.ty * lateral[k] + f.offset_x_um;
+          const double y_um = p.y + p.tx * lateral[k] + f.offset_y_um;
+          splat(x_um / um_per_px, y_um / um_per_px, sigma_px, amplitude);
+        }
+      }
+    }
+  }
+}
+
+void Renderer::compose_realistic(const FrameScene& f, GreyImage& out) {
+  const DevicePreset& d = clip_.device;
+  const Look& look = clip_.look;
+  const int w = d.width_px, h = d.height_px, m = margin_px_;
+  const double um_per_px = d.um_per_px();
+  out.width = w;
+  out.height = h;
+  out.pixels.resize(static_cast<std::size_t>(w) * h);
+  const int ox = std::clamp(static_cast<int>(std::lround(f.offset_x_um / um_per_px)), -m, m);
+  const int oy = std::clamp(static_cast<int>(std::lround(f.offset_y_um / um_per_px)), -m, m);
+  const int tw = w + 2 * m;
+  const std::size_t pixels = static_cast<std::size_t>(w) * h;
+  const std::size_t span = noise_table_.size() - pixels;
+  const float* shot = noise_table_.data() + (static_cast<std::size_t>(f.index) * 7919u * 131u) % span;
+  const float* read = noise_table_.data() + (static_cast<std::size_t>(f.index) * 104729u + 50021u) % span;
+  // Oedematous mucosa scatters more: paler tissue.
+  const float level = static_cast<float>(d.background_level * f.brightness * (1.0 + 0.10 * look.oedema));
+  // Shot noise: variance = I / gain (gain in grey levels per photo-electron); read noise in grey
+  // levels. Without the noise dial: the clean look's Gaussian sensor noise.
+  const float gain = 9.0f, read_sd = static_cast<float>(look.noise > 0.0 ? 1.5 : d.noise_sd);
+  const float shot_scale = static_cast<float>(look.noise) / std::sqrt(gain);
+  const float scale = static_cast<float>(kExpTableSize / kExpTableMax);
+  for (int y = 0; y < h; ++y) {
+    const std::size_t row = static_cast<std::size_t>(y - oy + m) * tw + (m - ox);
+    const float* tissue = tissue_.data() + row;
+    const float* spec = specular_.data() + row;
+    for (int x = 0; x < w; ++x) {
+      const std::size_t p = static_cast<std::size_t>(y) * w + x;
+      const int ai = std::min(kExpTableSize - 1, static_cast<int>(absorbance_[p] * scale));
+      const float signal = level * illumination_[p] * tissue[x] * transmission_[static_cast<std::size_t>(ai)] + spec[x] + saliva_[p];
+      const float value = signal + shot_scale * std::sqrt(std::max(0.0f, signal)) * shot[p] + read_sd * read[p];
       out.pixels[p] = static_cast<std::uint8_t>(std::clamp(value + 0.5f, 0.0f, 255.0f));
     }
   }

@@ -2,6 +2,9 @@
 // absorbers (green light is absorbed by haemoglobin) drawn as Gaussian splats whose width already
 // includes the optical point-spread function (a Gaussian cell convolved with a Gaussian PSF stays
 // Gaussian); intensity = background x flicker x exp(-absorbance) + saliva + sensor noise; 8-bit.
+// The realistic look (Look) adds depth-dependent defocus, columns, exposure smear, saturating
+// absorption, multi-scale texture, uneven illumination, deep vessels, debris, reflections and
+// Poisson + read noise (docs/rendering.md).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +34,9 @@ class Renderer {
     std::vector<double> cumulative_um;  // arc length at each polyline point
   };
   void splat(double cx_px, double cy_px, double sigma_px, double amplitude);
+  void build_realistic_layers();
+  void draw_cells_realistic(const FrameScene& frame);
+  void compose_realistic(const FrameScene& frame, GreyImage& out);
 
   const ClipSetup& clip_;
   int margin_px_ = 64;
@@ -42,6 +48,11 @@ class Renderer {
   std::vector<float> exp_table_;    // exp(-a) for a in [0, 8)
   std::vector<Path> paths_;
   bool clean_ = false;
+  // Realistic look (ClipSetup::look.realistic): tissue layers on the drift canvas, fixed optics.
+  std::vector<float> tissue_;        // (w + 2m) x (h + 2m): texture x deep vessels x debris
+  std::vector<float> specular_;      // (w + 2m) x (h + 2m): additive reflections, grey levels
+  std::vector<float> illumination_;  // w x h
+  std::vector<float> transmission_;  // exp(-saturated absorbance) over the absorbance table
 };
 
 // 8-bit greyscale PNG (libpng, fast compression, no time chunk: identical bytes for identical

@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::uint64_t kPurposeCells = 11;
 constexpr std::uint64_t kPurposeDrift = 12;
+constexpr std::uint64_t kPurposeDepth = 13;
 
 // Poisson draw (Knuth below 30, normal approximation above), deterministic.
 int poisson(model::Rng& rng, double mean) {
@@ -215,6 +216,7 @@ DevicePreset device_preset(const std::string& name) {
     d.psf_sigma_um = 1.2;
     d.noise_sd = 2.5;
     d.background_level = 175.0;
+    d.exposure_s = 0.002;  // CytoCam: 2 ms pulses
     return d;
   }
   throw std::invalid_argument("unknown device '" + name + "' (sdf, sdf-hd, idf)");
@@ -222,9 +224,31 @@ DevicePreset device_preset(const std::string& name) {
 
 std::vector<std::string> device_preset_names() { return {"sdf", "sdf-hd", "idf"}; }
 
+Look look_preset(const std::string& name) {
+  Look l;
+  l.name = name;
+  if (name == "clean") return l;
+  if (name == "realistic") {
+    l.realistic = true;
+    l.columns = l.exposure = l.depth_blur = l.saturation = l.illumination = l.texture = 1.0;
+    l.deep_vessels = l.debris = l.specular = l.noise = 1.0;
+    return l;
+  }
+  throw std::invalid_argument("unknown look '" + name + "' (clean, realistic)");
+}
+
+std::vector<std::string> look_names() { return {"clean", "realistic"}; }
+
+double oedema_index(const model::MicroDrivers& d) {
+  // Leak grows with inflammation; a tissue-pressure rise (mmHg above the healthy reference) is
+  // the oedema the model itself tracks. 10 mmHg or full inflammation saturate the index.
+  return std::clamp(std::max(0.8 * d.inflammation * d.injury / 1.5, d.tissue_pressure_rise_mmHg / 10.0), 0.0, 1.0);
+}
+
 ClipSetup make_clip(const DevicePreset& device, const Artifacts& artifacts, const model::Site& site,
-                    std::vector<model::VesselState> states, double start_time_s, std::uint64_t seed) {
+                    std::vector<model::VesselState> states, double start_time_s, std::uint64_t seed, const Look& look) {
   ClipSetup c;
+  c.look = look;
   c.device = device;
   c.artifacts = artifacts;
   c.site = &site;
@@ -242,11 +266,36 @@ ClipSetup make_clip(const DevicePreset& device, const Artifacts& artifacts, cons
       arc.push_back(rng.uniform(0.0, v.length_um));
       lateral.push_back(rng.uniform(-half_lumen, half_lumen));
     }
+    // Stasis (realistic look): stopped cells aggregate into short dense clumps (rouleaux) with
+    // plasma between them; a still frame shows a stopped capillary as beads, not a column.
+    if (look.realistic && s.duty * s.velocity_moving_um_per_s < 10.0 && v.diameter_um < 20.0 && arc.size() >= 2) {
+      std::vector<std::size_t> order(arc.size());
+      for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+      std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return arc[a] < arc[b]; });
+      constexpr std::size_t kClump = 4;
+      for (std::size_t g = 0; g < order.size(); g += kClump) {
+        const std::size_t e = std::min(order.size(), g + kClump);
+        double mean = 0.0;
+        for (std::size_t k = g; k < e; ++k) mean += arc[order[k]];
+        mean /= static_cast<double>(e - g);
+        for (std::size_t k = g; k < e; ++k) {
+          arc[order[k]] = std::clamp(mean + 4.0 * (static_cast<double>(k - g) - 0.5 * static_cast<double>(e - g - 1)), 0.0,
+                                     std::nextafter(v.length_um, 0.0));
+        }
+      }
+    }
     c.cell_arc0_um.push_back(std::move(arc));
     c.cell_lateral_um.push_back(std::move(lateral));
   }
   model::Rng drift = model::Rng::stream(seed, 0, kPurposeDrift);
   for (int k = 0; k < 8; ++k) c.drift_phase.push_back(drift.uniform(0.0, 2.0 * std::numbers::pi));
+  // Depth below the focal plane: capillaries lie in the top ~40 um of the mucosa, venules deeper;
+  // oedema pushes everything down by up to 25 um (an own stream: the cell draws are unchanged).
+  model::Rng depth = model::Rng::stream(seed, 0, kPurposeDepth);
+  for (const model::Vessel& v : site.vessels) {
+    const double base = v.diameter_um >= 20.0 ? depth.uniform(25.0, 60.0) : depth.uniform(5.0, 40.0);
+    c.depth_um.push_back(base + 25.0 * look.oedema);
+  }
   return c;
 }
 

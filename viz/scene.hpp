@@ -27,6 +27,7 @@ struct DevicePreset {
   double psf_sigma_um = 1.6;       // optical blur (Gaussian)
   double noise_sd = 3.0;           // sensor noise, grey levels
   double background_level = 185.0; // bright tissue, grey levels
+  double exposure_s = 0.004;       // illumination pulse (realistic look's smear; assumed)
   double um_per_px() const { return field_width_um / width_px; }
 };
 
@@ -42,6 +43,36 @@ struct Artifacts {
   double defocus = 0.0;      // wider point-spread function
   double drift = 0.2;        // probe drift and hand jitter (0.2 = a steady hand)
 };
+
+// How real the picture looks (issue 22). `clean` is the original easy case (sharp bead-chains on
+// smooth tissue; every existing clip and the scoring accuracy set use it, byte for byte);
+// `realistic` switches on the optics and texture of a real sublingual frame. Every effect is a
+// dial in [0, 1] (0 = off, 1 = the realistic preset's calibrated strength; docs/rendering.md).
+struct Look {
+  std::string name = "clean";
+  bool realistic = false;     // false: the clean pipeline, whatever the dials say
+  double columns = 0.0;       // red cells as continuous columns (cells stretched along the lumen)
+  double exposure = 0.0;      // exposure smear along the flow (x the device's exposure time)
+  double depth_blur = 0.0;    // defocus growing with each vessel's depth below the focal plane
+  double saturation = 0.0;    // absorption saturating in wide vessels (scattered light fills in)
+  double illumination = 0.0;  // uneven illumination across the field (fixed to the optics)
+  double texture = 0.0;       // multi-scale tissue texture (moves with the tissue)
+  double deep_vessels = 0.0;  // out-of-focus vessels below the focal plane (not in the truth)
+  double debris = 0.0;        // dark static specks on the mucosa (not in the truth)
+  double specular = 0.0;      // bright specular reflections
+  double noise = 0.0;         // Poisson (shot) + read noise instead of the clean look's Gaussian
+  // The tissue's state (set from the model's drivers; realistic look only): oedema lengthens the
+  // distance from the surface to the vessels (more blur, less contrast, brighter scattering
+  // tissue); stasis packs stopped cells into dense clumps (rouleaux) with plasma between them.
+  double oedema = 0.0;        // 0 none .. 1 severe
+};
+
+// Named looks: "clean" (default of the library and of every existing caller) and "realistic".
+Look look_preset(const std::string& name);  // throws std::invalid_argument
+std::vector<std::string> look_names();
+// Oedema index 0-1 from the model's drivers: inflammation-driven capillary leak and the tissue
+// pressure it raises (docs/rendering.md).
+double oedema_index(const model::MicroDrivers& d);
 
 struct VesselScene {
   std::size_t vessel_index = 0;
@@ -73,6 +104,8 @@ struct ClipSetup {
   std::vector<std::vector<double>> cell_arc0_um;      // per vessel, at t = 0
   std::vector<std::vector<double>> cell_lateral_um;   // per cell: offset across the lumen
   std::vector<double> drift_phase;                    // seeded phases of drift and jitter
+  Look look;                                          // clean unless asked
+  std::vector<double> depth_um;                       // per vessel: below the focal plane (realistic look)
 };
 
 // The patient's networks as a camera sees them: the image must show vessels everywhere, so a
@@ -84,7 +117,8 @@ model::Network network_for_camera(const model::MicrocirculationParams& micro, mo
 model::Site site_in_view(const model::Network& network, std::size_t index, const DevicePreset& device);
 
 ClipSetup make_clip(const DevicePreset& device, const Artifacts& artifacts, const model::Site& site,
-                    std::vector<model::VesselState> states, double start_time_s, std::uint64_t seed);
+                    std::vector<model::VesselState> states, double start_time_s, std::uint64_t seed,
+                    const Look& look = Look{});
 
 // Distance travelled by a vessel's cells from the clip start to time t (s).
 double cell_displacement_um(const model::Vessel& v, const model::VesselState& s, double t0_s, double t_s);

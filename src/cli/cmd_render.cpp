@@ -5,6 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -44,6 +48,45 @@ void setup_render(CLI::App& app, const std::shared_ptr<RenderOptions>& opts) {
   sub->add_option("--motion-blur", opts->motion_blur, "Artifact dial 0-1: motion blur")->capture_default_str();
   sub->add_option("--defocus", opts->defocus, "Artifact dial 0-1: defocus")->capture_default_str();
   sub->add_option("--drift", opts->drift, "Artifact dial 0-1: probe drift and jitter")->capture_default_str();
+  sub->add_flag("--no-frames", opts->no_frames,
+                "With --video: pipe raw frames straight into ffmpeg, write no frame PNGs (truth.json, motion.png still)");
+  sub->add_option("--threads", opts->threads, "Frames rendered and written in parallel (default: all cores)")
+      ->check(CLI::Range(1, 256));
+  sub->add_option("--look", opts->look, "Look: realistic (real optics and texture) or clean (sharp cells, smooth tissue)")
+      ->capture_default_str();
+  const std::pair<const char*, double RenderOptions::*> dials[] = {
+      {"columns", &RenderOptions::columns},       {"exposure", &RenderOptions::exposure},
+      {"depth-blur", &RenderOptions::depth_blur}, {"saturation", &RenderOptions::saturation},
+      {"illumination", &RenderOptions::illumination}, {"texture", &RenderOptions::texture},
+      {"deep-vessels", &RenderOptions::deep_vessels}, {"debris", &RenderOptions::debris},
+      {"specular", &RenderOptions::specular},     {"shot-noise", &RenderOptions::shot_noise}};
+  for (const auto& [name, member] : dials) {
+    sub->add_option(std::string("--") + name, (*opts).*member, std::string("Realistic-look dial 0-1: ") + name);
+  }
+}
+
+static viz::Look render_look(const RenderOptions& opts, const model::MicroDrivers& drivers) {
+  viz::Look look;
+  try {
+    look = viz::look_preset(opts.look);
+  } catch (const std::invalid_argument&) {
+    throw scenario::InputError(fmt::format("--look {}: must be clean or realistic", opts.look));
+  }
+  const std::pair<const char*, std::pair<double, double viz::Look::*>> dials[] = {
+      {"columns", {opts.columns, &viz::Look::columns}},       {"exposure", {opts.exposure, &viz::Look::exposure}},
+      {"depth-blur", {opts.depth_blur, &viz::Look::depth_blur}}, {"saturation", {opts.saturation, &viz::Look::saturation}},
+      {"illumination", {opts.illumination, &viz::Look::illumination}}, {"texture", {opts.texture, &viz::Look::texture}},
+      {"deep-vessels", {opts.deep_vessels, &viz::Look::deep_vessels}}, {"debris", {opts.debris, &viz::Look::debris}},
+      {"specular", {opts.specular, &viz::Look::specular}},    {"shot-noise", {opts.shot_noise, &viz::Look::noise}}};
+  for (const auto& [name, dial] : dials) {
+    const auto& [value, member] = dial;
+    if (std::isnan(value)) continue;  // not given
+    if (!(value >= 0.0 && value <= 1.0)) throw scenario::InputError(fmt::format("--{} {}: must lie in [0, 1]", name, value));
+    if (!look.realistic) throw scenario::InputError(fmt::format("--{}: a realistic-look dial (needs --look realistic)", name));
+    look.*member = value;
+  }
+  if (look.realistic) look.oedema = viz::oedema_index(drivers);
+  return look;
 }
 
 namespace {
@@ -111,6 +154,7 @@ int run_render(const RenderOptions& opts) {
   check_dial("motion-blur", opts.motion_blur);
   check_dial("defocus", opts.defocus);
   check_dial("drift", opts.drift);
+  (void)render_look(opts, model::MicroDrivers{});  // the look's name and dials
   viz::DevicePreset device;
   try {
     device = viz::device_preset(opts.device);
@@ -118,6 +162,7 @@ int run_render(const RenderOptions& opts) {
     throw scenario::InputError(fmt::format("--device {}: {}", opts.device, e.what()));
   }
   const std::filesystem::path video = opts.video;
+  if (opts.no_frames && opts.video.empty()) throw scenario::InputError("--no-frames: needs --video FILE");
   if (!opts.video.empty() && video.extension() != ".mkv" && video.extension() != ".mp4") {
     throw scenario::InputError(fmt::format("--video {}: must end in .mkv (FFV1) or .mp4 (H.264)", opts.video));
   }
@@ -170,27 +215,91 @@ int run_render(const RenderOptions& opts) {
   });
 
   viz::Artifacts artifacts{opts.pressure, opts.saliva, opts.motion_blur, opts.defocus, opts.drift};
-  const viz::ClipSetup clip = viz::make_clip(device, artifacts, site, states, start_s, seed);
-  viz::Renderer renderer(clip);
+  const viz::Look look = render_look(opts, drivers);
+  const viz::ClipSetup clip = viz::make_clip(device, artifacts, site, states, start_s, seed, look);
   const int frames = std::max(1, static_cast<int>(std::lround(opts.seconds * device.fps)));
   const bool tty = isatty(STDERR_FILENO) != 0;
-  viz::GreyImage image;
   nlohmann::json per_vessel_velocity = nlohmann::json::array();
   for (std::size_t i = 0; i < site.vessels.size(); ++i) per_vessel_velocity.push_back(nlohmann::json::array());
   nlohmann::json drift = nlohmann::json::array();
-  // Temporal mean and variance per pixel: the motion image (streaming vessels light up).
-  std::vector<double> sum(static_cast<std::size_t>(device.width_px) * device.height_px, 0.0), sum_sq(sum.size(), 0.0);
   for (int k = 0; k < frames; ++k) {
     const viz::FrameScene frame = viz::build_frame(clip, k);
-    renderer.render(frame, image);
-    for (std::size_t p = 0; p < sum.size(); ++p) {
-      sum[p] += image.pixels[p];
-      sum_sq[p] += static_cast<double>(image.pixels[p]) * image.pixels[p];
-    }
-    viz::write_png(out / fmt::format("frame_{:04d}.png", k), image);
     for (const auto& vs : frame.vessels) per_vessel_velocity[vs.vessel_index].push_back(vs.velocity_um_per_s);
     drift.push_back({frame.offset_x_um, frame.offset_y_um});
-    if (tty) std::fprintf(stderr, "\rrendering frame %d/%d", k + 1, frames);
+  }
+  // Frames are independent given the clip: each thread renders (own Renderer) and writes every
+  // T-th frame. The motion image's sums are integers, so their total does not depend on the
+  // thread count: the output bytes are the same for any T.
+  // ffmpeg's codec arguments for the video file.
+  auto codec_args = [&]() -> std::vector<std::string> {
+    if (video.extension() == ".mkv") return {"-c:v", "ffv1", "-level", "3", opts.video};
+    return {"-c:v", "libx264", "-preset", "fast", "-crf", "12", "-pix_fmt", "yuv420p", opts.video};
+  };
+  auto ffmpeg_failed = [&](int status) {
+    std::error_code ec;
+    std::filesystem::remove(video, ec);
+    return std::runtime_error(status < 0 ? "ffmpeg not found (install the ffmpeg package) for --video"
+                                         : fmt::format("ffmpeg failed with status {} encoding {}", status, opts.video));
+  };
+  // --no-frames: raw 8-bit frames in order on ffmpeg's standard input (one rendering thread;
+  // ffmpeg encodes in its own process).
+  std::unique_ptr<output::ProcessInput> pipe;
+  if (opts.no_frames) {
+    std::vector<std::string> args = {"ffmpeg", "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "gray", "-s",
+                                     fmt::format("{}x{}", device.width_px, device.height_px), "-framerate",
+                                     fmt::format("{:g}", device.fps), "-i", "-"};
+    for (auto& a : codec_args()) args.push_back(std::move(a));
+    pipe = std::make_unique<output::ProcessInput>(args);
+    if (!pipe->started()) throw ffmpeg_failed(-1);
+  }
+  const unsigned threads = pipe ? 1u : std::clamp(opts.threads > 0 ? static_cast<unsigned>(opts.threads)
+                                                        : std::max(1u, std::thread::hardware_concurrency()),
+                                      1u, static_cast<unsigned>(frames));
+  const std::size_t pixels = static_cast<std::size_t>(device.width_px) * device.height_px;
+  std::vector<std::vector<std::uint64_t>> sums(threads, std::vector<std::uint64_t>(pixels, 0)), sums_sq = sums;
+  std::atomic<int> done{0};
+  std::vector<std::exception_ptr> errors(threads);
+  auto worker = [&](unsigned t) {
+    try {
+      viz::Renderer renderer(clip);
+      viz::GreyImage image;
+      for (int k = static_cast<int>(t); k < frames; k += static_cast<int>(threads)) {
+        renderer.render(viz::build_frame(clip, k), image);
+        auto& s1 = sums[t];
+        auto& s2 = sums_sq[t];
+        for (std::size_t p = 0; p < pixels; ++p) {
+          s1[p] += image.pixels[p];
+          s2[p] += static_cast<std::uint64_t>(image.pixels[p]) * image.pixels[p];
+        }
+        if (pipe) {
+          if (!pipe->write(image.pixels.data(), image.pixels.size())) throw ffmpeg_failed(pipe->finish());
+        } else {
+          viz::write_png(out / fmt::format("frame_{:04d}.png", k), image);
+        }
+        const int n = ++done;
+        if (tty && t == 0) std::fprintf(stderr, "\rrendering frame %d/%d", n, frames);
+      }
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker, t);
+  worker(0);
+  for (auto& th : pool) th.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  if (pipe) {
+    const int status = pipe->finish();
+    if (status != 0) throw ffmpeg_failed(status);
+  }
+  std::vector<double> sum(pixels, 0.0), sum_sq(pixels, 0.0);
+  for (unsigned t = 0; t < threads; ++t) {
+    for (std::size_t p = 0; p < pixels; ++p) {
+      sum[p] += static_cast<double>(sums[t][p]);
+      sum_sq[p] += static_cast<double>(sums_sq[t][p]);
+    }
   }
   if (tty) std::fprintf(stderr, "\n");
   viz::GreyImage motion{device.width_px, device.height_px, std::vector<std::uint8_t>(sum.size())};
@@ -232,25 +341,24 @@ int run_render(const RenderOptions& opts) {
   truth["seed"] = seed;
   truth["artifacts"] = {{"pressure", opts.pressure}, {"saliva", opts.saliva}, {"motion_blur", opts.motion_blur},
                         {"defocus", opts.defocus}, {"drift", opts.drift}};
+  truth["look"] = {{"name", look.name},         {"columns", look.columns},       {"exposure", look.exposure},
+                   {"depth_blur", look.depth_blur}, {"saturation", look.saturation}, {"illumination", look.illumination},
+                   {"texture", look.texture},     {"deep_vessels", look.deep_vessels}, {"debris", look.debris},
+                   {"specular", look.specular},   {"shot_noise", look.noise},      {"oedema", look.oedema}};
+  if (look.realistic) {
+    nlohmann::json depth = nlohmann::json::array();
+    for (double z : clip.depth_um) depth.push_back(z);
+    truth["sites"][0]["vessel_depth_um"] = depth;
+  }
   truth["scene_offset_um_per_frame"] = drift;
   output::write_json(out / "truth.json", truth);
 
-  if (!opts.video.empty()) {
+  if (!opts.video.empty() && !opts.no_frames) {
     std::vector<std::string> args = {"ffmpeg", "-y", "-loglevel", "error", "-framerate", fmt::format("{:g}", device.fps),
                                      "-i", (out / "frame_%04d.png").string()};
-    if (video.extension() == ".mkv") {
-      args.insert(args.end(), {"-c:v", "ffv1", "-level", "3"});
-    } else {
-      args.insert(args.end(), {"-c:v", "libx264", "-preset", "fast", "-crf", "12", "-pix_fmt", "yuv420p"});
-    }
-    args.push_back(opts.video);
+    for (auto& a : codec_args()) args.push_back(std::move(a));
     const int status = output::run_process(args);
-    if (status != 0) {
-      std::error_code ec;
-      std::filesystem::remove(video, ec);
-      throw std::runtime_error(status < 0 ? "ffmpeg not found (install the ffmpeg package) for --video"
-                                          : fmt::format("ffmpeg failed with status {} encoding {}", status, opts.video));
-    }
+    if (status != 0) throw ffmpeg_failed(status);
   }
   std::printf("%d frames (%s, %dx%d, %.4g um/px, %g fps) of site %d -> %s\n", frames, device.name.c_str(),
               device.width_px, device.height_px, device.um_per_px(), device.fps, opts.site, out.string().c_str());

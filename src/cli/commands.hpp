@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <memory>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,13 @@ struct RenderOptions {
   std::string video;
   std::int64_t seed = 1;               // for presets
   double pressure = 0.0, saliva = 0.0, motion_blur = 0.0, defocus = 0.0, drift = 0.2;
+  std::string look = "realistic";      // clean | realistic
+  int threads = 0;                     // 0: all cores (output identical for any count)
+  bool no_frames = false;              // with --video: no frame PNGs, raw frames piped to ffmpeg
+  // Realistic-look dials, 0-1 (NaN: not given, the look's own value).
+  static constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
+  double columns = kUnset, exposure = kUnset, depth_blur = kUnset, saturation = kUnset, illumination = kUnset,
+         texture = kUnset, deep_vessels = kUnset, debris = kUnset, specular = kUnset, shot_noise = kUnset;
 };
 void setup_render(CLI::App& app, const std::shared_ptr<RenderOptions>& opts);
 int run_render(const RenderOptions& opts);
@@ -61,6 +69,16 @@ struct ScoreCheckOptions {
 };
 void setup_score_check(CLI::App& app, const std::shared_ptr<ScoreCheckOptions>& opts);
 int run_score_check(const ScoreCheckOptions& opts);
+
+struct RenderCheckOptions {
+  std::vector<std::string> images;  // PNG frames to measure (default: the built-in rendered set)
+  double um_per_px = 0.0;           // of the images (0: from a truth.json beside them)
+  std::string real_file;            // the real reference frame (3.1 um/px)
+  std::string docs_dir;             // rewrite the realism table in DIR/rendering.md
+  std::int64_t seed = 1;
+};
+void setup_render_check(CLI::App& app, const std::shared_ptr<RenderCheckOptions>& opts);
+int run_render_check(const RenderCheckOptions& opts);
 
 struct CompareOptions {
   std::vector<std::string> run_dirs;  // output folders of `coherence run`

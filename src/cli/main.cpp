@@ -27,6 +27,7 @@ int run_cli(int argc, char** argv) {
   auto compare_opts = std::make_shared<cli::CompareOptions>();
   auto score_opts = std::make_shared<cli::ScoreOptions>();
   auto score_check_opts = std::make_shared<cli::ScoreCheckOptions>();
+  auto render_check_opts = std::make_shared<cli::RenderCheckOptions>();
   auto trial_opts = std::make_shared<cli::TrialOptions>();
   auto view_opts = std::make_shared<cli::ViewOptions>();
   cli::setup_run(app, run_opts);
@@ -35,6 +36,7 @@ int run_cli(int argc, char** argv) {
   cli::setup_compare(app, compare_opts);
   cli::setup_score(app, score_opts);
   cli::setup_score_check(app, score_check_opts);
+  cli::setup_render_check(app, render_check_opts);
   cli::setup_trial(app, trial_opts);
   cli::setup_view(app, view_opts);
 
@@ -47,6 +49,7 @@ int run_cli(int argc, char** argv) {
     if (app.got_subcommand("compare")) return cli::run_compare(*compare_opts);
     if (app.got_subcommand("score")) return cli::run_score(*score_opts);
     if (app.got_subcommand("score-check")) return cli::run_score_check(*score_check_opts);
+    if (app.got_subcommand("render-check")) return cli::run_render_check(*render_check_opts);
     if (app.got_subcommand("trial")) return cli::run_trial(*trial_opts);
     if (app.got_subcommand("view")) return cli::run_view(*view_opts);
     return 2;

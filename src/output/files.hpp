@@ -26,6 +26,25 @@ void write_json(const std::filesystem::path& path, const nlohmann::json& j);
 // if it could not be started.
 int run_process(const std::vector<std::string>& args);
 
+// A program (no shell) that reads what we write on its standard input (stdout and stderr
+// discarded), e.g. ffmpeg encoding raw frames. SIGPIPE is ignored from the first one on, so a
+// program that quits early makes write() return false instead of killing us.
+class ProcessInput {
+ public:
+  explicit ProcessInput(const std::vector<std::string>& args);
+  ~ProcessInput();
+  ProcessInput(const ProcessInput&) = delete;
+  ProcessInput& operator=(const ProcessInput&) = delete;
+  bool started() const { return pid_ > 0; }
+  bool write(const void* data, std::size_t bytes);  // false once the program has gone
+  int finish();  // closes its input and waits: exit status, or -1 if it never ran
+ private:
+  int fd_ = -1;
+  int pid_ = -1;
+  bool finished_ = false;
+  int status_ = -1;
+};
+
 // Runs a program (no shell), collecting its standard output; stderr is discarded. Returns its
 // exit status, or -1 if it could not be started.
 int read_process_output(const std::vector<std::string>& args, std::string& out);

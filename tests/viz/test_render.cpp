@@ -261,3 +261,105 @@ TEST_CASE("Visible arcs: a capillary is hidden where it passes under a venule") 
   REQUIRE(arcs[1].size() == 1);  // the venule itself is seen whole
   CHECK(arcs[1][0].second == 750.0);
 }
+
+// The realistic look (issue 22): the clean look is untouched by it, every dial is seeded and
+// deterministic, defocus grows with depth, stasis clumps stopped cells, oedema shows in a still.
+namespace {
+struct LookFixture {
+  model::MicrocirculationParams m;
+  model::Network net = model::generate_network(m, 4);
+  std::vector<model::VesselState> states(const model::MicroDrivers& d) const {
+    return model::site_states(m, net.sublingual[0], d, 0.0);
+  }
+  viz::GreyImage frame(const viz::Look& look, const model::MicroDrivers& d, int index = 0) const {
+    const viz::ClipSetup clip = viz::make_clip(viz::device_preset("sdf"), viz::Artifacts{}, net.sublingual[0], states(d), 0.0, 4, look);
+    viz::Renderer r(clip);
+    viz::GreyImage img;
+    r.render(viz::build_frame(clip, index), img);
+    return img;
+  }
+};
+double mean_grey(const viz::GreyImage& g) {
+  double s = 0.0;
+  for (auto p : g.pixels) s += p;
+  return s / static_cast<double>(g.pixels.size());
+}
+}  // namespace
+
+TEST_CASE("Looks: clean is the default; realistic is deterministic and differs; bad names throw") {
+  const LookFixture f;
+  model::MicroDrivers septic;
+  septic.inflammation = 0.7;
+  CHECK(f.frame(viz::Look{}, septic).pixels == f.frame(viz::look_preset("clean"), septic).pixels);
+  const viz::Look real = viz::look_preset("realistic");
+  CHECK(real.realistic);
+  const auto a = f.frame(real, septic, 3), b = f.frame(real, septic, 3);
+  CHECK(a.pixels == b.pixels);
+  CHECK(a.pixels != f.frame(viz::Look{}, septic, 3).pixels);
+  CHECK_THROWS_AS(viz::look_preset("glossy"), std::invalid_argument);
+  CHECK(viz::look_names() == std::vector<std::string>{"clean", "realistic"});
+}
+
+TEST_CASE("Looks: depths are seeded per vessel, oedema deepens them; the clean look's cells are unchanged") {
+  const LookFixture f;
+  const model::MicroDrivers healthy;
+  const auto states = f.states(healthy);
+  const auto& site = f.net.sublingual[0];
+  viz::Look real = viz::look_preset("realistic");
+  const auto c0 = viz::make_clip(viz::device_preset("sdf"), viz::Artifacts{}, site, states, 0.0, 4);
+  const auto r0 = viz::make_clip(viz::device_preset("sdf"), viz::Artifacts{}, site, states, 0.0, 4, real);
+  real.oedema = 1.0;
+  const auto r1 = viz::make_clip(viz::device_preset("sdf"), viz::Artifacts{}, site, states, 0.0, 4, real);
+  REQUIRE(r0.depth_um.size() == site.vessels.size());
+  for (std::size_t i = 0; i < site.vessels.size(); ++i) {
+    const bool venule = site.vessels[i].diameter_um >= 20.0;
+    CHECK(r0.depth_um[i] >= (venule ? 25.0 : 5.0));
+    CHECK(r0.depth_um[i] <= (venule ? 60.0 : 40.0));
+    CHECK(r1.depth_um[i] == Approx(r0.depth_um[i] + 25.0));
+  }
+  // Flowing vessels keep their cells; the clean clip is the one without a look.
+  CHECK(c0.cell_arc0_um == viz::make_clip(viz::device_preset("sdf"), viz::Artifacts{}, site, states, 0.0, 4, viz::Look{}).cell_arc0_um);
+}
+
+TEST_CASE("Looks: stasis packs a stopped vessel's cells into clumps that stay on the vessel") {
+  const model::Site site = straight_site(6.0);  // 700 um x 6 um
+  model::VesselState st;
+  st.velocity_moving_um_per_s = 0.0;
+  st.duty = 0.0;
+  st.rbc_per_um = 0.1;
+  const auto dev = viz::device_preset("sdf");
+  const auto clean = viz::make_clip(dev, viz::Artifacts{}, site, {st}, 0.0, 9);
+  const auto real = viz::make_clip(dev, viz::Artifacts{}, site, {st}, 0.0, 9, viz::look_preset("realistic"));
+  auto cells = real.cell_arc0_um[0];
+  REQUIRE(cells.size() == clean.cell_arc0_um[0].size());
+  REQUIRE(cells.size() >= 8);
+  std::sort(cells.begin(), cells.end());
+  for (double a : cells) {
+    CHECK(a >= 0.0);
+    CHECK(a < site.vessels[0].length_um);
+  }
+  // Within a clump neighbours are 4 um apart; the number of distinct gaps > 4.5 um is about a
+  // quarter of the cells (one per clump of four).
+  int wide_gaps = 0;
+  for (std::size_t k = 1; k < cells.size(); ++k) wide_gaps += cells[k] - cells[k - 1] > 4.5 ? 1 : 0;
+  CHECK(wide_gaps <= static_cast<int>(cells.size() / 4) + 1);
+}
+
+TEST_CASE("Looks: oedema and haemodilution change a still frame") {
+  const LookFixture f;
+  const viz::Look real = viz::look_preset("realistic");
+  model::MicroDrivers d;
+  viz::Look oedema = real;
+  oedema.oedema = 1.0;
+  // Oedematous tissue is paler (10%) and its vessels lie deeper (fainter).
+  CHECK(mean_grey(f.frame(oedema, d)) > mean_grey(f.frame(real, d)) + 6.0);
+  // Haemodilution: fewer red cells, a brighter frame.
+  model::MicroDrivers diluted = d;
+  diluted.haematocrit = 0.25;
+  CHECK(mean_grey(f.frame(real, diluted)) > mean_grey(f.frame(real, d)) + 0.5);
+  CHECK(viz::oedema_index(model::MicroDrivers{}) == 0.0);
+  model::MicroDrivers severe;
+  severe.inflammation = 1.0;
+  severe.injury = 1.5;
+  CHECK(viz::oedema_index(severe) == Approx(0.8));
+}
