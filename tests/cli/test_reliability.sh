@@ -41,4 +41,32 @@ while IFS='|' read -r name pattern args; do
   expect_2 "corpus $name" "$pattern" $args
 done < "$src/tests/bad_input/cli/commands.txt"
 [ -L "$work/link.json" ] && [ -p "$work/fifo" ] && ok "refused targets left as they were" || bad "a refused target was replaced"
+
+# A character device is written straight to, never replaced by a file (issue 21 #4).
+mknod "$work/null" c 1 3 2>/dev/null || ln -s /dev/null "$work/null"
+if "$bin" score "$work/frames" --json "$work/null" --csv "$work/null" >/dev/null 2>&1 && [ -c "$work/null" ]; then
+  ok "score --json/--csv onto a device node keeps the node"
+else
+  bad "score onto a device node"
+fi
+
+# comparison.csv quotes per RFC 4180; a newline in a label still gives the plot (#16, #17).
+label='a,"b"'
+if "$bin" compare "$work/runA" "$work/runB" --label "$label" --label "two
+lines" --out "$work/cmp" >/dev/null 2>"$work/cmp.err"; then
+  python3 - "$work/cmp/comparison.csv" <<'PY' && ok 'label a,"b" read back by Python csv' || bad "comparison.csv quoting"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert rows[0]["label"] == 'a,"b"', rows[0]["label"]
+assert rows[1]["label"] == "two\nlines", rows[1]["label"]
+PY
+  [ -s "$work/cmp/comparison.png" ] && ok "a newline in a label keeps the plot" || bad "comparison.png missing ($(cat "$work/cmp.err"))"
+else
+  bad "compare with odd labels failed: $(cat "$work/cmp.err")"
+fi
+"$bin" run "$src/scenarios/healthy_adult.toml" --set scenario.duration_h=6 --set 'scenario.name=two
+lines' --out "$work/nl" >/dev/null 2>"$work/nl.err"
+[ -s "$work/nl/trends.png" ] && ! grep -q warning "$work/nl.err" && ok "a newline in scenario.name keeps trends.png" \
+  || bad "newline in scenario.name: $(cat "$work/nl.err")"
+
 finish "reliability cli"
