@@ -69,4 +69,49 @@ lines' --out "$work/nl" >/dev/null 2>"$work/nl.err"
 [ -s "$work/nl/trends.png" ] && ! grep -q warning "$work/nl.err" && ok "a newline in scenario.name keeps trends.png" \
   || bad "newline in scenario.name: $(cat "$work/nl.err")"
 
+# Trials. A clean run to compare with.
+"$bin" trial "$trial" "${short[@]}" --out "$work/t1" >/dev/null 2>&1 || bad "clean trial"
+# A second trial into a folder whose lock is held exits 1 and leaves the folder alone (#7).
+mkdir -p "$work/locked"
+err=$(flock "$work/locked/.coherence.lock" "$bin" trial "$trial" "${short[@]}" --out "$work/locked" 2>&1 >/dev/null)
+rc=$?
+[ $rc -eq 1 ] && printf '%s' "$err" | grep -q "another trial is writing into this folder" && [ ! -e "$work/locked/patients.csv" ] \
+  && ok "a second trial into a locked folder exits 1" || bad "locked folder (rc $rc: $err)"
+# A failure during the final writes (km.png is a folder here) keeps the journal: --resume then
+# finishes with the bytes of the clean run (#5); without --resume it is an error (#7).
+mkdir -p "$work/fin/km.png" && touch "$work/fin/km.png/keep"
+"$bin" trial "$trial" "${short[@]}" --out "$work/fin" >/dev/null 2>"$work/fin.err"
+rc=$?
+[ $rc -ne 0 ] && [ -e "$work/fin/patients.partial.csv" ] && [ -e "$work/fin/patients.csv" ] \
+  && ok "a failed final write keeps the journal (rc $rc)" || bad "final-write failure (rc $rc): $(cat "$work/fin.err")"
+expect_2 "rerun without --resume over a journal" "pass --resume to continue it" trial "$trial" "${short[@]}" --out "$work/fin"
+# A damaged journal (a NUL byte; a row with a cell too few) is refused and kept (#6).
+for damage in nul cells; do
+  rm -rf "$work/dmg" && cp -r "$work/fin" "$work/dmg" && rm -rf "$work/dmg/km.png"
+  python3 - "$work/dmg/patients.partial.csv" "$damage" <<'PY'
+import sys
+p, kind = sys.argv[1], sys.argv[2]
+lines = open(p, "rb").read().split(b"\n")
+lines[3] = lines[3][:10] + b"\0" + lines[3][10:] if kind == "nul" else lines[3].rsplit(b",", 1)[0]
+open(p, "wb").write(b"\n".join(lines))
+PY
+  cp "$work/dmg/patients.partial.csv" "$work/dmg.journal"
+  expect_2 "--resume refuses a damaged journal ($damage)" "patients.partial.csv:4: --resume: the journal is damaged" \
+    trial "$trial" "${short[@]}" --out "$work/dmg" --resume
+  cmp -s "$work/dmg/patients.partial.csv" "$work/dmg.journal" && cmp -s "$work/dmg/patients.csv" "$work/fin/patients.csv" \
+    && ok "damaged journal ($damage) kept, patients.csv untouched" || bad "damaged journal ($damage) changed the folder"
+done
+rm -rf "$work/fin/km.png"
+COHERENCE_PROGRESS_SECONDS=0 "$bin" trial "$trial" "${short[@]}" --out "$work/fin" --resume >/dev/null 2>"$work/fin.err" \
+  || bad "--resume after the final-write failure: $(cat "$work/fin.err")"
+same=1
+for f in patients.csv cohort.csv summary.json analysis.json; do cmp -s "$work/t1/$f" "$work/fin/$f" || same=0; done
+[ $same -eq 1 ] && [ ! -e "$work/fin/patients.partial.csv" ] && [ -s "$work/fin/km.png" ] \
+  && ok "resumed after the final writes: identical outputs, journal gone" || bad "resume after final writes differs"
+# Progress on a log (stderr not a terminal), here after every patient (#19).
+rm -rf "$work/prog"
+COHERENCE_PROGRESS_SECONDS=0 "$bin" trial "$trial" "${short[@]}" --no-plot --out "$work/prog" >/dev/null 2>"$work/prog.err"
+grep -q "coherence: trial: 8/8 patients done, .* patients/s, ETA 0 s" "$work/prog.err" \
+  && ok "progress lines on a log" || bad "no progress line: $(cat "$work/prog.err")"
+
 finish "reliability cli"
