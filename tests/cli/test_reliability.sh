@@ -50,6 +50,28 @@ else
   bad "score onto a device node"
 fi
 
+# Unpadded frame names are read in natural order (frame_2 before frame_10; #13).
+mkdir -p "$work/unpadded"
+for f in "$work/frames"/frame_*.png; do
+  n=$(basename "$f" .png); n=$((10#${n#frame_}))
+  cp "$f" "$work/unpadded/frame_$n.png"
+done
+cp "$work/frames/truth.json" "$work/unpadded/"
+"$bin" score "$work/frames" --json "$work/padded.json" >/dev/null 2>&1
+"$bin" score "$work/unpadded" --json "$work/unpadded.json" >/dev/null 2>&1
+python3 - "$work/padded.json" "$work/unpadded.json" <<'PY' && ok "unpadded frame names score as the padded ones" || bad "frame order differs"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for s in a["sites"] + b["sites"]: s.pop("source", None)
+assert a == b
+PY
+
+# Frame rate from the container's avg_frame_rate: a 1-fps FFV1 file is 1 fps, not 1000 (#8).
+ffmpeg -loglevel error -y -framerate 1 -i "$work/frames/frame_%04d.png" -frames:v 2 -c:v ffv1 "$work/one.mkv"
+fps=$("$bin" score "$work/one.mkv" --um-per-px 1.46875 2>"$work/one.err" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sites"][0]["fps"])')
+[ "$fps" = "1.0" ] && ok "1-fps Matroska read as 1 fps" || bad "1-fps Matroska read as $fps fps"
+grep -q "r_frame_rate says 1000" "$work/one.err" && ok "the disagreeing r_frame_rate is noted" || bad "no note on r_frame_rate"
+
 # comparison.csv quotes per RFC 4180; a newline in a label still gives the plot (#16, #17).
 label='a,"b"'
 if "$bin" compare "$work/runA" "$work/runB" --label "$label" --label "two
