@@ -350,16 +350,19 @@ void apply_override(toml::table& root, const Override& o, toml::node&& value) {
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     toml::node* next = table->get(parts[i]);
     if (next && next->is_array()) {
-      // events.N.key: N must name an existing element.
+      // events.N.key: N (plain digits, 0-based) must name an existing element.
       auto* arr = next->as_array();
-      std::size_t idx = 0;
-      try {
-        idx = std::stoul(parts[i + 1]);
-      } catch (...) {
-        throw InputError(fmt::format("--set {}: '{}' is not an event index", o.text, parts[i + 1]));
+      const std::string& index = parts[i + 1];
+      const std::string element = parts[i] == "events" ? "event" : parts[i] + " element";
+      const bool digits = !index.empty() && index.size() <= 9 &&
+                          std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits) {
+        throw InputError(fmt::format("--set {}: '{}' is not an index of {} (0 - {})", o.text, index, parts[i],
+                                     arr->empty() ? 0 : arr->size() - 1));
       }
+      const std::size_t idx = std::stoul(index);
       if (idx >= arr->size() || !(*arr)[idx].is_table()) {
-        throw InputError(fmt::format("--set {}: there is no event {} (the file has {})", o.text, idx, arr->size()));
+        throw InputError(fmt::format("--set {}: there is no {} {} (the file has {})", o.text, element, idx, arr->size()));
       }
       table = (*arr)[idx].as_table();
       ++i;

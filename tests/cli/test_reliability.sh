@@ -72,6 +72,28 @@ fps=$("$bin" score "$work/one.mkv" --um-per-px 1.46875 2>"$work/one.err" | pytho
 [ "$fps" = "1.0" ] && ok "1-fps Matroska read as 1 fps" || bad "1-fps Matroska read as $fps fps"
 grep -q "r_frame_rate says 1000" "$work/one.err" && ok "the disagreeing r_frame_rate is noted" || bad "no note on r_frame_rate"
 
+# Precedence: --um-per-px > meta.json > truth.json, with a note; render removes a stale meta.json (#9, #10).
+cp -r "$work/frames" "$work/prec" && echo '{"um_per_px": 3.0}' > "$work/prec/meta.json"
+um=$("$bin" score "$work/prec" 2>"$work/prec.err" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sites"][0]["um_per_px"])')
+[ "$um" = "3.0" ] && grep -q "pixel size 3 from .*meta.json used; .*truth.json says 1.46875" "$work/prec.err" \
+  && ok "meta.json wins over truth.json, with a note" || bad "meta.json precedence ($um: $(cat "$work/prec.err"))"
+um=$("$bin" score "$work/prec" --um-per-px 2 2>"$work/prec.err" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sites"][0]["um_per_px"])')
+[ "$um" = "2.0" ] && grep -q "from --um-per-px used; .*meta.json says 3" "$work/prec.err" \
+  && ok "--um-per-px wins, with a note" || bad "flag precedence ($um)"
+"$bin" render --preset septic --seconds 0.5 --out "$work/prec" >/dev/null 2>&1
+[ ! -e "$work/prec/meta.json" ] && ok "render --out removes a stale meta.json" || bad "stale meta.json left by render"
+
+# Video names: .MKV in capitals, a name starting with '-', ffmpeg's own message on failure (#18).
+"$bin" render --preset healthy --seconds 0.2 --out "$work/v" --video "$work/v/clip.MKV" >/dev/null 2>&1 \
+  && [ -s "$work/v/clip.MKV" ] && ok "--video .MKV accepted" || bad "--video .MKV"
+(cd "$work/v" && "$bin" render --preset healthy --seconds 0.2 --out . --video=-y.mkv >/dev/null 2>&1) \
+  && [ -s "$work/v/-y.mkv" ] && ok "--video=-y.mkv is a file name, not an ffmpeg option" || bad "--video=-y.mkv"
+err=$("$bin" render --preset healthy --seconds 0.2 --out "$work/v2" --video "$work/nowhere/x.mkv" 2>&1 >/dev/null)
+rc=$?
+[ $rc -eq 1 ] && printf '%s' "$err" | grep -q "No such file or directory" && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] \
+  && ok "ffmpeg failure carries ffmpeg's message" || bad "ffmpeg failure message (rc $rc: $err)"
+ls "$work/v" | grep -q partial && bad "video .partial left" || ok "no video .partial left"
+
 # comparison.csv quotes per RFC 4180; a newline in a label still gives the plot (#16, #17).
 label='a,"b"'
 if "$bin" compare "$work/runA" "$work/runB" --label "$label" --label "two
