@@ -368,6 +368,11 @@ void apply_override(toml::table& root, const Override& o, toml::node&& value) {
       ++i;
       continue;
     }
+    // measurements.0.at_min on a file without [[measurements]]: the override's fault, not the file's.
+    const std::string& after = parts[i + 1];
+    if (!after.empty() && std::all_of(after.begin(), after.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      throw InputError(fmt::format("--set {}: the file has no [[{}]] to index", o.text, parts[i]));
+    }
     if (!next) {
       table->insert(parts[i], toml::table{});
       next = table->get(parts[i]);
