@@ -559,11 +559,23 @@ void check_not_after_end(const Reader& r, const toml::table& t, const std::strin
 
 }  // namespace
 
+std::string why_not_a_regular_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  switch (st.type()) {
+    case std::filesystem::file_type::regular: return {};
+    case std::filesystem::file_type::not_found: return "no such file";
+    case std::filesystem::file_type::directory: return "a folder, not a file";
+    case std::filesystem::file_type::fifo: return "a FIFO, not a file";
+    case std::filesystem::file_type::none: return ec ? ec.message() : "unreadable";  // a symbolic link loop
+    default: return ec ? ec.message() : "not a regular file";
+  }
+}
+
 Scenario load_scenario(const std::filesystem::path& path, const std::vector<Override>& overrides) {
   const std::string file = path.string();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw InputError(fmt::format("{}: cannot read scenario file (no such file)", file));
+  if (const std::string why = why_not_a_regular_file(path); !why.empty()) {
+    throw InputError(fmt::format("{}: cannot read scenario file ({})", file, why));
   }
   toml::table root;
   try {

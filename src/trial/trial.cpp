@@ -185,8 +185,8 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
   TrialSpec spec;
   spec.file = path.string();
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw InputError(fmt::format("{}: cannot read trial file (no such file)", spec.file));
+  if (const std::string why = scenario::why_not_a_regular_file(path); !why.empty()) {
+    throw InputError(fmt::format("{}: cannot read trial file ({})", spec.file, why));
   }
   toml::table root;
   try {
