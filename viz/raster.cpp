@@ -4,6 +4,9 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -401,17 +404,20 @@ namespace {
 void write_png_rows(const std::filesystem::path& path, int width, int height, int bit_depth, const std::uint8_t* data) {
   const std::string tmp = path.string() + ".partial";
   std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (!file) throw std::runtime_error(tmp + ": cannot open for writing");
+  if (!file) throw std::runtime_error(tmp + ": cannot open for writing: " + std::strerror(errno));
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
   // libpng reports errors only by longjmp; nothing with a destructor is created between here and
   // the last libpng call.
   if (!png || !info || setjmp(png_jmpbuf(png))) {  // NOLINT(cert-err52-cpp)
     png_destroy_write_struct(&png, &info);
+    const int saved = errno;
     std::fclose(file);
     std::remove(tmp.c_str());
-    throw std::runtime_error(tmp + ": PNG encoding failed");
+    // libpng's writer fails on a short fwrite (a full disk): errno holds the OS reason.
+    throw std::runtime_error(tmp + ": cannot write: " + (saved != 0 ? std::strerror(saved) : "PNG encoding failed"));
   }
+  errno = 0;
   png_init_io(png, file);
   png_set_compression_level(png, 1);
   png_set_compression_strategy(png, Z_HUFFMAN_ONLY);  // sensor noise defeats LZ matching anyway
@@ -424,8 +430,20 @@ void write_png_rows(const std::filesystem::path& path, int width, int height, in
   for (int y = 0; y < height; ++y) png_write_row(png, data + static_cast<std::size_t>(y) * row_bytes);
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
-  if (std::fclose(file) != 0) throw std::runtime_error(tmp + ": write failed");
-  std::filesystem::rename(tmp, path);
+  // Flushed and closed, both checked: a full disk never leaves a short frame under its name.
+  bool ok = std::fflush(file) == 0 && std::ferror(file) == 0;
+  int saved = ok ? 0 : errno;
+  if (std::fclose(file) != 0 && ok) {
+    ok = false;
+    saved = errno;
+  }
+  if (!ok) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(tmp + ": cannot write: " + std::strerror(saved != 0 ? saved : EIO));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error(path.string() + ": cannot rename into place: " + ec.message());
 }
 
 }  // namespace

@@ -150,8 +150,7 @@ int run_compare(const CompareOptions& opts) {
       v.push_back(out);
     }
     values.push_back(v);
-    auto quoted = [](const std::string& t) { return "\"" + t + "\""; };
-    csv += quoted(r.label) + "," + quoted(r.scenario) + "," + r.protocol;
+    csv += output::csv_quoted(r.label) + "," + output::csv_quoted(r.scenario) + "," + output::csv_field(r.protocol);
     for (double x : v) csv += fmt::format(",{:.6g}", x);
     csv += "\n";
   }

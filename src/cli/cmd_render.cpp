@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <exception>
 #include <memory>
 #include <thread>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
@@ -36,13 +38,18 @@ void setup_render(CLI::App& app, const std::shared_ptr<RenderOptions>& opts) {
                   "Flow mix by class, by small-vessel length: none,intermittent,sluggish,continuous (sum 1)");
   sub->add_flag("--masks", opts->masks, "Also write mask_vessels.png (16-bit ids) and mask_classes.png (frame 0)");
   sub->add_option("--set", opts->overrides, "Override a scenario key, e.g. patient.weight_kg=80")->type_name("KEY=VALUE");
-  sub->add_option("--at-min", opts->at_min, "Scenario time of the first frame (min)")->capture_default_str();
+  sub->add_option("--at-min", opts->at_min, "Scenario time of the first frame (min; with a scenario file only)")
+      ->capture_default_str();
+  // Which of the scenario-only options were given (an error with --preset / --class-fractions).
+  sub->callback([opts, sub] { opts->at_min_given = sub->count("--at-min") > 0; });
   sub->add_option("--site", opts->site, "Sublingual site 1-5")->capture_default_str();
   sub->add_option("--seconds", opts->seconds, "Clip length (s)")->capture_default_str();
   sub->add_option("--device", opts->device, "Device preset: sdf, sdf-hd, idf")->capture_default_str();
   sub->add_option("--out", opts->out_dir, "Output folder for frame_0000.png ... and truth.json")->capture_default_str();
   sub->add_option("--video", opts->video, "Also encode with ffmpeg: FILE.mkv (lossless FFV1) or FILE.mp4 (H.264)");
-  sub->add_option("--seed", opts->seed, "Seed of the network for --preset")->capture_default_str();
+  sub->add_option("--seed", opts->seed, "Seed of the network for --preset (0 - 2^63-1)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::numeric_limits<std::int64_t>::max()));
   sub->add_option("--pressure", opts->pressure, "Artifact dial 0-1: probe pressure")->capture_default_str();
   sub->add_option("--saliva", opts->saliva, "Artifact dial 0-1: saliva and bubbles")->capture_default_str();
   sub->add_option("--motion-blur", opts->motion_blur, "Artifact dial 0-1: motion blur")->capture_default_str();
@@ -143,6 +150,18 @@ int run_render(const RenderOptions& opts) {
   if (sources != 1) {
     throw scenario::InputError("render: give either a scenario file or --preset or --class-fractions (one of them)");
   }
+  if (opts.scenario_file.empty()) {
+    const std::string mode = opts.preset.empty() ? "--class-fractions" : "--preset";
+    if (!opts.overrides.empty()) {
+      throw scenario::InputError(fmt::format("render: --set {}: --set changes a scenario file's keys; {} has none",
+                                             opts.overrides.front(), mode));
+    }
+    if (opts.at_min_given) {
+      throw scenario::InputError(fmt::format("render: --at-min {:g}: a scenario time needs a scenario file; {} "
+                                             "renders one state",
+                                             opts.at_min, mode));
+    }
+  }
   std::array<double, 4> fractions{};
   if (!opts.class_fractions.empty()) fractions = parse_class_fractions(opts.class_fractions);
   if (opts.site < 1 || opts.site > 5) throw scenario::InputError(fmt::format("--site {}: must be 1-5", opts.site));
@@ -162,10 +181,14 @@ int run_render(const RenderOptions& opts) {
     throw scenario::InputError(fmt::format("--device {}: {}", opts.device, e.what()));
   }
   const std::filesystem::path video = opts.video;
+  std::string video_ext = video.extension().string();
+  std::transform(video_ext.begin(), video_ext.end(), video_ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (opts.no_frames && opts.video.empty()) throw scenario::InputError("--no-frames: needs --video FILE");
-  if (!opts.video.empty() && video.extension() != ".mkv" && video.extension() != ".mp4") {
+  if (!opts.video.empty() && video_ext != ".mkv" && video_ext != ".mp4") {
     throw scenario::InputError(fmt::format("--video {}: must end in .mkv (FFV1) or .mp4 (H.264)", opts.video));
   }
+  if (!opts.video.empty()) output::output_target(video);  // a link, folder or FIFO is refused up front
 
   // The site's vessels and the drivers at the requested time.
   model::MicrocirculationParams micro;
@@ -211,7 +234,9 @@ int run_render(const RenderOptions& opts) {
 
   const std::filesystem::path out = opts.out_dir;
   output::prepare_output_folder(out, [](const std::string& name) {
-    return name.rfind("frame_", 0) == 0 || name.rfind("mask_", 0) == 0 || name == "truth.json" || name == "motion.png";
+    // meta.json too: `score` would prefer an old one to this clip's truth.json.
+    return name.rfind("frame_", 0) == 0 || name.rfind("mask_", 0) == 0 || name == "truth.json" ||
+           name == "meta.json" || name == "motion.png";
   });
 
   viz::Artifacts artifacts{opts.pressure, opts.saliva, opts.motion_blur, opts.defocus, opts.drift};
@@ -231,15 +256,30 @@ int run_render(const RenderOptions& opts) {
   // T-th frame. The motion image's sums are integers, so their total does not depend on the
   // thread count: the output bytes are the same for any T.
   // ffmpeg's codec arguments for the video file.
+  // Encoded to VIDEO.partial (the container named by -f) and renamed into place when ffmpeg
+  // succeeded; a name starting with '-' would be read by ffmpeg as an option.
+  const std::string video_partial = opts.video + ".partial";
   auto codec_args = [&]() -> std::vector<std::string> {
-    if (video.extension() == ".mkv") return {"-c:v", "ffv1", "-level", "3", opts.video};
-    return {"-c:v", "libx264", "-preset", "fast", "-crf", "12", "-pix_fmt", "yuv420p", opts.video};
+    std::vector<std::string> a;
+    if (video_ext == ".mkv") {
+      a = {"-c:v", "ffv1", "-level", "3", "-f", "matroska"};
+    } else {
+      a = {"-c:v", "libx264", "-preset", "fast", "-crf", "12", "-pix_fmt", "yuv420p", "-f", "mp4"};
+    }
+    a.push_back(video_partial.rfind('-', 0) == 0 ? "./" + video_partial : video_partial);
+    return a;
   };
-  auto ffmpeg_failed = [&](int status) {
+  auto ffmpeg_failed = [&](int status, const std::string& says = {}) {
     std::error_code ec;
-    std::filesystem::remove(video, ec);
+    std::filesystem::remove(video_partial, ec);
     return std::runtime_error(status < 0 ? "ffmpeg not found (install the ffmpeg package) for --video"
-                                         : fmt::format("ffmpeg failed with status {} encoding {}", status, opts.video));
+                                         : fmt::format("ffmpeg failed with status {} encoding {}{}", status, opts.video,
+                                                       says.empty() ? "" : ": " + says));
+  };
+  auto finish_video = [&] {
+    std::error_code ec;
+    std::filesystem::rename(video_partial, video, ec);
+    if (ec) throw std::runtime_error(fmt::format("{}: cannot rename into place: {}", opts.video, ec.message()));
   };
   // --no-frames: raw 8-bit frames in order on ffmpeg's standard input (one rendering thread;
   // ffmpeg encodes in its own process).
@@ -293,6 +333,7 @@ int run_render(const RenderOptions& opts) {
   if (pipe) {
     const int status = pipe->finish();
     if (status != 0) throw ffmpeg_failed(status);
+    finish_video();
   }
   std::vector<double> sum(pixels, 0.0), sum_sq(pixels, 0.0);
   for (unsigned t = 0; t < threads; ++t) {
@@ -357,8 +398,10 @@ int run_render(const RenderOptions& opts) {
     std::vector<std::string> args = {"ffmpeg", "-y", "-loglevel", "error", "-framerate", fmt::format("{:g}", device.fps),
                                      "-i", (out / "frame_%04d.png").string()};
     for (auto& a : codec_args()) args.push_back(std::move(a));
-    const int status = output::run_process(args);
-    if (status != 0) throw ffmpeg_failed(status);
+    std::string ffmpeg_says;
+    const int status = output::run_process(args, &ffmpeg_says);
+    if (status != 0) throw ffmpeg_failed(status, ffmpeg_says);
+    finish_video();
   }
   std::printf("%d frames (%s, %dx%d, %.4g um/px, %g fps) of site %d -> %s\n", frames, device.name.c_str(),
               device.width_px, device.height_px, device.um_per_px(), device.fps, opts.site, out.string().c_str());

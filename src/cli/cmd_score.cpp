@@ -10,6 +10,7 @@
 #include "output/files.hpp"
 #include "run/parallel.hpp"
 #include "scenario/scenario.hpp"
+#include "scoring/clip.hpp"
 #include "scoring/report.hpp"
 
 namespace coherence::cli {
@@ -17,8 +18,17 @@ namespace coherence::cli {
 void setup_score(CLI::App& app, const std::shared_ptr<ScoreOptions>& opts) {
   CLI::App* sub = app.add_subcommand("score", "Score sublingual video: TVD, PVD, PPV, MFI, HI, De Backer, RBC velocity");
   sub->add_option("inputs", opts->inputs, "One per site: a folder of PNG frames or a video file")->required();
-  sub->add_option("--um-per-px", opts->um_per_px, "Pixel size (default: meta.json / truth.json beside the input)");
-  sub->add_option("--fps", opts->fps, "Frame rate (default: meta file or the video container)");
+  // Given, a value must lie in its range (0 is not "unset"): it then wins over meta.json, which
+  // wins over truth.json, which wins over the container (a note says when they disagree).
+  sub->add_option("--um-per-px", opts->um_per_px,
+                  fmt::format("Pixel size, {:g}-{:g} (default: meta.json, else truth.json beside the input)",
+                              scoring::kMinUmPerPx, scoring::kMaxUmPerPx))
+      ->check(CLI::Range(scoring::kMinUmPerPx, scoring::kMaxUmPerPx));
+  sub->add_option("--fps", opts->fps,
+                  fmt::format("Frame rate, {:g}-{:g} (default: meta.json, else truth.json, else the video "
+                              "container's average rate)",
+                              scoring::kMinFps, scoring::kMaxFps))
+      ->check(CLI::Range(scoring::kMinFps, scoring::kMaxFps));
   sub->add_option("--json", opts->json_file, "Write the JSON here (default: print it)");
   sub->add_option("--csv", opts->csv_file, "Write one row per detected vessel here");
   sub->add_option("--overlay", opts->overlay_dir, "Write overlay_site<K>.png here (vessels coloured by flow class)");
@@ -28,17 +38,27 @@ void setup_score(CLI::App& app, const std::shared_ptr<ScoreOptions>& opts) {
 
 int run_score(const ScoreOptions& opts) {
   scoring::ClipOptions co;
-  if (opts.um_per_px > 0.0) co.um_per_px = opts.um_per_px;
-  if (opts.fps > 0.0) co.fps = opts.fps;
-  if (opts.um_per_px < 0.0) throw scenario::InputError(fmt::format("--um-per-px {}: must be positive", opts.um_per_px));
-  if (opts.fps < 0.0) throw scenario::InputError(fmt::format("--fps {}: must be positive", opts.fps));
+  // 0: not given (a given value was range-checked by the option).
+  if (opts.um_per_px != 0.0) co.um_per_px = opts.um_per_px;
+  if (opts.fps != 0.0) co.fps = opts.fps;
   const unsigned threads = opts.threads > 0 ? static_cast<unsigned>(opts.threads)
                                             : std::max(1u, std::thread::hardware_concurrency());
   // Load every input first (in parallel): bad input fails before any scoring or output.
   const std::vector<scoring::Clip> clips = run::parallel_map(
       opts.inputs.size(), threads, [&opts, &co](std::size_t k) { return scoring::load_clip(opts.inputs[k], co); });
-  std::vector<scoring::SiteScore> sites =
-      run::parallel_map(clips.size(), threads, [&clips](std::size_t k) { return scoring::score_site(clips[k]); });
+  for (const auto& c : clips) {
+    for (const auto& note : c.notes) std::fprintf(stderr, "coherence: note: %s: %s\n", c.source.c_str(), note.c_str());
+  }
+  std::vector<scoring::SiteScore> sites = run::parallel_map(clips.size(), threads, [&clips](std::size_t k) {
+    try {
+      return scoring::score_site(clips[k]);
+    } catch (const cv::Exception& e) {
+      // OpenCV refuses what the frames cannot give (e.g. a vessel filter wider than the frame).
+      throw scenario::InputError(fmt::format("{}: {}x{} px at {:g} um/px cannot be scored (OpenCV: {})",
+                                             clips[k].source, clips[k].width(), clips[k].height(), clips[k].um_per_px,
+                                             e.err));
+    }
+  });
   const scoring::ClipSetScore score = scoring::combine_sites(std::move(sites));
   const nlohmann::json j = scoring::score_json(score);
   if (!opts.overlay_dir.empty()) {

@@ -275,10 +275,33 @@ int run_trial(const TrialOptions& opts) {
   const std::filesystem::path out = opts.out_dir;
   const MpiSession mpi;
   const std::string journal = mpi.size > 1 ? fmt::format("patients.rank{}.partial.csv", mpi.rank) : "patients.partial.csv";
+  // One trial at a time in a folder (rank 0 holds the lock for all the ranks).
+  std::optional<output::FolderLock> lock;
+  std::string lock_error;
+  if (mpi.rank == 0) {
+    try {
+      lock.emplace(out, "trial");
+    } catch (const std::exception& e) {
+      lock_error = e.what();
+    }
+  }
+  if (!mpi.all_ok(lock_error.empty() ? 0 : 1)) {
+    if (!lock_error.empty()) throw std::runtime_error(lock_error);
+    return 1;
+  }
   int prepared = 0;
   std::string prepare_error;
   try {
     if (!opts.resume) {
+      // An interrupted trial is never discarded silently.
+      std::error_code ec;
+      for (const auto& entry : std::filesystem::directory_iterator(out, ec)) {
+        if (mpi.rank == 0 && trial::is_journal_name(entry.path().filename().string())) {
+          throw scenario::InputError(fmt::format("{}: holds an interrupted trial ({}): pass --resume to continue it, "
+                                                 "or remove the folder to start afresh",
+                                                 out.string(), entry.path().filename().string()));
+        }
+      }
       if (mpi.rank == 0) {
         output::prepare_output_folder(out, [](const std::string& n) {
           return n == "patients.csv" || n == "cohort.csv" || n == "summary.json" || n == "analysis.json" ||
@@ -305,6 +328,13 @@ int run_trial(const TrialOptions& opts) {
                                 : std::max(1u, cores / static_cast<unsigned>(mpi.size));
   to.resume = opts.resume;
   to.progress = isatty(STDERR_FILENO) != 0 && mpi.rank == 0;
+  to.progress_log = isatty(STDERR_FILENO) == 0 && mpi.rank == 0;
+  // The log line's interval (s): COHERENCE_PROGRESS_SECONDS overrides 5 (0: after every patient).
+  if (const char* env = std::getenv("COHERENCE_PROGRESS_SECONDS")) {
+    char* end = nullptr;
+    const double v = std::strtod(env, &end);
+    if (end != env && *end == '\0' && v >= 0.0 && v <= 86400.0) to.progress_interval_s = v;
+  }
   to.rank = mpi.rank;
   to.ranks = mpi.size;
   const auto t0 = std::chrono::steady_clock::now();
@@ -338,6 +368,7 @@ int run_trial(const TrialOptions& opts) {
       std::fprintf(stderr, "coherence: warning: plot not drawn: %s\n", problem.c_str());
     }
   }
+  trial::finish_trial(out);  // every output is written: the journal goes
   if (mpi.size > 1) {
     fmt::print("{}: {} patients x {} protocols on {} MPI ranks in {:.1f} s -> {}\n", spec.name, spec.patients,
                spec.protocols.size(), mpi.size, seconds, out.string());

@@ -33,6 +33,7 @@ struct RenderOptions {
   bool masks = false;
   std::vector<std::string> overrides;
   double at_min = 60.0;
+  bool at_min_given = false;           // --at-min on the command line (a scenario file's option)
   int site = 1;
   double seconds = 4.0;
   std::string device = "sdf";

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/numeric_options.hpp"
 #include "scenario/scenario.hpp"
 
 #ifndef COHERENCE_VERSION
@@ -39,6 +40,8 @@ int run_cli(int argc, char** argv) {
   cli::setup_render_check(app, render_check_opts);
   cli::setup_trial(app, trial_opts);
   cli::setup_view(app, view_opts);
+  // NaN, infinities and overflowing integers are refused for every numeric option (exit 2).
+  cli::check_numeric_options(app);
 
   // Parse and run inside one try block so that every error reaches the same handler.
   try {

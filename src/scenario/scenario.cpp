@@ -350,20 +350,28 @@ void apply_override(toml::table& root, const Override& o, toml::node&& value) {
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     toml::node* next = table->get(parts[i]);
     if (next && next->is_array()) {
-      // events.N.key: N must name an existing element.
+      // events.N.key: N (plain digits, 0-based) must name an existing element.
       auto* arr = next->as_array();
-      std::size_t idx = 0;
-      try {
-        idx = std::stoul(parts[i + 1]);
-      } catch (...) {
-        throw InputError(fmt::format("--set {}: '{}' is not an event index", o.text, parts[i + 1]));
+      const std::string& index = parts[i + 1];
+      const std::string element = parts[i] == "events" ? "event" : parts[i] + " element";
+      const bool digits = !index.empty() && index.size() <= 9 &&
+                          std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits) {
+        throw InputError(fmt::format("--set {}: '{}' is not an index of {} (0 - {})", o.text, index, parts[i],
+                                     arr->empty() ? 0 : arr->size() - 1));
       }
+      const std::size_t idx = std::stoul(index);
       if (idx >= arr->size() || !(*arr)[idx].is_table()) {
-        throw InputError(fmt::format("--set {}: there is no event {} (the file has {})", o.text, idx, arr->size()));
+        throw InputError(fmt::format("--set {}: there is no {} {} (the file has {})", o.text, element, idx, arr->size()));
       }
       table = (*arr)[idx].as_table();
       ++i;
       continue;
+    }
+    // measurements.0.at_min on a file without [[measurements]]: the override's fault, not the file's.
+    const std::string& after = parts[i + 1];
+    if (!after.empty() && std::all_of(after.begin(), after.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      throw InputError(fmt::format("--set {}: the file has no [[{}]] to index", o.text, parts[i]));
     }
     if (!next) {
       table->insert(parts[i], toml::table{});
@@ -551,11 +559,23 @@ void check_not_after_end(const Reader& r, const toml::table& t, const std::strin
 
 }  // namespace
 
+std::string why_not_a_regular_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  switch (st.type()) {
+    case std::filesystem::file_type::regular: return {};
+    case std::filesystem::file_type::not_found: return "no such file";
+    case std::filesystem::file_type::directory: return "a folder, not a file";
+    case std::filesystem::file_type::fifo: return "a FIFO, not a file";
+    case std::filesystem::file_type::none: return ec ? ec.message() : "unreadable";  // a symbolic link loop
+    default: return ec ? ec.message() : "not a regular file";
+  }
+}
+
 Scenario load_scenario(const std::filesystem::path& path, const std::vector<Override>& overrides) {
   const std::string file = path.string();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw InputError(fmt::format("{}: cannot read scenario file (no such file)", file));
+  if (const std::string why = why_not_a_regular_file(path); !why.empty()) {
+    throw InputError(fmt::format("{}: cannot read scenario file ({})", file, why));
   }
   toml::table root;
   try {

@@ -133,6 +133,10 @@ Override parse_override(std::string_view text);
 // Loads, applies overrides, validates. Throws InputError.
 Scenario load_scenario(const std::filesystem::path& file, const std::vector<Override>& overrides = {});
 
+// Why `path` cannot be read as an input file ("no such file", "a folder, not a file", "a FIFO,
+// not a file", the OS reason for a symbolic link loop...), or an empty string for a regular file.
+std::string why_not_a_regular_file(const std::filesystem::path& path);
+
 std::string_view action_name(EventAction a);
 std::string_view fluid_name(Fluid f);
 

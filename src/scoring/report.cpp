@@ -1,5 +1,6 @@
 #include "scoring/report.hpp"
 
+#include "output/files.hpp"
 #include "output/vessel_dump.hpp"
 
 #include <fmt/format.h>
@@ -104,11 +105,10 @@ void write_overlay(const SiteScore& site, const std::filesystem::path& png) {
     for (const auto& p : v.centreline_px) pts.emplace_back(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
     cv::polylines(bgr, pts, false, colour, v.small ? 2 : 3, cv::LINE_AA);
   }
-  const std::string tmp = png.string() + ".partial.png";
-  if (!cv::imwrite(tmp, bgr)) throw std::runtime_error(tmp + ": cannot write");
-  std::error_code ec;
-  std::filesystem::rename(tmp, png, ec);
-  if (ec) throw std::runtime_error(png.string() + ": cannot rename into place: " + ec.message());
+  // Encoded in memory, then written by the one checked atomic writer.
+  std::vector<unsigned char> bytes;
+  if (!cv::imencode(".png", bgr, bytes)) throw std::runtime_error(png.string() + ": PNG encoding failed");
+  output::write_file_atomic(png, std::string(bytes.begin(), bytes.end()));
 }
 
 }  // namespace coherence::scoring

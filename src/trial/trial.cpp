@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -156,6 +158,20 @@ std::string csv_quoted(const std::string& t) {
   return q + "\"";
 }
 
+// Cells of one CSV line (RFC 4180 quoting; the line's newline excluded); -1 for an open quote.
+long csv_cells(const std::string& line) {
+  long cells = 1;
+  bool quoted = false;
+  for (char c : line) {
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      ++cells;
+    }
+  }
+  return quoted ? -1 : cells;
+}
+
 int leading_patient_id(const std::string& line) {
   int id = 0;
   std::size_t k = 0;
@@ -169,8 +185,8 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
   TrialSpec spec;
   spec.file = path.string();
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw InputError(fmt::format("{}: cannot read trial file (no such file)", spec.file));
+  if (const std::string why = scenario::why_not_a_regular_file(path); !why.empty()) {
+    throw InputError(fmt::format("{}: cannot read trial file ({})", spec.file, why));
   }
   toml::table root;
   try {
@@ -349,6 +365,14 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
                                               bound, err.what()));
           }
         }
+        // A --set on a key the cohort draws would be replaced by every patient's draw.
+        for (const auto& o : spec.scenario_overrides) {
+          if (o.key == cv.key) {
+            throw InputError(fmt::format("--set {}: {} is drawn per patient by the cohort ({}: cohort.variables); "
+                                         "change its distribution in the trial file instead",
+                                         o.text, cv.key, spec.file));
+          }
+        }
         spec.cohort.variables.push_back(cv);
       }
     }
@@ -512,6 +536,7 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id) {
       reason = e.what();
       network_source.reset();  // the networks may have been handed over: the next run builds them
     }
+    std::replace_if(reason.begin(), reason.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');  // one line
     std::string row = fmt::format("{},{},{},{},{}", patient_id, protocol, status, csv_quoted(reason), characteristics);
     for (const auto* values : {&outcomes, &measured}) {
       for (double v : *values) {
@@ -551,10 +576,27 @@ Journal read_journal(const std::filesystem::path& file, const std::string& expec
                                  "afresh without --resume, or use another --out)",
                                  file.string()));
   }
+  // Every whole row must be a well-formed patient row: a damaged journal is refused (and kept),
+  // never merged into a patients.csv that cannot be read back.
+  const long header_cells = csv_cells(header.substr(0, header.size() - 1));
   std::map<int, std::vector<std::string>> rows;
   for (std::size_t k = 2; k < lines.size(); ++k) {
-    const int id = leading_patient_id(lines[k]);
-    if (id > 0) rows[id].push_back(lines[k]);
+    const std::string& line = lines[k];
+    const std::string body = line.substr(0, line.size() - 1);
+    std::string problem;
+    if (body.find('\0') != std::string::npos) {
+      problem = "a NUL byte";
+    } else if (const long cells = csv_cells(body); cells != header_cells) {
+      problem = cells < 0 ? "an unterminated quote" : fmt::format("{} cells, the header has {}", cells, header_cells);
+    } else if (leading_patient_id(line) <= 0) {
+      problem = "no patient id";
+    }
+    if (!problem.empty()) {
+      throw InputError(fmt::format("{}:{}: --resume: the journal is damaged ({}); it is left as it is: remove the "
+                                   "folder to start afresh",
+                                   file.string(), k + 1, problem));
+    }
+    rows[leading_patient_id(line)].push_back(line);
   }
   for (auto& [id, r] : rows) {
     if (r.size() == rows_per_patient) j.done[id] = std::move(r);
@@ -579,7 +621,8 @@ void write_all(int fd, const std::string& text, const std::filesystem::path& fil
   std::size_t off = 0;
   while (off < text.size()) {
     const ssize_t w = ::write(fd, text.data() + off, text.size() - off);
-    if (w < 0) throw std::runtime_error(fmt::format("{}: cannot write", file.string()));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) throw std::runtime_error(fmt::format("{}: cannot write: {}", file.string(), std::strerror(errno)));
     off += static_cast<std::size_t>(w);
   }
 }
@@ -615,6 +658,7 @@ TrialRun run_trial(const TrialSpec& spec, const TrialOptions& o) {
   std::atomic<int> failed{0};
   std::size_t finished = 0;
   const auto t0 = std::chrono::steady_clock::now();
+  auto last_log = t0;
   std::exception_ptr error;
   auto worker = [&] {
     for (;;) {
@@ -632,10 +676,31 @@ TrialRun run_trial(const TrialSpec& spec, const TrialOptions& o) {
       for (const auto& row : rows.rows) text += row;
       failed += rows.failed;
       std::lock_guard lock(mu);
-      write_all(fd, text, journal_file);
-      ::fsync(fd);
+      if (error) return;  // another worker failed: stop taking patients
+      // A journal that cannot be written (disk full, I/O error) ends the trial with its reason;
+      // the patients already journalled stay for --resume.
+      try {
+        write_all(fd, text, journal_file);
+        if (::fsync(fd) != 0) {
+          throw std::runtime_error(fmt::format("{}: cannot write: {}", journal_file.string(), std::strerror(errno)));
+        }
+      } catch (...) {
+        error = std::current_exception();
+        return;
+      }
       ++finished;
       journal.done[todo[k]] = std::move(rows.rows);
+      if (o.progress_log) {
+        const auto now = std::chrono::steady_clock::now();
+        if (std::chrono::duration<double>(now - last_log).count() >= o.progress_interval_s) {
+          last_log = now;
+          const double elapsed = std::chrono::duration<double>(now - t0).count();
+          const double rate = static_cast<double>(finished) / elapsed;
+          std::fprintf(stderr, "coherence: trial: %zu/%zu patients done, %.2f patients/s, ETA %.0f s\n", finished,
+                       todo.size(), rate, static_cast<double>(todo.size() - finished) / rate);
+          std::fflush(stderr);
+        }
+      }
       if (o.progress) {
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double eta = elapsed / static_cast<double>(finished) * static_cast<double>(todo.size() - finished);
@@ -658,8 +723,18 @@ TrialRun run_trial(const TrialSpec& spec, const TrialOptions& o) {
   result.failed_rows = failed.load();
   if (o.ranks > 1) return result;  // the ranks' journals are merged by rank 0 (merge_rank_journals)
   write_final_files(spec, o.out_dir, journal.done);
-  std::filesystem::remove(journal_file);
-  return result;
+  return result;  // the journal stays until every output is written (finish_trial)
+}
+
+void finish_trial(const std::filesystem::path& out_dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(out_dir, ec)) {
+    if (is_journal_name(entry.path().filename().string())) std::filesystem::remove(entry.path(), ec);
+  }
+}
+
+bool is_journal_name(const std::string& name) {
+  return name == "patients.partial.csv" || (name.starts_with("patients.rank") && name.ends_with(".partial.csv"));
 }
 
 void merge_rank_journals(const TrialSpec& spec, const std::filesystem::path& out_dir, int ranks) {
@@ -674,8 +749,7 @@ void merge_rank_journals(const TrialSpec& spec, const std::filesystem::path& out
     throw std::runtime_error(fmt::format("{}: the ranks' journals hold {} of {} patients", out_dir.string(), done.size(),
                                          spec.patients));
   }
-  write_final_files(spec, out_dir, done);
-  for (int r = 0; r < ranks; ++r) std::filesystem::remove(out_dir / fmt::format("patients.rank{}.partial.csv", r));
+  write_final_files(spec, out_dir, done);  // the rank journals stay until finish_trial
 }
 
 }  // namespace coherence::trial

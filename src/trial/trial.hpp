@@ -59,7 +59,9 @@ struct TrialOptions {
   std::filesystem::path out_dir;
   unsigned threads = 1;
   bool resume = false;
-  bool progress = false;                   // a progress bar with ETA on stderr
+  bool progress = false;                   // a progress bar with ETA on stderr (a terminal)
+  bool progress_log = false;               // a line every few s on stderr (a log): done, rate, ETA
+  double progress_interval_s = 5.0;        // between those lines
   int rank = 0, ranks = 1;                 // MPI: this process runs patients with id % ranks == rank
 };
 
@@ -70,9 +72,17 @@ struct TrialRun {
 };
 
 // Runs (or resumes) the trial, writing patients.partial.csv as patients finish and, when every
-// patient is done, patients.csv (sorted) and cohort.csv. Throws scenario::InputError when
-// --resume meets a journal of another trial.
+// patient is done, patients.csv (sorted) and cohort.csv; the journal is kept (finish_trial).
+// Throws scenario::InputError when --resume meets a journal of another trial or a damaged one
+// (a NUL byte, a wrong number of cells), std::runtime_error when the journal cannot be written.
 TrialRun run_trial(const TrialSpec& spec, const TrialOptions& options);
+
+// Removes the journal(s) of a trial in `out_dir`: called once every output (patients.csv,
+// summary, analysis, plots) is written, so that a trial killed during its final writes resumes.
+void finish_trial(const std::filesystem::path& out_dir);
+
+// Whether a file name is a trial journal (patients.partial.csv, patients.rank<R>.partial.csv).
+bool is_journal_name(const std::string& name);
 
 // MPI: after every rank has finished its share (patients with (id - 1) % ranks == rank, in
 // patients.rank<R>.partial.csv), rank 0 merges the journals into the same sorted patients.csv and

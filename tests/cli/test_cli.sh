@@ -303,7 +303,7 @@ mkdir -p "$work/mixed" && cp "$work/sc/frame_0000.png" "$work/mixed/frame_0000.p
 score_bad mismatched "frames must match" "$work/mixed" --um-per-px 1.5 --fps 30
 mkdir -p "$work/nometa" && cp "$work/sc/frame_0000.png" "$work/sc/frame_0001.png" "$work/nometa/"
 score_bad nometa "pixel size unknown" "$work/nometa"
-score_bad negative "must be positive" "$work/sc" --um-per-px -1
+score_bad negative "not in range 0.05" "$work/sc" --um-per-px -1
 
 # Closed loop: micro_guided measures the microcirculation by render + score (5 sites of video).
 for k in 1 2; do

@@ -24,7 +24,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0
 failed=0
-for t in scenario override frames; do
+for t in scenario override frames cli_options score; do
   mkdir -p "$work/$t"
   cp tests/fuzz/$t/* "$work/$t/"
   if (cd "$work" && "$OLDPWD/build/fuzz/fuzz/fuzz_$t" "$work/$t" -max_total_time="$seconds" \

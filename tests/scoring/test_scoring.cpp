@@ -9,7 +9,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "output/files.hpp"
 #include "scenario/scenario.hpp"
+#include "scoring/clip.hpp"
 #include "scoring/analysis.hpp"
 #include "scoring/report.hpp"
 #include "validation/scoring_accuracy.hpp"
@@ -154,4 +156,16 @@ TEST_CASE("Bad scoring input is a clear InputError") {
   std::ofstream(dir / "clip.mkv") << "garbage";
   CHECK_THROWS_WITH(scoring::load_clip(dir / "clip.mkv", {1.0, 30.0}), Catch::Contains("not a video"));
   fs::remove_all(dir);
+}
+
+TEST_CASE("Frame names sort naturally; CSV cells quote per RFC 4180 (issue 21)") {
+  CHECK(scoring::natural_less("frame_2.png", "frame_10.png"));
+  CHECK_FALSE(scoring::natural_less("frame_10.png", "frame_2.png"));
+  CHECK(scoring::natural_less("frame_0009.png", "frame_0010.png"));
+  CHECK(scoring::natural_less("a.png", "b.png"));
+  CHECK_FALSE(scoring::natural_less("frame_7.png", "frame_7.png"));
+  CHECK(scoring::natural_less("frame_07.png", "frame_007.png"));  // a tie broken, never equal
+  CHECK(output::csv_quoted("a,\"b\"") == "\"a,\"\"b\"\"\"");
+  CHECK(output::csv_field("macro_first") == "macro_first");
+  CHECK(output::csv_field("x\ny") == "\"x\ny\"");
 }
