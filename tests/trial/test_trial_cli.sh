@@ -49,6 +49,35 @@ else
   bad "could not interrupt the trial part-way"
 fi
 
+# kill -9 during the final writes (patients.csv is there; summary, analysis and plots may not be),
+# then --resume: every output has the uninterrupted run's bytes (issue 21 #5: the journal used to
+# be removed before those writes, and such a trial could not be resumed).
+caught=0
+for attempt in 1 2 3 4 5; do
+  rm -rf "$work/f"
+  "$bin" trial "$trial" "${short[@]}" --threads 2 --out "$work/f" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 5000); do
+    [ -e "$work/f/patients.csv" ] && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.002
+  done
+  kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null
+  if [ -e "$work/f/patients.partial.csv" ] && [ -e "$work/f/patients.csv" ]; then caught=1; break; fi
+done
+if [ "$caught" = 1 ]; then
+  "$bin" trial "$trial" "${short[@]}" --threads 2 --out "$work/f" --resume >/dev/null 2>&1 || bad "--resume after a kill in the final writes runs"
+  same=1
+  for f in patients.csv cohort.csv summary.json analysis.json km.png forest.png ne_vs_micro.png; do
+    cmp -s "$work/t1/$f" "$work/f/$f" || { same=0; bad "killed in the final writes, resumed: $f differs or is missing"; }
+  done
+  [ "$same" = 1 ] && ok "kill -9 during the final writes, then --resume: every output identical"
+  [ -e "$work/f/patients.partial.csv" ] && bad "the journal is left after the resumed trial completed"
+else
+  bad "could not kill the trial during its final writes (5 tries)"
+fi
+
 # MPI: 2 ranks give the bytes of one process (when built with MPI and mpirun is there).
 if command -v mpirun >/dev/null && "$bin" trial --help >/dev/null; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
