@@ -59,7 +59,7 @@ TEST_CASE("realism: a Gaussian dark line has its darkness and FWHM", "[realism]"
   CHECK(s.dark_share == 0.0);  // 20% darker, not 50%
 }
 
-TEST_CASE("realism: a power-law field has its spectrum slope; resampling keeps the answer", "[realism]") {
+TEST_CASE("realism: a power-law field has its spectrum slope, resampling keeps the answer", "[realism]") {
   // Random phases, amplitude ~ f^(-beta/2): power ~ f^-beta with beta = 3.
   const int w = 512, h = 512;
   std::mt19937 gen(9);

@@ -158,7 +158,7 @@ TEST_CASE("Bad scoring input is a clear InputError") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("Frame names sort naturally; CSV cells quote per RFC 4180 (issue 21)") {
+TEST_CASE("Frame names sort naturally, CSV cells quote per RFC 4180 (issue 21)") {
   CHECK(scoring::natural_less("frame_2.png", "frame_10.png"));
   CHECK_FALSE(scoring::natural_less("frame_10.png", "frame_2.png"));
   CHECK(scoring::natural_less("frame_0009.png", "frame_0010.png"));

@@ -286,7 +286,7 @@ double mean_grey(const viz::GreyImage& g) {
 }
 }  // namespace
 
-TEST_CASE("Looks: clean is the default; realistic is deterministic and differs; bad names throw") {
+TEST_CASE("Looks: clean is the default, realistic is deterministic and differs, bad names throw") {
   const LookFixture f;
   model::MicroDrivers septic;
   septic.inflammation = 0.7;
@@ -300,7 +300,7 @@ TEST_CASE("Looks: clean is the default; realistic is deterministic and differs; 
   CHECK(viz::look_names() == std::vector<std::string>{"clean", "realistic"});
 }
 
-TEST_CASE("Looks: depths are seeded per vessel, oedema deepens them; the clean look's cells are unchanged") {
+TEST_CASE("Looks: depths are seeded per vessel, oedema deepens them, the clean look's cells are unchanged") {
   const LookFixture f;
   const model::MicroDrivers healthy;
   const auto states = f.states(healthy);
