@@ -198,13 +198,28 @@ std::string stderr_tail_of(int fd) {
   return text;
 }
 
-}  // namespace
-
-int run_process(const std::vector<std::string>& args, std::string* stderr_tail) {
+// posix_spawn's argv: the arguments' C strings and a closing null (valid while `args` lives).
+std::vector<char*> argv_of(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  return argv;
+}
+
+// The child's stderr: into `err_fd` when there is one, else discarded.
+void redirect_stderr(posix_spawn_file_actions_t& actions, int err_fd) {
+  if (err_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  }
+}
+
+}  // namespace
+
+int run_process(const std::vector<std::string>& args, std::string* stderr_tail) {
+  std::vector<char*> argv = argv_of(args);
   // The child's stderr goes to an unlinked temporary file when the caller wants its tail.
   int err_fd = -1;
   if (stderr_tail) {
@@ -214,11 +229,7 @@ int run_process(const std::vector<std::string>& args, std::string* stderr_tail) 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  if (err_fd >= 0) {
-    posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
-  } else {
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  }
+  redirect_stderr(actions, err_fd);
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -233,10 +244,7 @@ ProcessInput::ProcessInput(const std::vector<std::string>& args) {
   std::signal(SIGPIPE, SIG_IGN);
   int fds[2];
   if (pipe(fds) != 0) return;
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
+  std::vector<char*> argv = argv_of(args);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);
@@ -292,20 +300,13 @@ int read_process_output(const std::vector<std::string>& args, std::string& out, 
   }
   int fds[2];
   if (pipe(fds) != 0) return -1;
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
+  std::vector<char*> argv = argv_of(args);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
   posix_spawn_file_actions_addclose(&actions, fds[1]);
-  if (err_fd >= 0) {
-    posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
-  } else {
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  }
+  redirect_stderr(actions, err_fd);
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
