@@ -190,6 +190,19 @@ double mean(const std::vector<double>& x) {
   return n ? s / n : kNaN;
 }
 
+// Sample standard deviation (n - 1) of the values present.
+double sd(const std::vector<double>& x) {
+  const double m = mean(x);
+  double ss = 0;
+  int n = 0;
+  for (double v : x) {
+    if (std::isnan(v)) continue;
+    ss += (v - m) * (v - m);
+    ++n;
+  }
+  return n > 1 ? std::sqrt(ss / (n - 1)) : kNaN;
+}
+
 double pct(double after, double before) { return 100.0 * (after - before) / before; }
 
 // Pairs with both values present.
@@ -666,10 +679,7 @@ std::vector<ValidationResult> intervention_studies(const ModelParams& base, int 
   b.start("BEH-HR", "calibration", "Source study Table 1 (HR 88 +- 19 vs 114 +- 15 bpm by dose group); plan 4.4");
   {
     const auto hr = each(all, [](const PatientOutcomes& o) { return o.fl_early_before.hr; });
-    double m = mean(hr), ss = 0;
-    for (double v : hr) ss += (v - m) * (v - m);
-    b.add("beh_hr_sd", "Usual care at 12 h: SD of heart rate across patients", "bpm",
-          n > 1 ? std::sqrt(ss / (n - 1)) : kNaN, 15, kInf, n);
+    b.add("beh_hr_sd", "Usual care at 12 h: SD of heart rate across patients", "bpm", sd(hr), 15, kInf, n);
   }
   b.start("BEH-SKIN", "calibration", "Source study Table 1 (NE <= 0.5: CRT 2 [2-4] s, mottling 0 [0-0]); plan 4.5");
   {
@@ -691,10 +701,8 @@ std::vector<ValidationResult> intervention_studies(const ModelParams& base, int 
   b.start("BEH-COURSE", "validation", "Plan 4.3 (day-3 NE differs from day 1 by course; issue 20 measured SD 0.06)");
   {
     const auto dne = each(all, [](const PatientOutcomes& o) { return o.fl_late_before.ne - o.fl_early_before.ne; });
-    double m = mean(dne), ss = 0;
-    for (double v : dne) ss += (v - m) * (v - m);
-    b.add("beh_ne_course_sd", "Usual care: SD across patients of NE at 60 h minus NE at 12 h", "ug/kg/min",
-          n > 1 ? std::sqrt(ss / (n - 1)) : kNaN, 0.15, kInf, n);
+    b.add("beh_ne_course_sd", "Usual care: SD across patients of NE at 60 h minus NE at 12 h", "ug/kg/min", sd(dne),
+          0.15, kInf, n);
   }
   return b.results;
 }
