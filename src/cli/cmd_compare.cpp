@@ -162,7 +162,7 @@ int run_compare(const CompareOptions& opts) {
   output::write_file_atomic(out / "comparison.csv", csv);
   std::vector<output::ComparedRun> plotted;
   plotted.reserve(runs.size());
-  for (const auto& r : runs) plotted.push_back({r.label, std::filesystem::absolute(r.csv)});
+  for (const auto& r : runs) plotted.push_back({r.label, std::filesystem::absolute(r.csv), r.rows.back()[0] / 60.0});
   std::string reason;
   const bool plotted_ok = output::plot_comparison(plotted, out / "comparison.png", runs.front().scenario, reason);
   if (!plotted_ok) std::fprintf(stderr, "coherence: warning: comparison.png not written: %s\n", reason.c_str());

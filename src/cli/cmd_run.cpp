@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "validation/scoring_accuracy.hpp"
 #include "output/files.hpp"
+#include "output/plot.hpp"
 #include "output/vessel_dump.hpp"
 #include "run/runner.hpp"
 #include "scenario/scenario.hpp"
@@ -39,6 +40,76 @@ run::VideoMicroMeasurer video_measurer(const scenario::Scenario& s) {
 }
 
 namespace {
+
+// What trends.png marks: every scenario event, and protocol decisions that give a bolus or start
+// or stop a drug (NE titration steps show in the NE trace itself). Markers closer than 1.5% of
+// the run's length are merged.
+std::vector<output::PlotMarker> trend_markers(const scenario::Scenario& s, const run::RunResult& r, double end_h) {
+  using scenario::EventAction;
+  std::vector<std::pair<double, std::string>> raw;
+  for (const auto& e : s.events) {
+    std::string label;
+    switch (e.action) {
+      case EventAction::kNeDose: label = fmt::format("NE {:g}", e.dose_ug_per_kg_min); break;
+      case EventAction::kVasopressin: label = fmt::format("vasopressin {:g}", e.rate_U_per_min); break;
+      case EventAction::kEpinephrine: label = fmt::format("epinephrine {:g}", e.dose_ug_per_kg_min); break;
+      case EventAction::kDobutamine: label = fmt::format("dobutamine {:g}", e.dose_ug_per_kg_min); break;
+      case EventAction::kNitroglycerin: label = fmt::format("nitroglycerin {:g}", e.rate_ug_per_min); break;
+      case EventAction::kBolus: label = fmt::format("bolus {:g} mL", e.volume_mL); break;
+      case EventAction::kMaintenance: label = fmt::format("maintenance {:g} mL/h", e.rate_mL_per_h); break;
+      case EventAction::kSepsisSeverity: label = fmt::format("sepsis {:g}", e.severity); break;
+      case EventAction::kSet: label = fmt::format("{}={:g}", e.key, e.value); break;
+    }
+    if (e.at_min >= 0.0) raw.emplace_back(e.at_min / 60.0, label);
+  }
+  auto on_off = [&](double before, double after, const char* name, double t) {
+    if ((before > 0.0) != (after > 0.0)) raw.emplace_back(t, fmt::format("{} {}", name, after > 0.0 ? "on" : "off"));
+  };
+  for (const auto& d : r.decisions) {
+    const double t = d.time_min / 60.0;
+    if (d.bolus_mL > 0.0) raw.emplace_back(t, fmt::format("bolus {:g} mL", d.bolus_mL));
+    const auto& b = d.observed.running;
+    on_off(b.vasopressin_U_per_min, d.after.vasopressin_U_per_min, "vasopressin", t);
+    on_off(b.epinephrine_ug_per_kg_min, d.after.epinephrine_ug_per_kg_min, "epinephrine", t);
+    on_off(b.dobutamine_ug_per_kg_min, d.after.dobutamine_ug_per_kg_min, "dobutamine", t);
+    on_off(b.nitroglycerin_ug_per_min, d.after.nitroglycerin_ug_per_min, "nitroglycerin", t);
+  }
+  std::stable_sort(raw.begin(), raw.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<output::PlotMarker> out;
+  for (const auto& [t, label] : raw) {
+    if (t > end_h) continue;
+    if (!out.empty() && t - out.back().time_h < 0.015 * end_h) {
+      if (out.back().label.find(label) == std::string::npos) out.back().label += ", " + label;
+      continue;
+    }
+    out.push_back({t, label});
+  }
+  for (auto& m : out) {
+    if (m.label.size() > 40) m.label = m.label.substr(0, 37) + "...";
+  }
+  return out;
+}
+
+// The MAP target in force from each protocol decision on, and from each `set` of
+// protocol.map_target_mmHg (empty without a MAP-targeting protocol).
+std::vector<std::pair<double, double>> map_target_steps(const scenario::Scenario& s, const run::RunResult& r) {
+  std::vector<std::pair<double, double>> changes;
+  for (const auto& d : r.decisions) {
+    if (d.map_target_mmHg) changes.emplace_back(d.time_min / 60.0, *d.map_target_mmHg);
+  }
+  if (changes.empty()) return {};
+  for (const auto& e : s.events) {
+    if (e.action == scenario::EventAction::kSet && e.key == "protocol.map_target_mmHg" && e.at_min >= 0.0) {
+      changes.emplace_back(e.at_min / 60.0, e.value);
+    }
+  }
+  std::stable_sort(changes.begin(), changes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::pair<double, double>> out;
+  for (const auto& c : changes) {
+    if (out.empty() || out.back().second != c.second) out.push_back(c);
+  }
+  return out;
+}
 
 // Summary figures of a finished run (from the sampled rows).
 nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
@@ -158,7 +229,21 @@ int run_run(const RunOptions& opts) {
   std::vector<std::string> plots;
   if (r.completed && !opts.no_plot) {
     std::string reason;
-    if (output::plot_trends(out / "timeseries.csv", out / "trends.png", s.name, reason)) {
+    output::TrendsInput trends;
+    trends.csv = out / "timeseries.csv";
+    trends.title = s.name;
+    trends.end_h = s.duration_min / 60.0;
+    trends.map_target_h = map_target_steps(s, r);
+    trends.markers = trend_markers(s, r, trends.end_h);
+    const auto given = [&](const char* column) {
+      const std::size_t c = run::column_index(column);
+      return std::any_of(r.rows.begin(), r.rows.end(), [&](const auto& row) { return row[c] > 0.0; });
+    };
+    trends.vasopressin = given("vasopressin_U_per_min");
+    trends.epinephrine = given("epinephrine_ug_per_kg_min");
+    trends.dobutamine = given("dobutamine_ug_per_kg_min");
+    trends.nitroglycerin = given("nitroglycerin_ug_per_min");
+    if (output::plot_time_figure(output::trends_figure(trends), out / "trends.png", reason)) {
       plots = {"trends.png", "trends.svg"};
     } else {
       std::fprintf(stderr, "coherence: warning: trends.png/.svg not written: %s\n", reason.c_str());

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "output/plot.hpp"
 #include "scenario/scenario.hpp"
 
 extern char** environ;
@@ -350,8 +351,6 @@ std::string gnuplot_quoted(const std::string& s) {
 
 namespace {
 
-std::string quoted(const std::string& s) { return gnuplot_quoted(s); }
-
 // Whether `file` holds a whole image: a PNG ends with its IEND chunk, an SVG with </svg>. It is
 // fsync'd first so that a write the disk cannot hold fails here. Sets `reason` when not.
 bool image_complete(const std::filesystem::path& file, std::string& reason) {
@@ -436,56 +435,31 @@ bool run_gnuplot(const std::string& gp, const std::filesystem::path& png, std::s
 bool plot_comparison(const std::vector<ComparedRun>& runs, const std::filesystem::path& png, const std::string& title,
                      std::string& reason) {
   static const char* kColours[] = {"#c0392b", "#2471a3", "#1e8449", "#d35400", "#6c3483", "#7f8c8d"};
-  auto plot_column = [&](int column, const std::string& extra) {
-    std::string line = "plot ";
+  TimeFigure f;
+  f.title = title;
+  f.csv = runs.empty() ? std::filesystem::path() : runs.front().timeseries_csv;
+  for (const auto& r : runs) f.end_h = std::max(f.end_h, r.end_h);
+  // The runs are named in the first panel's legend only.
+  auto panel = [&](PlotAxis axis, const std::string& column, bool steps) {
+    PlotPanel p;
+    p.left = std::move(axis);
     for (std::size_t i = 0; i < runs.size(); ++i) {
-      line += fmt::format("{} using ($1/60):{} with {} lw 2 lc rgb '{}' title {}, ", quoted(runs[i].timeseries_csv.string()),
-                          column, column == 9 ? "steps" : "lines", kColours[i % 6], quoted(runs[i].label));
+      p.series.push_back({column, f.panels.empty() ? runs[i].label : "", kColours[i % 6], false, steps, 2.0, 1,
+                          runs[i].timeseries_csv});
     }
-    return line + extra + "\n";
+    return p;
   };
-  std::string gp;
-  gp += "set terminal pngcairo size 1200,1000 font 'sans,10'\n";
-  gp += "set output " + quoted(png.string() + ".partial") + "\n";
-  gp += "set termoption noenhanced\nset datafile separator ','\nset key top right opaque box\nset grid\n";
-  gp += "set multiplot layout 4,1 title " + quoted(title) + "\nset lmargin 10\nset xlabel ''\n";
-  gp += "set ylabel 'MAP (mmHg)'\n" +
-        plot_column(2, "65 with lines dt 2 lc rgb '#555555' title 'MAP 65', 60 with lines dt 3 lc rgb '#999999' "
-                       "title 'MAP 60'");
-  gp += "set ylabel 'NE (ug/kg/min)'\nset yrange [0:1<*]\nset object 1 rect from graph 0, first 0.71 to graph 1, first 0.80 "
-        "fc rgb '#f5b7b1' fs solid 0.5 noborder behind\n" +
-        plot_column(9, "NaN with boxes fc rgb '#f5b7b1' fs solid 0.5 title 'cliff 0.71-0.80 (Dai)'");
-  gp += "unset object 1\nset ylabel 'MFI'\nset yrange [0:3.3]\n" +
-        plot_column(17, "2.6 with lines dt 2 lc rgb '#555555' title 'MFI 2.6 (abnormal below)'");
-  gp += "set autoscale y\nset xlabel 'time (h)'\nset ylabel 'lactate (mmol/L)'\n" +
-        plot_column(12, "2 with lines dt 2 lc rgb '#555555' title 'lactate 2'");
-  gp += "unset multiplot\n";
-  return run_gnuplot(gp, png, reason);
-}
-
-bool plot_trends(const std::filesystem::path& csv, const std::filesystem::path& png, const std::string& title,
-                 std::string& reason) {
-  std::string gp;
-  gp += "set terminal pngcairo size 1200,1100 font 'sans,10'\n";
-  gp += "set output " + quoted(png.string() + ".partial") + "\n";
-  gp += "set termoption noenhanced\n";
-  gp += "set datafile separator ','\nset key autotitle columnhead top left\nset grid\n";
-  gp += "set multiplot layout 5,1 title " + quoted(title) + "\n";
-  gp += "set lmargin 10\nset xlabel ''\n";
-  gp += "f = " + quoted(csv.string()) + "\n";
-  gp += "set ylabel 'mmHg / bpm'\nplot f using ($1/60):2 with lines lw 2 lc rgb '#c0392b', "
-        "f using ($1/60):3 with lines lc rgb '#7f8c8d', 65 with lines dt 2 lc rgb '#c0392b' title 'MAP 65'\n";
-  gp += "set ylabel 'L/min / mmHg'\nplot f using ($1/60):4 with lines lw 2 lc rgb '#2471a3', "
-        "f using ($1/60):5 with lines lc rgb '#16a085', f using ($1/60):7 with lines lc rgb '#8e44ad'\n";
-  gp += "set ylabel 'ug/kg/min'\nplot f using ($1/60):9 with steps lw 2 lc rgb '#d35400'\n";
-  gp += "set ylabel 'mmol/L / s'\nplot f using ($1/60):12 with lines lw 2 lc rgb '#1e8449', "
-        "f using ($1/60):13 with lines lc rgb '#b9770e' title 'crt_s'\n";
-  gp += "set xlabel 'time (h)'\nset ylabel 'MFI'\nset yrange [0:3.1]\nset y2label 'PPV %'\nset y2range [0:105]\n"
-        "set y2tics\nplot f using ($1/60):17 with lines lw 2 lc rgb '#6c3483' title 'mfi', "
-        "f using ($1/60):18 axes x1y2 with lines lc rgb '#2e86c1' title 'ppv_pct', "
-        "2.6 with lines dt 2 lc rgb '#6c3483' title 'MFI 2.6'\n";
-  gp += "unset multiplot\n";
-  return run_gnuplot(gp, png, reason);
+  PlotPanel map = panel({"MAP (mmHg)", 30.0, 110.0}, "map_mmHg", false);
+  map.lines = {{65.0, "MAP 65 (guideline)", "#555555", false, 2}};
+  f.panels.push_back(map);
+  PlotPanel ne = panel({"norepinephrine (ug/kg/min)", 0.0, 1.0, 1.2}, "ne_dose_ug_per_kg_min", true);
+  ne.zone = PlotZone{0.71, 0.80, "NE cliff 0.71-0.80", "#f5b7b1"};
+  PlotPanel mfi = panel({"MFI (score 0-3)", 0.0, 3.0, 1.0, 3.1}, "mfi", false);
+  mfi.lines = {{2.6, "MFI 2.6 (abnormal below)", "#555555", false, 2}};
+  PlotPanel lactate = panel({"lactate (mmol/L)", 0.0, 6.0}, "lactate_mmol_per_L", false);
+  lactate.lines = {{2.0, "lactate 2 mmol/L", "#555555", false, 2}};
+  f.panels.insert(f.panels.end(), {ne, mfi, lactate});
+  return plot_time_figure(f, png, reason);
 }
 
 }  // namespace coherence::output

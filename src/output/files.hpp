@@ -94,12 +94,11 @@ std::string gnuplot_quoted(const std::string& s);
 // incomplete (a full disk), naming the image and gnuplot's own message.
 bool run_gnuplot(const std::string& gp, const std::filesystem::path& png, std::string& reason);
 
-// Renders trend panels of a timeseries.csv to PNG through gnuplot (a child process).
-// Returns false with a reason when gnuplot is missing; throws when it fails (run_gnuplot).
 // One run in a comparison plot.
 struct ComparedRun {
   std::string label;
   std::filesystem::path timeseries_csv;
+  double end_h = 0.0;  // the run's last output time
 };
 // Side-by-side trends of several runs (MAP, NE with the cliff zone, MFI and PPV, lactate and CRT)
 // in one PNG through gnuplot. Returns false with `reason` when gnuplot is missing; throws when
@@ -107,7 +106,5 @@ struct ComparedRun {
 bool plot_comparison(const std::vector<ComparedRun>& runs, const std::filesystem::path& png, const std::string& title,
                      std::string& reason);
 
-bool plot_trends(const std::filesystem::path& csv, const std::filesystem::path& png, const std::string& title,
-                 std::string& reason);
 
 }  // namespace coherence::output

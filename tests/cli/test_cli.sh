@@ -14,6 +14,14 @@ source "$src/tests/cli_lib.sh"
 "$bin" run "$src/scenarios/septic_shock_ne.toml" --out "$work/a" >/dev/null 2>&1 && ok || bad "run septic_shock_ne"
 for f in timeseries.csv summary.json trends.png; do [ -s "$work/a/$f" ] && ok || bad "missing $f"; done
 grep -q "<svg" "$work/a/trends.svg" && ok || bad "trends.svg missing"
+# trends.png draws the run's own MAP target (70, raised to 75 by the scenario's set event at
+# 12 h), not the guideline's 65, and its time axis ends where the run does.
+"$bin" run "$src/scenarios/septic_shock_map_target.toml" --set protocol.map_target_mmHg=70 --out "$work/t70" \
+  >/dev/null 2>&1 && ok || bad "run septic_shock_map_target at 70"
+tr '\n' ' ' < "$work/t70/trends.png.gp" | grep -q "time_h,value 0,70 12,75 24,75 EOD" && ok \
+  || bad "trends.png: MAP target steps 70 -> 75 at 12 h"
+grep -q "MAP 65 (guideline)" "$work/t70/trends.png.gp" && bad "trends.png draws MAP 65 for a target of 70" || ok
+grep -q "set xrange \[0:24\]" "$work/t70/trends.png.gp" && ok || bad "trends.png: time axis to the run's 24 h"
 header=$(head -1 "$work/a/timeseries.csv")
 for c in time_min map_mmHg hr_bpm co_L_per_min cvp_mmHg svr_dyn_s_per_cm5 pmsf_mmHg blood_volume_mL \
          ne_dose_ug_per_kg_min ne_plasma_ug_per_L fluids_in_mL lactate_mmol_per_L crt_s mottling_score \
