@@ -24,6 +24,11 @@ void setup_view(CLI::App& app, const std::shared_ptr<ViewOptions>& opts) {
       ->capture_default_str();
   sub->add_option("--start-h", opts->start_h, "Where the live view begins (h; the course before runs unseen)")
       ->capture_default_str();
+  sub->add_option("--at-caption", opts->at_caption,
+                  "Begin the live view at lesson caption N (1-based; shown, with the trends before it)")
+      ->check(CLI::Range(1, 1000));
+  sub->add_option("--layout", opts->layout_file,
+                  "With --screenshot: also write the captured frame's texts and trend strips as JSON (for tests)");
   sub->add_option("--device", opts->device, "Microscope preset (sdf, sdf-hd, idf)")->capture_default_str();
   sub->add_flag("--no-caption-pause", opts->no_caption_pause, "Show lesson captions without pausing");
   sub->add_flag("--frame-times", opts->frame_times, "Print frame-time statistics at the end");
@@ -45,7 +50,19 @@ int run_view(const ViewOptions& opts) {
       throw scenario::InputError(fmt::format("--screenshot {}: no folder {}", opts.screenshot_file, dir.string()));
     }
   }
-  const double start_min = opts.start_h * 60.0;
+  if (!opts.layout_file.empty() && opts.screenshot_file.empty()) {
+    throw scenario::InputError("--layout needs --screenshot (the layout is that frame's)");
+  }
+  double start_min = opts.start_h * 60.0;
+  if (opts.at_caption > 0) {
+    if (opts.start_h != 0.0) throw scenario::InputError("--at-caption and --start-h: give one of them");
+    if (static_cast<std::size_t>(opts.at_caption) > s.captions.size()) {
+      throw scenario::InputError(fmt::format("--at-caption {}: {} has {} caption(s)", opts.at_caption, s.file,
+                                             s.captions.size()));
+    }
+    // Just after the caption's time: it is in force, and the clock does not pause on it again.
+    start_min = std::min(s.duration_min, s.captions[static_cast<std::size_t>(opts.at_caption - 1)].at_min + 1e-6);
+  }
   if (start_min > s.duration_min) {
     throw scenario::InputError(
         fmt::format("--start-h {}: after the end of the scenario ({} h)", opts.start_h, s.duration_min / 60.0));
@@ -65,6 +82,7 @@ int run_view(const ViewOptions& opts) {
   viewer::WindowOptions wo;
   wo.screenshot_file = opts.screenshot_file;
   wo.frames = opts.frames;
+  wo.layout_file = opts.layout_file;
   const viewer::FrameTimes ft = viewer::run_window(live, wo);
   if (opts.frame_times) {
     fmt::print("{} frames: {:.2f} ms per frame on average (simulation + video {:.2f} ms, drawing {:.2f} ms), "

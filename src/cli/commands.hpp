@@ -122,6 +122,8 @@ struct ViewOptions {
   std::string device = "sdf";
   bool no_caption_pause = false;
   bool frame_times = false;
+  int at_caption = 0;           // > 0: the live view begins at this lesson caption (1-based)
+  std::string layout_file;      // JSON of the captured frame's texts and strips (tests)
 };
 void setup_view(CLI::App& app, const std::shared_ptr<ViewOptions>& opts);
 int run_view(const ViewOptions& opts);

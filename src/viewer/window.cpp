@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <SFML/Graphics.hpp>
+#include <nlohmann/json.hpp>
 #include <cstdlib>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -89,6 +91,12 @@ std::optional<Command> key_command(const sf::Event::KeyEvent& k) {
   }
 }
 
+// What a frame drew, for tests of the layout (`coherence view --layout FILE`).
+struct Layout {
+  nlohmann::json texts = nlohmann::json::array();
+  nlohmann::json strips = nlohmann::json::array();
+};
+
 class Painter {
  public:
   Painter(sf::RenderTarget& target, const sf::Font& font) : target_(target), font_(font) {}
@@ -98,7 +106,13 @@ class Painter {
     t.setFillColor(c);
     t.setPosition(std::round(x), std::round(y));
     target_.draw(t);
+    if (layout_) {
+      const sf::FloatRect b = t.getGlobalBounds();
+      layout_->texts.push_back({{"text", s}, {"size", size}, {"box", {b.left, b.top, b.width, b.height}}});
+    }
   }
+  void record_into(Layout* layout) { layout_ = layout; }
+  Layout* layout() { return layout_; }
   float text_width(const std::string& s, unsigned size) {
     sf::Text t(sf::String::fromUtf8(s.begin(), s.end()), font_, size);
     return t.getLocalBounds().width;
@@ -118,13 +132,14 @@ class Painter {
     c.setPosition(x, y);
     c.setFillColor(on ? kGood : kBad);
     target_.draw(c);
-    text(label, x + 22.f, y - 2.f, 15);
+    text(label, x + 22.f, y - 1.f, 14);
   }
   sf::RenderTarget& target() { return target_; }
 
  private:
   sf::RenderTarget& target_;
   const sf::Font& font_;
+  Layout* layout_ = nullptr;
 };
 
 // A shaded range of a strip (a target band, the NE cliff zone).
@@ -133,21 +148,50 @@ struct Band {
   sf::Color colour;
 };
 
+// Tic values of a strip's scale: its ends and middle, on the strip's own digits.
+std::vector<double> strip_ticks(const Strip& s) { return {s.lo, 0.5 * (s.lo + s.hi), s.hi}; }
+
+std::string tick_text(double v) { return fmt::format("{:g}", std::round(v * 100.0) / 100.0); }
+
+// A strip: scale (tick labels in a column of their own, left), the trace area (nothing written
+// over it), and the label and current value in a column of their own (right).
+constexpr float kTickColumn = 38.f, kValueColumn = 124.f;
+
 void draw_strip(Painter& p, const Strip& s, const std::deque<TrendPoint>& trends, sf::FloatRect box, double t_now,
                 const std::vector<Band>& bands, const std::vector<double>& marks) {
   p.rect(box, kPanel);
+  const sf::FloatRect plot(box.left + kTickColumn, box.top + 3.f, box.width - kTickColumn - kValueColumn,
+                           box.height - 6.f);
+  p.rect(plot, sf::Color(26, 29, 34));
   const double t0 = t_now - kTrendWindow_min;
-  auto x_of = [&](double t) { return box.left + static_cast<float>((t - t0) / kTrendWindow_min) * box.width; };
+  auto x_of = [&](double t) { return plot.left + static_cast<float>((t - t0) / kTrendWindow_min) * plot.width; };
   auto y_of = [&](double v) {
     const double f = std::clamp((v - s.lo) / (s.hi - s.lo), 0.0, 1.0);
-    return box.top + box.height - static_cast<float>(f) * box.height;
+    return plot.top + plot.height - static_cast<float>(f) * plot.height;
   };
   for (const Band& b : bands) {
     const float ya = y_of(b.lo), yb = y_of(b.hi);
-    p.rect({box.left, std::min(ya, yb), box.width, std::abs(ya - yb)}, b.colour);
+    p.rect({plot.left, std::min(ya, yb), plot.width, std::abs(ya - yb)}, b.colour);
+  }
+  // Scale: grid lines and tick labels at the ends and the middle; time grid every 2 h.
+  const sf::Color grid(52, 57, 66);
+  nlohmann::json ticks = nlohmann::json::array();
+  for (double v : strip_ticks(s)) {
+    const float y = y_of(v);
+    sf::Vertex line[] = {sf::Vertex({plot.left - 4.f, y}, kDim), sf::Vertex({plot.left + plot.width, y}, grid)};
+    p.target().draw(line, 2, sf::Lines);
+    const std::string t = tick_text(v);
+    const float ty = std::clamp(y - 7.f, box.top, box.top + box.height - 13.f);
+    p.text(t, plot.left - 6.f - p.text_width(t, 11), ty, 11, kDim);
+    ticks.push_back(t);
+  }
+  for (double h = 2.0; h < kTrendWindow_min / 60.0; h += 2.0) {
+    const float x = plot.left + static_cast<float>(h * 60.0 / kTrendWindow_min) * plot.width;
+    sf::Vertex line[] = {sf::Vertex({x, plot.top}, grid), sf::Vertex({x, plot.top + plot.height}, grid)};
+    p.target().draw(line, 2, sf::Lines);
   }
   for (double m : marks) {
-    sf::Vertex line[] = {sf::Vertex({box.left, y_of(m)}, kDim), sf::Vertex({box.left + box.width, y_of(m)}, kDim)};
+    sf::Vertex line[] = {sf::Vertex({plot.left, y_of(m)}, kDim), sf::Vertex({plot.left + plot.width, y_of(m)}, kDim)};
     p.target().draw(line, 2, sf::Lines);
   }
   sf::VertexArray trace(sf::LineStrip);
@@ -158,10 +202,39 @@ void draw_strip(Painter& p, const Strip& s, const std::deque<TrendPoint>& trends
     trace.append(sf::Vertex({x_of(pt.time_min), y_of(v)}, kTrace));
   }
   p.target().draw(trace);
-  p.text(s.label, box.left + 4.f, box.top + 1.f, 12, kDim);
+  const float vx = plot.left + plot.width + 8.f;
+  p.text(s.label, vx, box.top + 2.f, 12, kDim);
   const double now = trends.empty() ? NAN : s.value(trends.back());
   const std::string value = std::isfinite(now) ? fmt::format("{:.{}f} {}", now, s.digits, s.unit) : "-";
-  p.text(value, box.left + box.width - p.text_width(value, 16) - 6.f, box.top + 2.f, 16);
+  p.text(value, vx, box.top + 21.f, 15);
+  if (p.layout()) {
+    p.layout()->strips.push_back({{"label", s.label},
+                                  {"plot", {plot.left, plot.top, plot.width, plot.height}},
+                                  {"box", {box.left, box.top, box.width, box.height}},
+                                  {"ticks", ticks}});
+  }
+}
+
+// Lines of at most `width` pixels at `size`, broken at spaces (a word longer than a line is cut).
+std::vector<std::string> wrap(Painter& p, const std::string& text, float width, unsigned size) {
+  std::vector<std::string> lines;
+  std::string line;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t j = text.find(' ', i);
+    if (j == std::string::npos) j = text.size();
+    const std::string word = text.substr(i, j - i);
+    const std::string candidate = line.empty() ? word : line + " " + word;
+    if (!line.empty() && p.text_width(candidate, size) > width) {
+      lines.push_back(line);
+      line = word;
+    } else {
+      line = candidate;
+    }
+    i = j + 1;
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
 }
 
 std::string clock_text(double t_min) {
@@ -203,8 +276,8 @@ void draw_panels(Painter& p, const LiveViewer& v) {
   p.rect(ind, kPanel, verdict_colour);
   p.lamp(ind.left + 10.f, ind.top + 9.f, c.macro_adequate,
          fmt::format("macro: MAP {:.0f} (target {:.0f})", now.map_mmHg, v.map_target_mmHg()));
-  p.lamp(ind.left + 330.f, ind.top + 9.f, c.micro_adequate,
-         fmt::format("micro: MFI {:.2f}, PPV {:.0f}%", now.mfi, now.ppv_pct));
+  p.lamp(ind.left + 300.f, ind.top + 9.f, c.micro_adequate,
+         fmt::format("micro, mean of 5 sites: MFI {:.2f}, PPV {:.0f}%", now.mfi, now.ppv_pct));
   p.text(c.verdict, ind.left + 10.f, ind.top + 32.f, 16, verdict_colour);
 
   // Caption and status.
@@ -236,14 +309,13 @@ void draw_panels(Painter& p, const LiveViewer& v) {
     std::vector<double> marks;
   };
   const std::vector<Row> rows = {
-      {{"MAP", "mmHg", 20, 140, [](const TrendPoint& q) { return q.map_mmHg; }, 0},
+      {{"MAP (band: target)", "mmHg", 20, 140, [](const TrendPoint& q) { return q.map_mmHg; }, 0},
        {{target, target + 15.0, sf::Color(40, 90, 60)}},
        {}},
       {{"HR", "/min", 40, 180, [](const TrendPoint& q) { return q.hr_bpm; }, 0}, {}, {}},
       {{"CO", "L/min", 0, 12, [](const TrendPoint& q) { return q.co_L_per_min; }, 1}, {}, {}},
-      {{"Norepinephrine (cliff 0.71-0.80)", "ug/kg/min", 0, 1.5,
-        [](const TrendPoint& q) { return q.ne_ug_per_kg_min; }, 2},
-       {{0.71, 0.80, sf::Color(130, 90, 30)}, {0.80, 1.5, sf::Color(100, 35, 35)}},
+      {{"NE (band: cliff)", "ug/kg/min", 0, 1.5, [](const TrendPoint& q) { return q.ne_ug_per_kg_min; }, 2},
+       {{0.71, 0.80, sf::Color(78, 84, 104)}},
        {}},
       {{"Lactate", "mmol/L", 0, 12, [](const TrendPoint& q) { return q.lactate_mmol_per_L; }, 1}, {}, {2.0}},
       {{"CRT", "s", 0, 10, [](const TrendPoint& q) { return q.crt_s; }, 1}, {}, {3.0}},
@@ -255,20 +327,42 @@ void draw_panels(Painter& p, const LiveViewer& v) {
     draw_strip(p, r.strip, v.trends(), {sx, y, sw, sh}, now.time_min, r.bands, r.marks);
     y += sh + gap;
   }
-  p.text(fmt::format("last {:.0f} h", kTrendWindow_min / 60.0), sx, y - 2.f, 12, kDim);
+  // Time scale under the strips: hours before now.
+  {
+    const float plot_left = sx + kTickColumn, plot_width = sw - kTickColumn - kValueColumn;
+    for (double h = 0.0; h <= kTrendWindow_min / 60.0 + 1e-9; h += 2.0) {
+      const std::string t = h == kTrendWindow_min / 60.0 ? "now" : fmt::format("-{:g} h", kTrendWindow_min / 60.0 - h);
+      const float x = plot_left + static_cast<float>(h * 60.0 / kTrendWindow_min) * plot_width;
+      p.text(t, x - p.text_width(t, 11) / 2.f, y - 3.f, 11, kDim);
+    }
+  }
 
   // Decision log.
   const sf::FloatRect log(sx, 520.f, sw, 190.f);
   p.rect(log, kPanel);
   p.text("Decisions (protocol and user)", log.left + 6.f, log.top + 3.f, 14, kDim);
-  float ly = log.top + 24.f;
-  for (const auto& d : v.recent_decisions(6)) {
+  // Whole decisions, wrapped; the newest that fit, oldest at the top.
+  const float line_h = 16.f, first_y = log.top + 24.f;
+  const int capacity = static_cast<int>((log.top + log.height - 4.f - first_y) / line_h);
+  std::vector<std::vector<std::string>> entries;
+  int used = 0;
+  const auto recent = v.recent_decisions(12);
+  for (auto it = recent.rbegin(); it != recent.rend(); ++it) {
+    const auto& d = *it;
     std::string line = fmt::format("{}  {}: {}", clock_text(d.time_min), d.protocol == "user" ? "you" : d.protocol,
                                    d.action);
     if (!d.reason.empty() && d.protocol != "user") line += " - " + d.reason;
-    while (line.size() > 20 && p.text_width(line, 13) > log.width - 12.f) line = line.substr(0, line.size() - 4) + "...";
-    p.text(line, log.left + 6.f, ly, 13);
-    ly += 27.f;
+    auto lines = wrap(p, line, log.width - 20.f, 13);
+    if (used + static_cast<int>(lines.size()) > capacity) break;
+    used += static_cast<int>(lines.size());
+    entries.push_back(std::move(lines));
+  }
+  float ly = first_y;
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    for (std::size_t k = 0; k < it->size(); ++k) {
+      p.text((*it)[k], log.left + (k == 0 ? 6.f : 18.f), ly, 13, k == 0 ? kText : kDim);
+      ly += line_h;
+    }
   }
 
   if (v.help()) {
@@ -307,7 +401,7 @@ void draw_video(Painter& p, const LiveViewer& v, sf::Texture& video_texture, std
   const auto& truth = v.site_truth();
   p.rect({kVideo.left, kVideo.top, 640.f, 24.f}, sf::Color(0, 0, 0, 150));
   const viz::DevicePreset& d = v.device();
-  p.text(fmt::format("Sublingual site {} of 5 ({}, {:.0f} x {:.0f} um)   truth: MFI {:.1f}  PPV {:.0f}%  TVD {:.1f}",
+  p.text(fmt::format("Site {} of 5 ({}, {:.0f} x {:.0f} um)   this site's truth: MFI {:.1f}  PPV {:.0f}%  TVD {:.1f}",
                      v.site(), d.name, d.field_width_um, d.field_height_um, truth.mfi, truth.ppv_pct,
                      truth.tvd_mm_per_mm2),
          kVideo.left + 6.f, kVideo.top + 3.f, 14);
@@ -387,7 +481,7 @@ FrameTimes run_window(LiveViewer& viewer, const WindowOptions& options) {
     viewer.tick(dt);
     const auto t1 = Clock::now();
     panel_age_s += dt;
-    const bool panels_due = panel_age_s >= kPanelRefresh_s;
+    bool panels_due = panel_age_s >= kPanelRefresh_s;
     const bool video_changed = viewer.frame_serial() != shown_frame;
     const bool last_frame = headless && frame + 1 >= options.frames;
     if (!panels_due && !video_changed && !exposed && !last_frame) {
@@ -400,6 +494,11 @@ FrameTimes run_window(LiveViewer& viewer, const WindowOptions& options) {
       if (!headless) sf::sleep(sf::microseconds(static_cast<sf::Int64>(std::max(0.0, 1e6 / 60.0 - 1e3 * idle_ms))));
       continue;
     }
+    Layout layout;
+    const bool record = last_frame && !options.layout_file.empty();
+    if (record) panels_due = true;  // the captured frame's panels are drawn (and recorded) anew
+    panel_painter.record_into(record ? &layout : nullptr);
+    window_painter.record_into(record ? &layout : nullptr);
     if (panels_due) {
       draw_panels(panel_painter, viewer);
       panel.display();
@@ -419,6 +518,13 @@ FrameTimes run_window(LiveViewer& viewer, const WindowOptions& options) {
         throw std::runtime_error(fmt::format("{}: cannot write the screenshot", options.screenshot_file));
       }
     }
+    if (record) {
+      std::ofstream out(options.layout_file);
+      out << nlohmann::json{{"texts", layout.texts}, {"strips", layout.strips}}.dump(1) << "\n";
+      if (!out) throw std::runtime_error(fmt::format("{}: cannot write the layout", options.layout_file));
+    }
+    panel_painter.record_into(nullptr);
+    window_painter.record_into(nullptr);
     window.display();
     const auto t2 = Clock::now();
     ++frame;

@@ -12,6 +12,7 @@ struct WindowOptions {
   std::string screenshot_file;  // non-empty: headless capture of frame `frames`, then exit
   int frames = 0;               // > 0: stop after this many frames (fixed 1/60 s steps)
   bool frame_times = false;     // print frame-time statistics at the end
+  std::string layout_file;      // non-empty: JSON of the captured frame's texts and strips (tests)
 };
 
 struct FrameTimes {

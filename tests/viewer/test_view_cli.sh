@@ -25,6 +25,25 @@ else
   bad "tools/viewer_screenshots.sh failed: $(tail -3 "$work/shots.log")"
 fi
 
+# A lesson captured at its third caption: the caption is on screen, the trends hold the hours
+# before it, every strip has a scale, no text over a trace, decisions wrapped (check_layout.py).
+if xvfb-run -a -s "-screen 0 1280x720x24" "$bin" view "$src/scenarios/coherence_loss_3_vasoconstriction.toml" \
+     --at-caption 3 --frames 20 --screenshot "$work/caption3.png" --layout "$work/caption3.json" >/dev/null 2>&1; then
+  python3 "$src/tests/viewer/check_layout.py" "$work/caption3.json" && ok "caption 3: layout (scales, no text over traces)" \
+    || bad "caption 3: layout"
+  grep -q "the best of the day" "$work/caption3.json" && ok "caption 3 shown" || bad "--at-caption 3: caption not shown"
+  grep -q "t = 4h30" "$work/caption3.json" && ok "caption 3: the clock at its 270 min" || bad "caption 3: clock not at 4h30"
+else
+  bad "view --at-caption 3 --screenshot --layout failed"
+fi
+python3 "$src/tests/viewer/check_layout.py" <(python3 -c "
+import json,sys
+l=json.load(open(sys.argv[1])); l['texts'].append({'text':'2.35','size':16,'box':[l['strips'][0]['plot'][0]+5,l['strips'][0]['plot'][1]+5,20,10]})
+print(json.dumps(l))" "$work/caption3.json" 2>/dev/null) >/dev/null 2>&1 && bad "check_layout.py accepts text over a trace" \
+  || ok "check_layout.py rejects text over a trace"
+expect_2 "at-caption beyond the lesson" "has 4 caption" view "$src/scenarios/coherence_loss_3_vasoconstriction.toml" --at-caption 9
+expect_2 "layout without screenshot" "--layout needs --screenshot" view "$src/scenarios/ne_cliff.toml" --layout "$work/l.json"
+
 # Frame-time report.
 out=$(xvfb-run -a -s "-screen 0 1280x720x24" "$bin" view "$src/scenarios/ne_cliff.toml" --frames 30 --frame-times 2>/dev/null)
 echo "$out" | grep -qE "^30 frames: [0-9.]+ ms per frame" && ok "--frame-times reports" || bad "--frame-times: $out"
