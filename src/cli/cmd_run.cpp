@@ -12,6 +12,7 @@
 #include "output/files.hpp"
 #include "output/plot.hpp"
 #include "output/vessel_dump.hpp"
+#include "run/captions.hpp"
 #include "run/runner.hpp"
 #include "scenario/scenario.hpp"
 
@@ -198,6 +199,7 @@ int run_run(const RunOptions& opts) {
   std::vector<scenario::Override> overrides;
   for (const auto& text : opts.overrides) overrides.push_back(scenario::parse_override(text));
   const scenario::Scenario s = scenario::load_scenario(opts.scenario_file, overrides);
+  run::check_captions(s);
   for (double t : opts.dump_vessels_at_min) {
     if (!(t >= 0.0 && t <= s.duration_min)) {
       throw scenario::InputError(fmt::format("--dump-vessels-at-min {}: must lie within the scenario (0 - {} min)", t,
@@ -250,6 +252,24 @@ int run_run(const RunOptions& opts) {
     }
   }
   summary["plots"] = plots;
+  // Lesson captions as the viewer shows them, and whether what they claim holds in this run.
+  if (!s.captions.empty()) {
+    nlohmann::json captions = nlohmann::json::array();
+    const auto results = run::evaluate_captions(s, r.rows);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const auto& c = results[i];
+      nlohmann::json claims = nlohmann::json::array();
+      for (const auto& cl : c.claims) {
+        claims.push_back({{"claim", cl.claim}, {"holds", cl.holds}, {"values", cl.detail}});
+        if (!cl.holds && r.completed) {
+          std::fprintf(stderr, "coherence: warning: %s:%d: caption at %g min: \"%s\" does not hold (%s)\n",
+                       s.file.c_str(), s.captions[i].line, c.at_min, cl.claim.c_str(), cl.detail.c_str());
+        }
+      }
+      captions.push_back({{"at_min", c.at_min}, {"text", c.text}, {"claims", claims}});
+    }
+    summary["captions"] = captions;
+  }
   summary["vessel_dumps"] = dumps;
   output::write_json(out / "summary.json", summary);
   if (!r.completed) {

@@ -141,7 +141,10 @@ const std::vector<KeySpec> kKeys = {
      "When (within the scenario's duration)."},
     {"captions[].at_min", KeyType::kNumber, "min", -4320, 43200, true, 0,
      "When the teaching viewer shows the caption (and pauses)."},
-    {"captions[].text", KeyType::kString, "", 0, 0, true, 0, "One or two sentences, at most 240 characters."},
+    {"captions[].text", KeyType::kString, "", 0, 0, true, 0,
+     "One or two sentences, at most 240 characters; {column:.1f} quotes the run at the caption's time."},
+    {"captions[].claims", KeyType::kStringArray, "", 0, 0, false, 0,
+     "What the caption asserts, checked against the run: \"mfi < 2.6\", \"ppv_pct falls\", ..."},
 };
 
 const std::map<std::string, EventAction, std::less<>> kActions = {
@@ -287,6 +290,22 @@ class Reader {
       fail(path, node, fmt::format("= {}: out of range [{}, {}]", *v, spec->min, spec->max));
     }
     return *v;
+  }
+
+  std::vector<std::string> strings(const toml::table& table, const std::string& prefix, std::string_view key,
+                                   const toml::node* parent) const {
+    const std::string path = prefix + std::string(key);
+    const auto [spec, node] = lookup(table, path, key, parent);
+    std::vector<std::string> out;
+    if (!node) return out;
+    const toml::array* a = node->as_array();
+    if (!a) fail(path, node, fmt::format("must be an array of strings, got {}", describe(*node)));
+    for (const toml::node& item : *a) {
+      auto v = item.value_exact<std::string>();
+      if (!v) fail(path, &item, fmt::format("must be an array of strings, has {}", describe(item)));
+      out.push_back(*v);
+    }
+    return out;
   }
 
   std::string string(const toml::table& table, const std::string& prefix, std::string_view key,
@@ -745,6 +764,13 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
     Caption c;
     c.at_min = r.number(t, prefix, "at_min", &entry);
     c.text = r.string(t, prefix, "text", &entry);
+    c.claims = r.strings(t, prefix, "claims", &entry);
+    const auto line_of = [&](const char* key) {
+      const toml::node* n = t.get(key);
+      return static_cast<int>((n ? n->source() : entry.source()).begin.line);
+    };
+    c.line = line_of("text");
+    c.claims_line = line_of("claims");
     if (c.text.empty() || c.text.size() > 240) {
       r.fail(prefix + "text", t.get("text"), fmt::format("has {} characters: must be 1 to 240", c.text.size()));
     }

@@ -27,7 +27,7 @@ class InputError : public std::runtime_error {
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
 };
 
-enum class KeyType { kNumber, kString, kInteger };
+enum class KeyType { kNumber, kString, kInteger, kStringArray };
 
 struct KeySpec {
   std::string_view path;  // dotted; array items as "events[].key"
@@ -98,9 +98,16 @@ struct Measurement {
 
 // A lesson's caption: shown by the teaching viewer from this time on (and the viewer pauses
 // there, so that the educator can talk); ignored by run and trial.
+// Its text may quote the run through placeholders, {column} or {column:.1f} (the value at the
+// caption's time) and {column@MIN:.1f} (at minute MIN); `claims` are checked against the run
+// (run/captions.hpp): "COLUMN OP NUMBER" (OP one of < <= > >=, at the caption's time, or
+// COLUMN@MIN), "COLUMN rises|falls|steady" (since the previous caption, or "since MIN").
 struct Caption {
   double at_min = 0.0;
   std::string text;
+  std::vector<std::string> claims;
+  int line = 0;         // of its text, for messages
+  int claims_line = 0;  // of its claims
 };
 
 struct Scenario {

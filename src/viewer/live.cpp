@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "model/microcirculation.hpp"
+#include "run/captions.hpp"
+#include "run/runner.hpp"
 
 namespace coherence::viewer {
 
@@ -58,6 +60,13 @@ LiveViewer::LiveViewer(const scenario::Scenario& s, const ViewerOptions& o, run:
       speed_min_per_s_(o.speed_min_per_s) {
   if (site_ < 1 || site_ > 5) throw std::invalid_argument("site must be 1-5");
   camera_network_ = viz::network_for_camera(s.params.micro, session_.network(), s.seed, device_);
+  // Captions that quote the run are filled from one run of the scenario as scripted.
+  run::check_captions(s);
+  if (run::captions_have_placeholders(s)) {
+    for (auto& c : run::evaluate_captions(s, run::run_scenario(s).rows)) caption_texts_.push_back(std::move(c.text));
+  } else {
+    for (const auto& c : s.captions) caption_texts_.push_back(c.text);
+  }
   // The course before the live view runs unseen (e.g. the hours of sepsis before admission).
   // The trend strips show the last kTrendWindow_min before it, from admission (t = 0) on.
   const double start = std::clamp(o.start_min, session_.start_min(), session_.end_min());
@@ -263,6 +272,8 @@ double LiveViewer::map_target_mmHg() const {
 const scenario::Caption* LiveViewer::caption() const {
   return caption_ ? &session_.scenario().captions[*caption_] : nullptr;
 }
+
+std::string LiveViewer::caption_text() const { return caption_ ? caption_texts_[*caption_] : std::string(); }
 
 std::vector<run::DecisionRow> LiveViewer::recent_decisions(std::size_t n) const {
   const auto& all = session_.decisions();

@@ -102,6 +102,8 @@ class LiveViewer {
   const std::string& status() const { return status_; }
   // The caption in force (the latest passed), if any.
   const scenario::Caption* caption() const;
+  // Its text with the placeholders filled from the scenario as scripted (run/captions.hpp).
+  std::string caption_text() const;
   // The last `n` decisions (protocol and user), newest last.
   std::vector<run::DecisionRow> recent_decisions(std::size_t n) const;
   bool ended() const { return session_.at_end() || arrested_; }
@@ -125,6 +127,7 @@ class LiveViewer {
   std::string status_;
   std::size_t next_caption_ = 0;
   std::optional<std::size_t> caption_;
+  std::vector<std::string> caption_texts_;  // filled, one per caption
   // The video: a clip of the selected site at the model's state, renewed every few seconds.
   std::optional<viz::ClipSetup> clip_;
   std::optional<viz::Renderer> renderer_;

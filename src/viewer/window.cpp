@@ -284,7 +284,7 @@ void draw_panels(Painter& p, const LiveViewer& v) {
   const sf::FloatRect cap(kVideo.left, 652.f, 640.f, 44.f);
   if (const scenario::Caption* caption = v.caption()) {
     p.rect(cap, sf::Color(40, 46, 70), sf::Color(110, 130, 200));
-    std::string text = caption->text;
+    std::string text = v.caption_text();
     // Two lines at most: break at the last space that fits.
     std::string first = text, second;
     if (p.text_width(text, 14) > cap.width - 16.f) {
