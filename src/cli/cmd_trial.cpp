@@ -299,7 +299,7 @@ void write_replication_docs(const trial::TrialSpec& spec, const nlohmann::json& 
 }
 
 // The CONSORT counts and each arm's headline, printed after a trial.
-void print_consort(const nlohmann::json& summary) {
+void print_consort(const trial::TrialSpec& spec, const nlohmann::json& summary) {
   const auto& c = summary["consort"];
   std::string reasons;
   for (const auto& [name, n] : c["excluded_by"].items()) {
@@ -308,7 +308,8 @@ void print_consort(const nlohmann::json& summary) {
   fmt::print("  screened {}, excluded {}{}, randomised {}, analysed {}\n", c["screened"].get<int>(),
              c["excluded"].get<int>(), reasons.empty() ? "" : " (" + reasons + ")", c["randomised"].get<int>(),
              c["analysed"].get<int>());
-  for (const auto& [arm, a] : summary["by_arm"].items()) {
+  for (const auto& arm : spec.protocols) {
+    const auto& a = summary["by_arm"][arm];
     auto mean = [&](const char* k) { return a.contains(k) ? a[k].get<double>() : std::nan(""); };
     fmt::print("  {}: 28-day mortality {:.1f}% (predicted {:.1f}%), NE {:.1f} mg over {:.1f} h, fluids {:.0f} mL\n",
                arm, 100.0 * mean("mean_death_28d"), 100.0 * mean("mean_predicted_mortality_28d"),
@@ -485,7 +486,7 @@ int run_trial(const TrialOptions& opts) {
                spec.name, spec.patients, spec.protocols.size(), r->patients_run, r->patients_resumed, r->failed_rows,
                seconds, out.string());
   }
-  print_consort(summary);
+  print_consort(spec, summary);
   return 0;
 }
 
