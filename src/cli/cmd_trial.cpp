@@ -13,6 +13,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -30,22 +31,40 @@ namespace coherence::cli {
 
 void setup_trial(CLI::App& app, const std::shared_ptr<TrialOptions>& opts) {
   CLI::App* sub = app.add_subcommand(
-      "trial", "Run a virtual cohort under one or more protocols: patients.csv, cohort.csv, summary.json");
+      "trial",
+      "Run a virtual cohort under one or more arms (docs/trials.md). Writes to --out: patients.csv (one row per "
+      "patient x arm: cohort draws, outcomes, exposure, measurements), cohort.csv (the draws), summary.json "
+      "(CONSORT counts, per-arm means), analysis.json (paired statistics, observational analysis), km.png/.svg, "
+      "forest.png/.svg, ne_vs_micro.png/.svg (unless --no-plot), decisions/ (with --decisions); "
+      "patients.partial.csv while running (the journal for --resume). With --replay ID: timeseries.csv, "
+      "decisions.csv, summary.json, patients.csv and overrides.txt of one patient");
   sub->add_option("trial", opts->trial_file, "Trial file (TOML)")->required();
   sub->add_option("--set", opts->overrides,
-                  "Override a key: trial.patients / trial.seed / trial.output_interval_min, or a key of the base "
-                  "scenario")
+                  "Override a key for every patient: trial.patients / trial.seed / trial.output_interval_min, "
+                  "outcome_model.*, or a key of the base scenario (an error if the cohort draws it or an arm sets it)")
       ->type_name("KEY=VALUE");
-  sub->add_option("--patients", opts->patients, "Number of patients (overrides trial.patients)")
+  sub->add_option("--patients", opts->patients, "Number of patients screened (overrides trial.patients)")
       ->check(CLI::Range(1, 1000000));
   sub->add_option("--seed", opts->seed, "Cohort seed (overrides trial.seed)")->check(CLI::Range(0, 2147483647));
-  sub->add_option("--threads", opts->threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 256));
+  sub->add_option("--threads", opts->threads, "Worker threads (default: all cores; the outputs do not depend on it)")
+      ->check(CLI::Range(1, 256));
   sub->add_option("--out", opts->out_dir, "Output folder")->capture_default_str();
   sub->add_flag("--resume", opts->resume, "Continue an interrupted trial in --out (no patient lost or repeated)");
-  sub->add_flag("--no-plot", opts->no_plot, "Do not draw km.png, forest.png, ne_vs_micro.png");
+  sub->add_flag("--no-plot", opts->no_plot, "Do not draw km, forest and ne_vs_micro (.png and .svg)");
+  sub->add_flag("--decisions", opts->decisions,
+                "Write every run's protocol decisions to DIR/decisions/patient_<id>_<arm>.csv (decisions.csv's "
+                "columns, docs/protocols.md)");
+  sub->add_option("--replay", opts->replay,
+                  "Re-run patient ID of the trial alone and write its run outputs to --out; its patients.csv rows "
+                  "are byte-identical to the trial's")
+      ->check(CLI::Range(1, 1000000))
+      ->type_name("ID");
+  sub->add_option("--arm", opts->arm, "With --replay: this arm only (default: every arm)")->type_name("NAME");
   sub->add_option("--docs", opts->docs_dir,
                   "Observational replication trials: write the comparison with the source study into "
                   "DIR/validation.md (one table per cohort size)");
+  sub->footer("Progress: a bar on a terminal, else a line every 5 s on stderr (COHERENCE_PROGRESS_SECONDS). "
+              "Exit 0 done, 1 runtime failure (journal kept), 2 bad input.");
 }
 
 namespace {
@@ -57,22 +76,33 @@ nlohmann::json summarise(const trial::TrialSpec& spec, const trial::Table& t) {
     std::map<std::string, std::pair<double, int>> sums;
     std::vector<std::string> failures;
   };
-  std::map<std::string, Acc> by_protocol;
-  const std::vector<std::string> headline = {"death_28d",          "predicted_mortality_28d", "ne_peak_ug_per_kg_min",
-                                             "ne_cumulative_mg",   "ne_above_0_8_h",          "time_map_ge_65_pct",
-                                             "fluids_total_mL",    "lactate_day1_mean_mmol_per_L", "mfi_day1_mean",
-                                             "ppv_day1_mean_pct",  "survival_d"};
-  const auto& protocol = t.text("protocol");
+  std::map<std::string, Acc> by_arm;
+  const std::vector<std::string> headline = {
+      "death_28d",       "predicted_mortality_28d", "ne_peak_ug_per_kg_min", "ne_cumulative_mg",
+      "ne_above_0_8_h",  "ne_h",                    "vasopressin_h",         "dobutamine_h",
+      "nitroglycerin_h", "epinephrine_h",           "time_map_ge_65_pct",    "map_within_5_mmHg_pct",
+      "hypotension_area_mmHg_h", "fluids_total_mL", "lactate_day1_mean_mmol_per_L", "mfi_day1_mean",
+      "ppv_day1_mean_pct", "decisions",             "survival_d"};
+  const auto& arm = t.text("arm");
   const auto& status = t.text("status");
   const auto& reason = t.text("reason");
   const auto& id = t.text("patient_id");
   std::map<std::string, std::vector<double>> values;
   for (const auto& h : headline) values[h] = t.numeric(h);
+  // CONSORT: screened, excluded (by the first criterion failed), randomised, analysed (no failed row).
+  std::map<std::string, std::string> excluded_by;  // patient -> criterion
+  std::set<std::string> with_failure;
   for (std::size_t i = 0; i < t.rows(); ++i) {
-    Acc& a = by_protocol[protocol[i]];
+    if (status[i] == "excluded") {
+      const auto open = reason[i].find('('), close = reason[i].find(')');
+      excluded_by[id[i]] = open != std::string::npos && close > open ? reason[i].substr(open + 1, close - open - 1) : reason[i];
+      continue;
+    }
+    Acc& a = by_arm[arm[i]];
     ++a.rows;
     if (status[i] == "failed") {
       ++a.failed;
+      with_failure.insert(id[i]);
       a.failures.push_back(fmt::format("patient {}: {}", id[i], reason[i]));
       continue;
     }
@@ -90,11 +120,27 @@ nlohmann::json summarise(const trial::TrialSpec& spec, const trial::Table& t) {
   j["scenario_file"] = spec.scenario_file.string();
   j["patients"] = spec.patients;
   j["seed"] = spec.seed;
-  j["protocols"] = spec.protocols;
+  j["arms"] = nlohmann::json::array();
+  for (const auto& a : spec.arms) {
+    nlohmann::json settings = nlohmann::json::object();
+    for (const auto& o : a.settings) settings[o.key] = o.value;
+    j["arms"].push_back({{"name", a.name}, {"protocol", a.protocol}, {"settings", settings}});
+  }
   j["status"] = "complete";
+  nlohmann::json consort;
+  consort["screened"] = spec.patients;
+  nlohmann::json by_reason = nlohmann::json::object();
+  for (const auto& c : spec.inclusion) by_reason[c.name] = 0;
+  for (const auto& [pid, why] : excluded_by) by_reason[why] = by_reason.value(why, 0) + 1;
+  consort["excluded"] = excluded_by.size();
+  consort["excluded_by"] = by_reason;
+  consort["randomised"] = spec.patients - static_cast<int>(excluded_by.size());
+  consort["analysed"] = spec.patients - static_cast<int>(excluded_by.size()) - static_cast<int>(with_failure.size());
+  consort["note"] = "every randomised patient is run in every arm (paired); analysed: no failed run in any arm";
+  j["consort"] = consort;
   nlohmann::json per = nlohmann::json::object();
   for (const auto& p : spec.protocols) {
-    const Acc& a = by_protocol[p];
+    const Acc& a = by_arm[p];
     nlohmann::json jp;
     jp["rows"] = a.rows;
     jp["complete"] = a.complete;
@@ -107,7 +153,7 @@ nlohmann::json summarise(const trial::TrialSpec& spec, const trial::Table& t) {
     }
     per[p] = jp;
   }
-  j["by_protocol"] = per;
+  j["by_arm"] = per;
   return j;
 }
 
@@ -252,13 +298,70 @@ void write_replication_docs(const trial::TrialSpec& spec, const nlohmann::json& 
   output::write_file_atomic(file, text);
 }
 
+// The CONSORT counts and each arm's headline, printed after a trial.
+void print_consort(const trial::TrialSpec& spec, const nlohmann::json& summary) {
+  const auto& c = summary["consort"];
+  std::string reasons;
+  for (const auto& [name, n] : c["excluded_by"].items()) {
+    reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", n.get<int>(), name);
+  }
+  fmt::print("  screened {}, excluded {}{}, randomised {}, analysed {}\n", c["screened"].get<int>(),
+             c["excluded"].get<int>(), reasons.empty() ? "" : " (" + reasons + ")", c["randomised"].get<int>(),
+             c["analysed"].get<int>());
+  for (const auto& arm : spec.protocols) {
+    const auto& a = summary["by_arm"][arm];
+    auto mean = [&](const char* k) { return a.contains(k) ? a[k].get<double>() : std::nan(""); };
+    fmt::print("  {}: 28-day mortality {:.1f}% (predicted {:.1f}%), NE {:.1f} mg over {:.1f} h, fluids {:.0f} mL\n",
+               arm, 100.0 * mean("mean_death_28d"), 100.0 * mean("mean_predicted_mortality_28d"),
+               mean("mean_ne_cumulative_mg"), mean("mean_ne_h"), mean("mean_fluids_total_mL"));
+  }
+}
+
+// --replay ID [--arm NAME]: one patient of the trial alone, as `coherence run` writes a run, plus
+// its patients.csv rows (the trial's bytes) and the --set list that reproduces it with `run`.
+int replay_patient(const trial::TrialSpec& spec, const TrialOptions& opts) {
+  if (opts.replay > spec.patients) {
+    throw scenario::InputError(fmt::format("--replay {}: the trial has {} patients", opts.replay, spec.patients));
+  }
+  const std::vector<trial::Arm> arms =
+      opts.arm.empty() ? spec.arms : std::vector<trial::Arm>{trial::find_arm(spec, opts.arm)};
+  const std::filesystem::path out = opts.out_dir;
+  output::prepare_output_folder(out, [](const std::string& n) {
+    return n == "patients.csv" || n == "overrides.txt" || n == "summary.json" ||
+           (n.starts_with("timeseries_") && n.ends_with(".csv")) || (n.starts_with("decisions_") && n.ends_with(".csv"));
+  });
+  const trial::Patient p = trial::sample_patient(spec.cohort, spec.seed, opts.replay);
+  std::string csv = trial::patients_csv_header(spec), overrides;
+  nlohmann::json summary;
+  summary["trial"] = spec.name;
+  summary["patient_id"] = opts.replay;
+  for (const auto& arm : arms) {
+    run::RunResult r;
+    const trial::PatientRows rows = trial::run_patient(spec, opts.replay, {}, arm.name, &r);
+    for (const auto& row : rows.rows) csv += row;
+    output::write_file_atomic(out / fmt::format("timeseries_{}.csv", arm.name),
+                              output::format_csv(run::timeseries_columns(), r.rows));
+    output::write_file_atomic(out / fmt::format("decisions_{}.csv", arm.name), run::format_decisions_csv(r.decisions));
+    overrides += fmt::format("# arm {}: coherence run {}", arm.name, spec.scenario_file.string());
+    for (const auto& o : trial::patient_overrides(spec, p, arm)) overrides += " --set " + o.key + "=" + o.value;
+    overrides += "\n";
+    summary["arms"][arm.name] = {{"protocol", arm.protocol}, {"rows", r.rows.size()}, {"decisions", r.decisions.size()},
+                                 {"excluded_by", rows.excluded_by}};
+  }
+  output::write_file_atomic(out / "patients.csv", csv);
+  output::write_file_atomic(out / "overrides.txt", overrides);
+  output::write_json(out / "summary.json", summary);
+  fmt::print("{}: patient {} replayed in {} arm(s) -> {}\n", spec.name, opts.replay, arms.size(), out.string());
+  return 0;
+}
+
 }  // namespace
 
 int run_trial(const TrialOptions& opts) {
   // trial.* keys are the trial file's (checked by load_trial); the others the base scenario's.
   auto parse = [](const std::string& text) {
     const auto eq = text.find('=');
-    if (text.rfind("trial.", 0) == 0 && eq != std::string::npos) {
+    if ((text.rfind("trial.", 0) == 0 || text.rfind("outcome_model.", 0) == 0) && eq != std::string::npos) {
       return scenario::Override{text.substr(0, eq), text.substr(eq + 1), text};
     }
     return scenario::parse_override(text);
@@ -272,6 +375,8 @@ int run_trial(const TrialOptions& opts) {
     throw scenario::InputError(fmt::format("--docs: {} is not an observational replication (its name has no "
                                            "'observational')", spec.file));
   }
+  if (!opts.arm.empty() && opts.replay == 0) throw scenario::InputError("--arm NAME goes with --replay ID");
+  if (opts.replay > 0) return replay_patient(spec, opts);
   const std::filesystem::path out = opts.out_dir;
   const MpiSession mpi;
   const std::string journal = mpi.size > 1 ? fmt::format("patients.rank{}.partial.csv", mpi.rank) : "patients.partial.csv";
@@ -308,6 +413,8 @@ int run_trial(const TrialOptions& opts) {
                  n.starts_with("km.") || n.starts_with("forest.") || n.starts_with("ne_vs_micro.") ||
                  (n.rfind("patients", 0) == 0 && n.ends_with(".partial.csv"));
         });
+        std::error_code rm;
+        std::filesystem::remove_all(out / "decisions", rm);  // an earlier trial's logs
       }
     } else if (!std::filesystem::exists(out / journal)) {
       throw scenario::InputError(
@@ -327,6 +434,7 @@ int run_trial(const TrialOptions& opts) {
   to.threads = opts.threads > 0 ? static_cast<unsigned>(opts.threads)
                                 : std::max(1u, cores / static_cast<unsigned>(mpi.size));
   to.resume = opts.resume;
+  to.decisions = opts.decisions;
   to.progress = isatty(STDERR_FILENO) != 0 && mpi.rank == 0;
   to.progress_log = isatty(STDERR_FILENO) == 0 && mpi.rank == 0;
   // The log line's interval (s): COHERENCE_PROGRESS_SECONDS overrides 5 (0: after every patient).
@@ -359,7 +467,8 @@ int run_trial(const TrialOptions& opts) {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const trial::Table table = trial::Table::read_csv(out / "patients.csv");
-  output::write_json(out / "summary.json", summarise(spec, table));
+  const nlohmann::json summary = summarise(spec, table);
+  output::write_json(out / "summary.json", summary);
   const nlohmann::json analysis = trial::analyse_trial(spec, table);
   output::write_json(out / "analysis.json", analysis);
   if (!opts.docs_dir.empty()) write_replication_docs(spec, analysis, opts.docs_dir);
@@ -373,10 +482,11 @@ int run_trial(const TrialOptions& opts) {
     fmt::print("{}: {} patients x {} protocols on {} MPI ranks in {:.1f} s -> {}\n", spec.name, spec.patients,
                spec.protocols.size(), mpi.size, seconds, out.string());
   } else {
-    fmt::print("{}: {} patients x {} protocols ({} run now, {} resumed, {} failed rows) in {:.1f} s -> {}\n",
+    fmt::print("{}: {} patients x {} arms ({} run now, {} resumed, {} failed rows) in {:.1f} s -> {}\n",
                spec.name, spec.patients, spec.protocols.size(), r->patients_run, r->patients_resumed, r->failed_rows,
                seconds, out.string());
   }
+  print_consort(spec, summary);
   return 0;
 }
 

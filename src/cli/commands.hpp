@@ -107,6 +107,9 @@ struct TrialOptions {
   bool resume = false;
   bool no_plot = false;
   std::string docs_dir;  // observational replication: write its table into DIR/validation.md
+  bool decisions = false;  // DIR/decisions/patient_<id>_<arm>.csv
+  int replay = 0;          // > 0: re-run this patient alone (run outputs + its patients.csv rows)
+  std::string arm;         // --replay: this arm only (default: every arm)
 };
 void setup_trial(CLI::App& app, const std::shared_ptr<TrialOptions>& opts);
 int run_trial(const TrialOptions& opts);

@@ -42,6 +42,9 @@ const std::vector<KeySpec> kKeys = {
      "Haematocrit before sepsis."},
     {"patient.microvascular_injury", KeyType::kNumber, "x typical", 0, 2, false, 1,
      "How hard sepsis hits the capillaries: 0 spares them (near-normal microcirculation), 1 typical, 2 severe."},
+    {"patient.arteriolar_ne_response", KeyType::kNumber, "x model", 0, 2, false, 1,
+     "Multiplies the maximal NE closure of the precapillary arterioles (the microcirculatory arm, the cliff; "
+     "docs/model/microcirculation.md): 0 removes it, a counterfactual (docs/trials.md, is the cliff causal?)."},
     {"patient.age_years", KeyType::kNumber, "years", 18, 100, false, 50,
      "Age: baroreflex sensitivity falls about 1%/year from 50, healthy capillary refill lengthens (1.2 s at 25, "
      "1.8 s at 75)."},
@@ -187,7 +190,8 @@ double dose_ceiling(EventAction a) { return a == EventAction::kDobutamine ? 20.0
 
 // Patient keys fixed at the start (they define the initial state).
 const std::set<std::string, std::less<>> kFixedPatientKeys = {"patient.weight_kg", "patient.blood_volume_mL_per_kg",
-                                                              "patient.haematocrit_fraction"};
+                                                              "patient.haematocrit_fraction",
+                                                              "patient.arteriolar_ne_response"};
 
 const KeySpec* find_spec(std::string_view path) {
   for (const auto& k : kKeys) {
@@ -467,6 +471,8 @@ static void parse_settings(const Reader& r, const toml::table& root, Scenario& s
   s.params.hemodynamics.blood_volume_mL_per_kg = r.number(patient, "patient.", "blood_volume_mL_per_kg", pt);
   s.params.hemodynamics.haematocrit_fraction = r.number(patient, "patient.", "haematocrit_fraction", pt);
   pp.microvascular_injury = r.number(patient, "patient.", "microvascular_injury", pt);
+  // A multiplier of the model's own value (declared once, in model/params.hpp).
+  s.params.micro.ne_emax *= r.number(patient, "patient.", "arteriolar_ne_response", pt);
   pp.usual_map_mmHg = r.number(patient, "patient.", "usual_map_mmHg", pt);
   pp.age_years = r.number(patient, "patient.", "age_years", pt);
   pp.cardiac_contractility = r.number(patient, "patient.", "cardiac_contractility", pt);
@@ -709,8 +715,8 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
         if (!spec) r.fail(prefix + "key", t.get("key"), fmt::format("= \"{}\": unknown key{}", e.key, suggestion(e.key)));
         if (!settable_during_run(e.key)) {
           r.fail(prefix + "key", t.get("key"),
-                 fmt::format("= \"{}\": cannot change during a run (settable: patient.* except weight, blood volume "
-                             "and haematocrit; protocol.map_target_mmHg; monitoring noise keys)",
+                 fmt::format("= \"{}\": cannot change during a run (settable: patient.* except weight, blood volume, "
+                             "haematocrit and arteriolar_ne_response; protocol.map_target_mmHg; monitoring noise keys)",
                              e.key));
         }
         e.value = r.number(t, prefix, "value", &entry);

@@ -119,7 +119,9 @@ LogRank log_rank(std::span<const double> time, std::span<const int> event, std::
 }
 
 CoxFit cox_ph(std::span<const double> time, std::span<const int> event, const std::vector<std::vector<double>>& x,
-              const std::vector<std::string>& names) {
+              const std::vector<std::string>& names, std::span<const int> strata) {
+  if (!strata.empty() && strata.size() != time.size()) throw std::invalid_argument("cox_ph: one stratum per row");
+  auto stratum = [&](std::size_t i) { return strata.empty() ? 0 : strata[i]; };
   check_inputs(time, event);
   const auto p = static_cast<Eigen::Index>(x.size());
   if (p == 0 || names.size() != x.size()) throw std::invalid_argument("cox_ph: needs covariates, one name each");
@@ -132,10 +134,13 @@ CoxFit cox_ph(std::span<const double> time, std::span<const int> event, const st
       throw std::invalid_argument("cox_ph: covariate '" + names[static_cast<std::size_t>(j)] + "' is constant");
     }
   }
-  // Descending time order: the risk set of each time is everyone seen so far plus its own ties.
+  // By stratum, then descending time: the risk set of each time is everyone of the stratum seen
+  // so far plus its own ties.
   std::vector<std::size_t> o(time.size());
   std::iota(o.begin(), o.end(), 0);
-  std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) { return time[a] > time[b]; });
+  std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) {
+    return stratum(a) != stratum(b) ? stratum(a) < stratum(b) : time[a] > time[b];
+  });
 
   // Log partial likelihood (Efron), score and information at beta.
   auto evaluate = [&](const Eigen::VectorXd& beta, Eigen::VectorXd* score, Eigen::MatrixXd* info) {
@@ -146,12 +151,17 @@ CoxFit cox_ph(std::span<const double> time, std::span<const int> event, const st
     Eigen::VectorXd s1 = Eigen::VectorXd::Zero(p);
     Eigen::MatrixXd s2 = Eigen::MatrixXd::Zero(p, p);
     for (std::size_t i = 0; i < o.size();) {
+      if (i > 0 && stratum(o[i]) != stratum(o[i - 1])) {  // a new stratum: an empty risk set
+        s0 = 0.0;
+        s1.setZero();
+        s2.setZero();
+      }
       std::size_t j = i;
       double d0 = 0.0;
       Eigen::VectorXd d1 = Eigen::VectorXd::Zero(p);
       Eigen::MatrixXd d2 = Eigen::MatrixXd::Zero(p, p);
       int deaths = 0;
-      while (j < o.size() && time[o[j]] == time[o[i]]) {
+      while (j < o.size() && time[o[j]] == time[o[i]] && stratum(o[j]) == stratum(o[i])) {
         const auto k = static_cast<Eigen::Index>(o[j]);
         const Eigen::VectorXd xk = X.row(k).transpose();
         const double eta = xk.dot(beta);
@@ -189,6 +199,11 @@ CoxFit cox_ph(std::span<const double> time, std::span<const int> event, const st
   Eigen::MatrixXd info(p, p);
   double ll = evaluate(beta, &score, &info);
   fit.log_likelihood_null = ll;
+  if (!(info.diagonal().minCoeff() > 0.0)) {
+    throw std::invalid_argument(strata.empty() ? "cox_ph: no information on a covariate (no event with a varied risk set)"
+                                               : "cox_ph: no stratum has an event while a member with another covariate "
+                                                 "value is at risk");
+  }
   for (int it = 1; it <= 50; ++it) {
     fit.iterations = it;
     Eigen::VectorXd step = info.ldlt().solve(score);

@@ -43,8 +43,12 @@ struct CoxFit {
   int n = 0, events = 0, iterations = 0;
   bool converged = false;
 };
-// Covariates as columns (each of length n).
+// Covariates as columns (each of length n). `strata` (empty, or one integer per row): a
+// stratified model, each stratum with its own baseline hazard, the risk sets within the stratum
+// (R: coxph(Surv(time, event) ~ x + strata(s))). With pairs as strata and one binary covariate,
+// beta = ln(a / b), a and b the pairs in which the x = 1 or the x = 0 member fails first while the
+// other is still at risk, SE = sqrt(1/a + 1/b) (the conditional likelihood of matched pairs).
 CoxFit cox_ph(std::span<const double> time, std::span<const int> event, const std::vector<std::vector<double>>& x,
-              const std::vector<std::string>& names);
+              const std::vector<std::string>& names, std::span<const int> strata = {});
 
 }  // namespace coherence::stats

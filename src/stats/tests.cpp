@@ -294,6 +294,67 @@ TestResult wilcoxon_signed_rank(std::span<const double> x, std::span<const doubl
   return t;
 }
 
+TestResult hodges_lehmann_paired(std::span<const double> x, std::span<const double> y) {
+  require(x.size() == y.size(), "hodges_lehmann_paired: needs pairs");
+  const std::size_t n = x.size();
+  std::vector<double> d(n);
+  for (std::size_t i = 0; i < n; ++i) d[i] = x[i] - y[i];
+  const double nn = static_cast<double>(n);
+  const double z = normal_quantile(0.975);
+  const double c = std::round(nn * (nn + 1.0) / 4.0 - z * std::sqrt(nn * (nn + 1.0) * (2.0 * nn + 1.0) / 24.0));
+  require(c >= 1.0, "hodges_lehmann_paired: too few pairs for a 95% interval (needs 6)");
+  std::vector<double> walsh;
+  walsh.reserve(n * (n + 1) / 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = i; j < n; ++j) walsh.push_back(0.5 * (d[i] + d[j]));
+  }
+  std::sort(walsh.begin(), walsh.end());
+  const std::size_t m = walsh.size();
+  TestResult t;
+  t.statistic = nn;
+  t.estimate = m % 2 == 1 ? walsh[m / 2] : 0.5 * (walsh[m / 2 - 1] + walsh[m / 2]);
+  const auto k = static_cast<std::size_t>(c);
+  t.ci_low = walsh[k - 1];
+  t.ci_high = walsh[m - k];
+  t.p = kNaN;
+  return t;
+}
+
+TestResult paired_risk_difference(long both, long only_x, long only_y, long neither) {
+  require(both >= 0 && only_x >= 0 && only_y >= 0 && neither >= 0, "paired_risk_difference: negative count");
+  const double a = static_cast<double>(both), b = static_cast<double>(only_x), c = static_cast<double>(only_y),
+               d = static_cast<double>(neither);
+  const double n = a + b + c + d;
+  require(n > 0.0, "paired_risk_difference: no pairs");
+  const double z = normal_quantile(0.975);
+  // Wilson score interval of a proportion k / n.
+  auto wilson = [&](double k) {
+    const double p = k / n, z2 = z * z;
+    const double centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    const double half = z * std::sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / (1.0 + z2 / n);
+    return std::pair{centre - half, centre + half};
+  };
+  const double px = (a + b) / n, py = (a + c) / n;
+  const auto [lx, ux] = wilson(a + b);
+  const auto [ly, uy] = wilson(a + c);
+  const double margins = (a + b) * (c + d) * (a + c) * (b + d);
+  double phi = 0.0;
+  if (margins > 0.0) {
+    const double ad_bc = a * d - b * c;
+    const double corrected = ad_bc > n / 2.0 ? ad_bc - n / 2.0 : (ad_bc < 0.0 ? ad_bc : 0.0);
+    phi = corrected / std::sqrt(margins);
+  }
+  TestResult t;
+  t.statistic = n;
+  t.estimate = px - py;
+  t.ci_low = t.estimate - std::sqrt(std::max(0.0, (px - lx) * (px - lx) - 2.0 * phi * (px - lx) * (uy - py) +
+                                                  (uy - py) * (uy - py)));
+  t.ci_high = t.estimate + std::sqrt(std::max(0.0, (py - ly) * (py - ly) - 2.0 * phi * (py - ly) * (ux - px) +
+                                                   (ux - px) * (ux - px)));
+  t.p = kNaN;
+  return t;
+}
+
 TestResult chi_square(const std::vector<std::vector<double>>& table, bool yates) {
   const std::size_t r = table.size();
   require(r >= 2 && table[0].size() >= 2, "chi_square: needs at least a 2 x 2 table");

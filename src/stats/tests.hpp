@@ -65,6 +65,20 @@ TestResult fisher_exact(const std::array<std::array<long, 2>, 2>& table);
 // continuity correction. R: mcnemar.test(m).
 TestResult mcnemar(long b, long c);
 
+// Hodges-Lehmann estimate of the paired shift (median of the Walsh averages of x - y, zero
+// differences kept) with its distribution-free 95% interval: the Walsh averages of order C and
+// M + 1 - C, M = n(n+1)/2, C = round(n(n+1)/4 - z sqrt(n(n+1)(2n+1)/24)) (Hollander, Wolfe &
+// Chicken 2014, Nonparametric Statistical Methods 3rd ed., section 3.2, large-sample C).
+// estimate, ci_low, ci_high; statistic = n. Needs n >= 6 (C >= 1).
+TestResult hodges_lehmann_paired(std::span<const double> x, std::span<const double> y);
+
+// Risk difference of paired binary outcomes with Newcombe's hybrid score interval (Newcombe 1998,
+// Stat Med 17:2635-2650, method 10: Wilson limits of each margin combined with the phi
+// correlation of the paired table, phi's numerator ad - bc reduced by n/2 when above it and set
+// to 0 between 0 and n/2). Counts: both = events in both, only_x = in x only, only_y = in y only,
+// neither. estimate = (only_x - only_y) / n = p_x - p_y; ci_low, ci_high (95%); statistic = n.
+TestResult paired_risk_difference(long both, long only_x, long only_y, long neither);
+
 // Quantiles of the distributions used (for confidence intervals elsewhere).
 double student_t_quantile(double p, double df);
 double normal_quantile(double p);

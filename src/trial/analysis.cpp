@@ -19,6 +19,9 @@ namespace coherence::trial {
 
 namespace {
 
+// Rows that enter the analyses: neither failed nor excluded by the inclusion criteria.
+bool usable(const std::string& status) { return status != "failed" && status != "excluded"; }
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::vector<std::string> split_csv_line(const std::string& line) {
@@ -106,7 +109,16 @@ nlohmann::json describe(const std::vector<double>& raw) {
 template <typename F>
 nlohmann::json guarded(F&& f) {
   try {
-    return f();
+    nlohmann::json j = f();
+    // A statistic that came out non-finite (e.g. a paired t of identical differences) is not
+    // reported as null with an interval of [0, 0]: it was not computed, and says why.
+    for (const char* key : {"p", "ci_low", "ci_high", "mean_difference", "estimate"}) {
+      if (j.is_object() && j.contains(key) && j[key].is_null()) {
+        return nlohmann::json{{"not_computed", fmt::format("{} is not finite (constant or identical values: no "
+                                                           "variation to test)", key)}};
+      }
+    }
+    return j;
   } catch (const std::invalid_argument& e) {
     return nlohmann::json{{"not_computed", e.what()}};
   } catch (const std::domain_error& e) {  // Boost.Math on degenerate arguments
@@ -154,29 +166,32 @@ nlohmann::json regression_json(const stats::LinearFit& f) {
   return j;
 }
 
-// The outcomes compared between protocols (paired by patient).
+// The outcomes compared between arms (paired by patient): outcomes, then what the arms did.
 const std::vector<std::string> kPairedOutcomes = {
-    "time_map_ge_65_pct", "ne_cumulative_mg",           "ne_peak_ug_per_kg_min", "ne_above_0_8_h",
-    "fluids_total_mL",    "fluid_balance_mL",           "lactate_clearance_6h_pct", "lactate_excess_mmol_h_per_L",
-    "mfi_below_2_6_h",    "lactate_day1_mean_mmol_per_L", "mfi_day1_mean",       "ppv_day1_mean_pct",
-    "survival_d"};
+    "predicted_mortality_28d", "time_map_ge_65_pct",        "hypotension_area_mmHg_h", "ne_cumulative_mg",
+    "ne_peak_ug_per_kg_min",   "ne_above_0_8_h",            "ne_h",                    "vasopressin_h",
+    "dobutamine_h",            "nitroglycerin_h",           "epinephrine_h",           "map_within_5_mmHg_pct",
+    "decisions",               "fluids_total_mL",           "fluid_balance_mL",        "lactate_clearance_6h_pct",
+    "lactate_excess_mmol_h_per_L", "mfi_below_2_6_h",       "lactate_day1_mean_mmol_per_L", "mfi_day1_mean",
+    "ppv_day1_mean_pct",       "survival_d"};
 
 nlohmann::json paired_comparisons(const TrialSpec& spec, const Table& t) {
   nlohmann::json out = nlohmann::json::array();
-  const auto& protocol = t.text("protocol");
+  const auto& arm = t.text("arm");
   const auto& status = t.text("status");
   const auto id = t.numeric("patient_id");
   const std::string& ref = spec.protocols.front();
-  // Row of (patient, protocol).
+  // Row of (patient, arm).
   std::map<std::pair<int, std::string>, std::size_t> row;
   for (std::size_t i = 0; i < t.rows(); ++i) {
-    if (status[i] != "failed") row[{static_cast<int>(id[i]), protocol[i]}] = i;
+    if (usable(status[i])) row[{static_cast<int>(id[i]), arm[i]}] = i;
   }
   for (std::size_t k = 1; k < spec.protocols.size(); ++k) {
     const std::string& other = spec.protocols[k];
     nlohmann::json c;
-    c["protocol"] = other;
+    c["arm"] = other;
     c["reference"] = ref;
+    c["difference"] = other + " - " + ref;
     std::vector<std::size_t> a_rows, b_rows;
     for (int p = 1; p <= spec.patients; ++p) {
       const auto a = row.find({p, other}), b = row.find({p, ref});
@@ -187,6 +202,7 @@ nlohmann::json paired_comparisons(const TrialSpec& spec, const Table& t) {
     }
     c["pairs"] = a_rows.size();
     for (const auto& name : kPairedOutcomes) {
+      if (!t.has(name)) continue;
       const auto col = t.numeric(name);
       std::vector<double> xa, xb;
       for (std::size_t i = 0; i < a_rows.size(); ++i) {
@@ -208,36 +224,48 @@ nlohmann::json paired_comparisons(const TrialSpec& spec, const Table& t) {
         const auto r = stats::wilcoxon_signed_rank(xa, xb);
         return nlohmann::json{{"v", num(r.statistic)}, {"p", num(r.p)}};
       });
+      o["hodges_lehmann"] = guarded([&] {
+        const auto r = stats::hodges_lehmann_paired(xa, xb);
+        return nlohmann::json{{"estimate", num(r.estimate)}, {"ci_low", num(r.ci_low)}, {"ci_high", num(r.ci_high)}};
+      });
       c["outcomes"][name] = o;
     }
-    // 28-day death: McNemar on discordant pairs; survival: KM, log-rank, Cox of the protocol.
+    // 28-day death: paired risk difference (Newcombe) and McNemar on the discordant pairs;
+    // survival: Kaplan-Meier, log-rank and a Cox model stratified by patient (each pair its own
+    // baseline hazard: the pairs are not independent samples).
     const auto death = t.numeric("death_28d"), surv = t.numeric("survival_d");
-    long yes_no = 0, no_yes = 0, deaths_a = 0, deaths_b = 0, n_pairs = 0;
+    long both = 0, yes_no = 0, no_yes = 0, neither = 0, n_pairs = 0;
     std::vector<double> time;
-    std::vector<int> event, group;
+    std::vector<int> event, group, stratum;
     for (std::size_t i = 0; i < a_rows.size(); ++i) {
       const double da = death[a_rows[i]], db = death[b_rows[i]];
       if (!std::isfinite(da) || !std::isfinite(db)) continue;
       ++n_pairs;
-      deaths_a += da > 0.5;
-      deaths_b += db > 0.5;
+      both += (da > 0.5 && db > 0.5);
       yes_no += (da > 0.5 && db < 0.5);
       no_yes += (da < 0.5 && db > 0.5);
-      time.push_back(surv[a_rows[i]]);
-      event.push_back(da > 0.5);
-      group.push_back(1);
-      time.push_back(surv[b_rows[i]]);
-      event.push_back(db > 0.5);
-      group.push_back(0);
+      neither += (da < 0.5 && db < 0.5);
+      for (int g = 1; g >= 0; --g) {
+        time.push_back(surv[g ? a_rows[i] : b_rows[i]]);
+        event.push_back((g ? da : db) > 0.5);
+        group.push_back(g);
+        stratum.push_back(static_cast<int>(id[a_rows[i]]));
+      }
     }
     nlohmann::json d;
     d["pairs"] = n_pairs;
-    d["deaths_" + other] = deaths_a;
-    d["deaths_" + ref] = deaths_b;
+    d["deaths_" + other] = both + yes_no;
+    d["deaths_" + ref] = both + no_yes;
     if (n_pairs > 0) {
-      d["mortality_" + other] = static_cast<double>(deaths_a) / static_cast<double>(n_pairs);
-      d["mortality_" + ref] = static_cast<double>(deaths_b) / static_cast<double>(n_pairs);
+      d["mortality_" + other] = static_cast<double>(both + yes_no) / static_cast<double>(n_pairs);
+      d["mortality_" + ref] = static_cast<double>(both + no_yes) / static_cast<double>(n_pairs);
     }
+    d["risk_difference"] = guarded([&] {
+      const auto r = stats::paired_risk_difference(both, yes_no, no_yes, neither);
+      return nlohmann::json{{"estimate", num(r.estimate)}, {"ci_low", num(r.ci_low)}, {"ci_high", num(r.ci_high)},
+                            {"both_died", both}, {"neither_died", neither},
+                            {"method", "Newcombe 1998 (Stat Med 17:2635) method 10, 95%"}};
+    });
     d["mcnemar"] = guarded([&] {
       const auto r = stats::mcnemar(yes_no, no_yes);
       return nlohmann::json{{"discordant_" + other + "_only", yes_no}, {"discordant_" + ref + "_only", no_yes},
@@ -248,14 +276,15 @@ nlohmann::json paired_comparisons(const TrialSpec& spec, const Table& t) {
       nlohmann::json s;
       s["log_rank"] = guarded([&] {
         const auto r = stats::log_rank(time, event, group);
-        return nlohmann::json{{"chi_square", num(r.chi_square)}, {"p", num(r.p)}};
+        nlohmann::json j{{"chi_square", num(r.chi_square)}, {"p", num(r.p)}};
+        j["note"] = "treats the arms as independent samples (descriptive); the paired test is cox_stratified";
+        return j;
       });
-      s["cox"] = guarded([&] {
+      s["cox_stratified"] = guarded([&] {
         std::vector<double> g(group.begin(), group.end());
-        std::string label = other;
-        label += " vs ";
-        label += ref;
-        return cox_json(stats::cox_ph(time, event, {g}, {label}));
+        nlohmann::json j = cox_json(stats::cox_ph(time, event, {g}, {other + " vs " + ref}, stratum));
+        j["strata"] = "patient (R: coxph(Surv(t, d) ~ arm + strata(patient)))";
+        return j;
       });
       c["survival"] = s;
     }
@@ -267,16 +296,16 @@ nlohmann::json paired_comparisons(const TrialSpec& spec, const Table& t) {
 nlohmann::json observational(const TrialSpec& spec, const Table& t, const std::string& protocol_name) {
   const AnalysisSpec& a = spec.analysis;
   nlohmann::json out;
-  out["protocol"] = protocol_name;
+  out["arm"] = protocol_name;
   out["exposure"] = a.exposure;
   if (!t.has(a.exposure)) {
     out["not_computed"] = fmt::format("no column {} (measurement times: see [[measurements]])", a.exposure);
     return out;
   }
-  const auto& protocol = t.text("protocol");
+  const auto& protocol = t.text("arm");
   const auto& status = t.text("status");
   std::vector<char> keep(t.rows());
-  for (std::size_t i = 0; i < t.rows(); ++i) keep[i] = protocol[i] == protocol_name && status[i] != "failed";
+  for (std::size_t i = 0; i < t.rows(); ++i) keep[i] = protocol[i] == protocol_name && usable(status[i]);
   const auto exposure = select(t.numeric(a.exposure), keep);
   out["n"] = std::count(keep.begin(), keep.end(), 1);
   out["exposure_summary"] = describe(exposure);
@@ -482,9 +511,9 @@ nlohmann::json analyse_trial(const TrialSpec& spec, const Table& patients) {
   nlohmann::json j;
   j["trial"] = spec.name;
   j["patients"] = spec.patients;
-  j["protocols"] = spec.protocols;
-  j["method"] = "docs/trials.md: paired protocol comparisons against the first protocol; the source study's "
-                "observational analysis per protocol";
+  j["arms"] = spec.protocols;
+  j["method"] = "docs/trials.md: paired comparisons of every arm against the first; the source study's "
+                "observational analysis per arm";
   if (spec.protocols.size() > 1) j["paired_comparisons"] = paired_comparisons(spec, patients);
   for (const auto& p : spec.protocols) j["observational"][p] = observational(spec, patients, p);
   return j;

@@ -30,7 +30,49 @@ const std::vector<std::string> kColumns = {
     "ppv_day1_mean_pct",         "predicted_mortality_28d",   "death_28d",
     "survival_d"};
 
+const std::vector<std::string> kExposureColumns = {
+    "ne_h",           "vasopressin_h",        "vasopressin_total_U", "vasopressin_starts",
+    "epinephrine_h",  "epinephrine_total_mg", "dobutamine_h",        "dobutamine_total_mg",
+    "nitroglycerin_h", "nitroglycerin_total_mg", "map_within_5_mmHg_pct", "decisions"};
+
 }  // namespace
+
+const std::vector<std::string>& exposure_columns() { return kExposureColumns; }
+
+std::vector<double> compute_exposure(const scenario::Scenario& s, const run::RunResult& r) {
+  const std::size_t c_t = run::column_index("time_min"), c_ne = run::column_index("ne_dose_ug_per_kg_min"),
+                    c_vp = run::column_index("vasopressin_U_per_min"),
+                    c_epi = run::column_index("epinephrine_ug_per_kg_min"),
+                    c_dob = run::column_index("dobutamine_ug_per_kg_min"),
+                    c_ntg = run::column_index("nitroglycerin_ug_per_min");
+  const double weight = s.params.patient.weight_kg;
+  std::vector<const std::vector<double>*> rows;
+  for (const auto& row : r.rows) {
+    if (row[c_t] >= -1e-9) rows.push_back(&row);
+  }
+  double ne_min = 0.0, vp_min = 0.0, vp_U = 0.0, epi_min = 0.0, epi_ug = 0.0, dob_min = 0.0, dob_ug = 0.0,
+         ntg_min = 0.0, ntg_ug = 0.0, vp_starts = 0.0;
+  bool vp_on = false;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = *rows[i];
+    const double dt = i + 1 < rows.size() ? (*rows[i + 1])[c_t] - row[c_t] : 0.0;
+    ne_min += row[c_ne] > 0.0 ? dt : 0.0;
+    vp_min += row[c_vp] > 0.0 ? dt : 0.0;
+    vp_U += row[c_vp] * dt;
+    if (row[c_vp] > 0.0 && !vp_on) vp_starts += 1.0;
+    vp_on = row[c_vp] > 0.0;
+    epi_min += row[c_epi] > 0.0 ? dt : 0.0;
+    epi_ug += row[c_epi] * weight * dt;
+    dob_min += row[c_dob] > 0.0 ? dt : 0.0;
+    dob_ug += row[c_dob] * weight * dt;
+    ntg_min += row[c_ntg] > 0.0 ? dt : 0.0;
+    ntg_ug += row[c_ntg] * dt;
+  }
+  return {ne_min / 60.0,  vp_min / 60.0,          vp_U,   vp_starts,
+          epi_min / 60.0, epi_ug / 1000.0,        dob_min / 60.0, dob_ug / 1000.0,
+          ntg_min / 60.0, ntg_ug / 1000.0,
+          r.varvel ? r.varvel->within_5_mmHg_pct : kNaN, static_cast<double>(r.decisions.size())};
+}
 
 double saps2_logit(double saps2) { return -7.7631 + 0.0737 * saps2 + 0.9971 * std::log(saps2 + 1.0); }
 

@@ -54,6 +54,14 @@ const std::vector<std::string>& outcome_columns();
 std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::RunResult& r, const OutcomeModel& m,
                                      double death_exponential);
 
+// What the arm did to the patient (patients.csv, after the outcomes): hours on and amount of each
+// drug (an infusion counts while its rate is > 0 on the output grid, each row standing for the
+// interval to the next, as ne_cumulative_mg), the share of time within +-5 mmHg of the MAP target
+// (Varvel's, from 30 min; NaN for protocols without a MAP target), the number of protocol
+// decisions and of vasopressin starts.
+const std::vector<std::string>& exposure_columns();
+std::vector<double> compute_exposure(const scenario::Scenario& s, const run::RunResult& r);
+
 // The patient's Exp(1) draw (seeded by trial seed and patient id).
 double death_exponential(std::uint64_t trial_seed, int patient_id);
 

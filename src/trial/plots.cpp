@@ -13,6 +13,9 @@ namespace coherence::trial {
 
 namespace {
 
+// Rows that enter the analyses: neither failed nor excluded by the inclusion criteria.
+bool usable(const std::string& status) { return status != "failed" && status != "excluded"; }
+
 const char* kColours[] = {"#c0392b", "#2471a3", "#1e8449", "#d35400", "#6c3483", "#7f8c8d"};
 
 using output::gnuplot_quoted;
@@ -38,7 +41,7 @@ std::string plot_km(const TrialSpec& spec, const nlohmann::json& analysis, const
   std::string gp = "set terminal pngcairo size 1100,500 font 'sans,10'\nset output " +
                    gnuplot_quoted(png.string() + ".partial") + "\nset termoption noenhanced\n";
   // KM per protocol from patients.csv (stats::kaplan_meier, the estimator of analysis.json).
-  const auto& protocol = t.text("protocol");
+  const auto& protocol = t.text("arm");
   const auto& status = t.text("status");
   const auto surv = t.numeric("survival_d"), death = t.numeric("death_28d");
   std::string plot = "plot ";
@@ -46,7 +49,7 @@ std::string plot_km(const TrialSpec& spec, const nlohmann::json& analysis, const
     std::vector<double> time;
     std::vector<int> event;
     for (std::size_t i = 0; i < t.rows(); ++i) {
-      if (protocol[i] == spec.protocols[k] && status[i] != "failed" && std::isfinite(surv[i]) && std::isfinite(death[i])) {
+      if (protocol[i] == spec.protocols[k] && usable(status[i]) && std::isfinite(surv[i]) && std::isfinite(death[i])) {
         time.push_back(surv[i]);
         event.push_back(death[i] > 0.5);
       }
@@ -90,57 +93,117 @@ std::string plot_km(const TrialSpec& spec, const nlohmann::json& analysis, const
   return output::run_gnuplot(gp, png, reason) ? std::string() : reason;
 }
 
+// The forest plot's outcomes, each a panel in its own units (the paired mean difference, arm
+// minus the first arm, with its 95% CI).
+struct ForestOutcome {
+  const char* column;
+  const char* label;
+  double scale;  // multiplies the difference (100: a fraction shown in percentage points)
+};
+const ForestOutcome kForest[] = {
+    {"predicted_mortality_28d", "predicted 28-day mortality (percentage points)", 100.0},
+    {"ne_cumulative_mg", "cumulative NE (mg)", 1.0},
+    {"ne_h", "hours on NE (h)", 1.0},
+    {"dobutamine_h", "hours on dobutamine (h)", 1.0},
+    {"nitroglycerin_h", "hours on nitroglycerin (h)", 1.0},
+    {"fluids_total_mL", "fluids given (mL)", 1.0},
+    {"hypotension_area_mmHg_h", "area below MAP 65 (mmHg x h)", 1.0},
+    {"map_within_5_mmHg_pct", "time within 5 mmHg of the MAP target (percentage points)", 1.0},
+    {"lactate_day1_mean_mmol_per_L", "day-1 mean lactate (mmol/L)", 1.0},
+    {"mfi_day1_mean", "day-1 mean MFI", 1.0},
+};
+
 std::string plot_forest(const TrialSpec& spec, const nlohmann::json& analysis, const std::filesystem::path& png,
                         std::string& reason) {
   if (!analysis.contains("paired_comparisons")) return {};
-  // Rows: standardised paired mean difference (mean / SD of the differences) with its CI.
-  std::string data = "$forest << EOD\n", labels;
-  std::string hr = "$hr << EOD\n", hr_labels;
-  int row = 0, hr_row = 0;
-  for (const auto& c : analysis["paired_comparisons"]) {
-    const std::string who = c["protocol"].get<std::string>() + " vs " + c["reference"].get<std::string>();
-    for (const auto& [name, o] : c["outcomes"].items()) {
-      const auto& t = o["paired_t"];
-      if (!t.contains("mean_difference") || t["mean_difference"].is_null() || t["t"].is_null()) continue;
-      const double md = t["mean_difference"].get<double>(), tstat = t["t"].get<double>();
-      const auto n = o["n"].get<double>();
-      if (tstat == 0.0 || n < 2.0) continue;
-      const double sd = md / tstat * std::sqrt(n);  // SD of the differences
-      const double lo = t["ci_low"].get<double>() / sd, hi = t["ci_high"].get<double>() / sd;
-      data += fmt::format("{} {:.6g} {:.6g} {:.6g}\n", row, md / sd, lo, hi);
-      labels += fmt::format("{}{} {}", labels.empty() ? "" : ", ",
-                            gnuplot_quoted(fmt::format("{}: {} ({:+.3g})", who, name, md)), row);
-      ++row;
-    }
-    if (c.contains("survival") && c["survival"]["cox"].contains("terms")) {
-      const auto& term = c["survival"]["cox"]["terms"][0];
-      if (!term["hazard_ratio"].is_null() && !term["hr_ci_low"].is_null() && !term["hr_ci_high"].is_null()) {
-        hr += fmt::format("{} {:.6g} {:.6g} {:.6g}\n", hr_row, term["hazard_ratio"].get<double>(),
-                          term["hr_ci_low"].get<double>(), term["hr_ci_high"].get<double>());
-        hr_labels += fmt::format("{}{} {}", hr_labels.empty() ? "" : ", ",
-                                 gnuplot_quoted(fmt::format("{}: death HR", who)), hr_row);
-        ++hr_row;
+  // Panels: observed 28-day death risk difference (Newcombe), then the outcomes of kForest, each
+  // in natural units; rows are the comparisons. Statistics not computed are left out.
+  struct Row {
+    std::string label;
+    double est, lo, hi;
+  };
+  struct Panel {
+    std::string title;
+    std::vector<Row> rows;
+  };
+  std::vector<Panel> panels;
+  auto finite = [](const nlohmann::json& j, const char* k) { return j.contains(k) && j[k].is_number(); };
+  {
+    Panel p{"28-day death: paired risk difference (percentage points), Newcombe 95% CI", {}};
+    for (const auto& c : analysis["paired_comparisons"]) {
+      const auto& rd = c["death_28d"]["risk_difference"];
+      if (finite(rd, "estimate") && finite(rd, "ci_low") && finite(rd, "ci_high")) {
+        p.rows.push_back({c["difference"].get<std::string>(), 100.0 * rd["estimate"].get<double>(),
+                          100.0 * rd["ci_low"].get<double>(), 100.0 * rd["ci_high"].get<double>()});
       }
     }
+    if (!p.rows.empty()) panels.push_back(p);
   }
-  if (row == 0) return {};
-  data += "EOD\n";
-  hr += "EOD\n";
-  std::string gp = fmt::format("set terminal pngcairo size 1100,{} font 'sans,10'\n", 260 + 28 * (row + hr_row));
-  gp += "set output " + gnuplot_quoted(png.string() + ".partial") + "\nset termoption noenhanced\n" + data + hr;
-  gp += "set multiplot title " + gnuplot_quoted(spec.name + ": paired protocol effects") + "\n";
-  // Top panel: the paired differences; bottom panel (when there is one): hazard ratios.
-  const double bottom = hr_row > 0 ? std::min(0.45, 0.12 + 0.06 * hr_row) : 0.0;
-  gp += fmt::format("set origin 0,{:.4f}\nset size 1,{:.4f}\n", bottom + 0.02, 0.95 - bottom - 0.02);
-  gp += "set lmargin 62\nset ytics (" + labels + ")\nset yrange [-1:" + std::to_string(row) + "] reverse\n";
-  gp += "set xlabel 'standardised paired difference (mean / SD of differences), 95% CI; (mean difference in units)'\n"
-        "set grid xtics\nset arrow from 0, graph 0 to 0, graph 1 nohead dt 2 lc rgb '#555555'\n";
-  gp += "plot $forest using 2:1:3:4 with xerrorbars pt 7 lc rgb '#2471a3' notitle\n";
-  if (hr_row > 0) {
-    gp += fmt::format("unset arrow\nset origin 0,0\nset size 1,{:.4f}\n", bottom) + "set ytics (" + hr_labels + ")\nset yrange [-1:" +
-          std::to_string(hr_row) + "] reverse\nset logscale x\nset xlabel 'hazard ratio of 28-day death (Cox), 95% CI'\n"
-          "set arrow from 1, graph 0 to 1, graph 1 nohead dt 2 lc rgb '#555555'\n"
-          "plot $hr using 2:1:3:4 with xerrorbars pt 7 lc rgb '#c0392b' notitle\n";
+  for (const auto& f : kForest) {
+    Panel p{std::string(f.label) + ": paired mean difference, 95% CI", {}};
+    for (const auto& c : analysis["paired_comparisons"]) {
+      if (!c.contains("outcomes") || !c["outcomes"].contains(f.column)) continue;
+      const auto& t = c["outcomes"][f.column]["paired_t"];
+      if (finite(t, "mean_difference") && finite(t, "ci_low") && finite(t, "ci_high")) {
+        p.rows.push_back({c["difference"].get<std::string>(), f.scale * t["mean_difference"].get<double>(),
+                          f.scale * t["ci_low"].get<double>(), f.scale * t["ci_high"].get<double>()});
+      }
+    }
+    if (!p.rows.empty()) panels.push_back(p);
+  }
+  {
+    Panel p{"28-day death: hazard ratio, Cox stratified by patient, 95% CI (log scale)", {}};
+    for (const auto& c : analysis["paired_comparisons"]) {
+      if (!c.contains("survival") || !c["survival"]["cox_stratified"].contains("terms")) continue;
+      const auto& term = c["survival"]["cox_stratified"]["terms"][0];
+      if (finite(term, "hazard_ratio") && finite(term, "hr_ci_low") && finite(term, "hr_ci_high") &&
+          !term.value("possibly_infinite", false)) {
+        p.rows.push_back({c["difference"].get<std::string>(), term["hazard_ratio"].get<double>(),
+                          term["hr_ci_low"].get<double>(), term["hr_ci_high"].get<double>()});
+      }
+    }
+    if (!p.rows.empty()) panels.push_back(p);
+  }
+  if (panels.empty()) return {};
+  // Heights: a title and axis per panel plus a line per row.
+  std::vector<double> units;
+  double total = 0.0;
+  for (const auto& p : panels) {
+    units.push_back(2.6 + static_cast<double>(p.rows.size()));
+    total += units.back();
+  }
+  const int height = static_cast<int>(60 + 34 * total);
+  std::string gp = fmt::format("set terminal pngcairo size 1000,{} font 'sans,10'\n", height);
+  gp += "set output " + gnuplot_quoted(png.string() + ".partial") + "\nset termoption noenhanced\n";
+  for (std::size_t k = 0; k < panels.size(); ++k) {
+    gp += fmt::format("$p{} << EOD\n", k);
+    for (std::size_t i = 0; i < panels[k].rows.size(); ++i) {
+      const auto& r = panels[k].rows[i];
+      gp += fmt::format("{} {:.6g} {:.6g} {:.6g}\n", i, r.est, r.lo, r.hi);
+    }
+    gp += "EOD\n";
+  }
+  gp += "set multiplot title " + gnuplot_quoted(spec.name + ": paired effects (arm - " + spec.protocols.front() +
+                                                "), natural units") + "\n";
+  gp += "set lmargin 36\nset grid xtics\nset tmargin 1.5\nset bmargin 2\n";
+  double top = 1.0 - 40.0 / height;
+  for (std::size_t k = 0; k < panels.size(); ++k) {
+    const auto& p = panels[k];
+    const double h = (1.0 - 60.0 / height) * units[k] / total;
+    top -= h;
+    std::string tics;
+    for (std::size_t i = 0; i < p.rows.size(); ++i) {
+      tics += fmt::format("{}{} {}", tics.empty() ? "" : ", ",
+                          gnuplot_quoted(fmt::format("{} ({:+.3g})", p.rows[i].label, p.rows[i].est)), i);
+    }
+    const bool hr = k + 1 == panels.size() && p.title.find("hazard ratio") != std::string::npos;
+    gp += fmt::format("set origin 0,{:.4f}\nset size 1,{:.4f}\n", std::max(0.0, top), h);
+    gp += "unset arrow\nset title " + gnuplot_quoted(p.title) + "\nset ytics (" + tics + ")\n";
+    gp += fmt::format("set yrange [-0.7:{:.1f}] reverse\n", static_cast<double>(p.rows.size()) - 0.3);
+    gp += hr ? "set logscale x\nset arrow from 1, graph 0 to 1, graph 1 nohead dt 2 lc rgb '#555555'\n"
+             : "unset logscale x\nset arrow from 0, graph 0 to 0, graph 1 nohead dt 2 lc rgb '#555555'\n";
+    gp += fmt::format("plot $p{} using 2:1:3:4 with xerrorbars pt 7 lc rgb '{}' notitle\n", k,
+                      hr ? "#c0392b" : "#2471a3");
   }
   gp += "unset multiplot\n";
   return output::run_gnuplot(gp, png, reason) ? std::string() : reason;
@@ -151,7 +214,7 @@ std::string plot_ne_vs_micro(const TrialSpec& spec, const nlohmann::json& analys
   const std::string& first = spec.protocols.front();
   const auto& obs = analysis["observational"][first];
   if (!obs.contains("piecewise")) return {};
-  const auto& protocol = t.text("protocol");
+  const auto& protocol = t.text("arm");
   const auto& status = t.text("status");
   const auto x = t.numeric(spec.analysis.exposure);
   std::string gp = "set terminal pngcairo size 1200,900 font 'sans,10'\nset output " +
@@ -168,7 +231,7 @@ std::string plot_ne_vs_micro(const TrialSpec& spec, const nlohmann::json& analys
     const auto y = t.numeric(c);
     std::string block = fmt::format("$d{} << EOD\n", k);
     for (std::size_t i = 0; i < t.rows(); ++i) {
-      if (protocol[i] == first && status[i] != "failed" && std::isfinite(x[i]) && std::isfinite(y[i])) {
+      if (protocol[i] == first && usable(status[i]) && std::isfinite(x[i]) && std::isfinite(y[i])) {
         block += fmt::format("{:.6g} {:.6g}\n", x[i], y[i]);
       }
     }

@@ -32,6 +32,10 @@ namespace {
 const std::set<std::string, std::less<>> kProtocols = {"fixed",       "map_target",  "macro_first",
                                                        "micro_guided", "crt_guided", "lactate_guided"};
 
+const std::set<std::string, std::less<>> kOutcomeModelKeys = {
+    "intercept", "saps_weight", "lactate_log_odds", "mfi_log_odds", "hypotension_log_odds", "dysoxia_log_odds",
+    "hazard_shape"};
+
 // Reads keys of one TOML table with clear one-line errors (file:line: key: rule).
 class Reader {
  public:
@@ -145,6 +149,9 @@ std::string fingerprint(const TrialSpec& spec) {
   std::uint64_t h = fnv1a(read_text(spec.file));
   h = fnv1a(read_text(spec.scenario_file), h);
   for (const auto& o : spec.scenario_overrides) h = fnv1a(o.text + "\n", h);
+  for (const auto& o : spec.trial_overrides) {
+    if (o.key.starts_with("outcome_model.")) h = fnv1a(o.text + "\n", h);  // trial.* are hashed below
+  }
   h = fnv1a(fmt::format("{} {} {}", spec.seed, spec.patients, spec.output_interval_min), h);
   for (const auto& p : spec.protocols) h = fnv1a(p + ",", h);
   return fmt::format("{:016x}", h);
@@ -194,29 +201,36 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
   } catch (const toml::parse_error& e) {
     throw InputError(fmt::format("{}:{}: TOML syntax error: {}", spec.file, e.source().begin.line, e.description()));
   }
-  // --set: trial.* keys change the trial file's values; the rest go to the base scenario.
+  // --set: trial.* and outcome_model.* keys change the trial file's values; the rest go to the
+  // base scenario.
   for (const auto& o : overrides) {
-    if (!o.key.starts_with("trial.")) {
+    const bool trial_key = o.key.starts_with("trial."), outcome_key = o.key.starts_with("outcome_model.");
+    if (!trial_key && !outcome_key) {
       spec.scenario_overrides.push_back(o);
       continue;
     }
-    const std::string key = o.key.substr(6);
-    if (key != "patients" && key != "seed" && key != "output_interval_min") {
+    const std::string key = o.key.substr(trial_key ? 6 : 14);
+    if (trial_key && key != "patients" && key != "seed" && key != "output_interval_min") {
       throw InputError(fmt::format("--set {}: trial keys settable from the command line are trial.patients, "
                                    "trial.seed and trial.output_interval_min",
                                    o.text));
     }
-    toml::table* t = root["trial"].as_table();
-    if (!t) throw InputError(fmt::format("{}: [trial] table missing", spec.file));
+    if (outcome_key && !kOutcomeModelKeys.contains(key)) {
+      throw InputError(fmt::format("--set {}: unknown outcome_model key '{}' (docs/trials.md, Outcome model)", o.text, key));
+    }
+    if (outcome_key && !root.get("outcome_model")) root.insert("outcome_model", toml::table{});
+    toml::table* t = root[trial_key ? "trial" : "outcome_model"].as_table();
+    if (!t) throw InputError(fmt::format("{}: [{}] table missing", spec.file, trial_key ? "trial" : "outcome_model"));
     try {
       const toml::table v = toml::parse("v = " + o.value);
       t->insert_or_assign(key, *v.get("v"));
     } catch (const toml::parse_error&) {
       throw InputError(fmt::format("--set {}: '{}' is not a TOML value", o.text, o.value));
     }
+    spec.trial_overrides.push_back(o);
   }
   const Reader r(spec.file);
-  r.check_known(root, "", {"trial", "measurements", "cohort", "outcome_model", "analysis"});
+  r.check_known(root, "", {"trial", "arms", "measurements", "cohort", "outcome_model", "analysis", "inclusion"});
   const toml::table* t = root["trial"].as_table();
   if (!t) r.fail(&root, "trial", "[trial] table missing");
   r.check_known(*t, "trial.", {"name", "description", "scenario", "protocols", "patients", "seed",
@@ -228,20 +242,96 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
   if (!std::filesystem::is_regular_file(spec.scenario_file, ec)) {
     r.fail(t->get("scenario"), "trial.scenario", fmt::format("'{}' is not a readable file", spec.scenario_file.string()));
   }
-  const toml::array* protos = (*t)["protocols"].as_array();
-  if (!protos || protos->empty()) r.fail(t->get("protocols") ? t->get("protocols") : t, "trial.protocols",
-                                         "required: a non-empty array of protocol names");
-  for (const auto& e : *protos) {
-    const auto name = e.value_exact<std::string>();
-    if (!name || !kProtocols.contains(*name)) {
-      r.fail(&e, "trial.protocols", "each must be one of fixed, map_target, macro_first, micro_guided, crt_guided, "
-                                    "lactate_guided");
-    }
-    if (std::find(spec.protocols.begin(), spec.protocols.end(), *name) != spec.protocols.end()) {
-      r.fail(&e, "trial.protocols", fmt::format("'{}' listed twice", *name));
-    }
-    spec.protocols.push_back(*name);
+  // Arms: [[arms]] (name, protocol, settings) or the shorthand trial.protocols = [...].
+  auto valid_name = [](const std::string& n) {
+    return !n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+  };
+  const std::string protocol_rule =
+      "each must be one of fixed, map_target, macro_first, micro_guided, crt_guided, lactate_guided";
+  const toml::node* arms_node = root.get("arms");
+  if (arms_node && t->get("protocols")) {
+    r.fail(t->get("protocols"), "trial.protocols", "give trial.protocols or [[arms]], not both");
   }
+  if (arms_node) {
+    const toml::array* a = arms_node->as_array();
+    if (!a || a->empty() || !a->is_array_of_tables()) r.fail(arms_node, "arms", "must be an array of tables ([[arms]])");
+    for (const auto& e : *a) {
+      const toml::table& at = *e.as_table();
+      r.check_known(at, "arms[].", {"name", "protocol", "settings", "description"});
+      Arm arm;
+      arm.line = static_cast<int>(at.source().begin.line);
+      arm.name = r.string(at, "arms[].", "name", std::nullopt);
+      if (!valid_name(arm.name)) r.fail(at.get("name"), "arms[].name", fmt::format("'{}': lower-case letters, digits and _ only", arm.name));
+      for (const auto& other : spec.arms) {
+        if (other.name == arm.name) r.fail(at.get("name"), "arms[].name", fmt::format("'{}' used twice", arm.name));
+      }
+      arm.protocol = r.string(at, "arms[].", "protocol", std::nullopt);
+      if (!kProtocols.contains(arm.protocol)) r.fail(at.get("protocol"), "arms[].protocol", fmt::format("'{}': {}", arm.protocol, protocol_rule));
+      if (const toml::node* sn = at.get("settings")) {
+        const toml::table* st = sn->as_table();
+        if (!st) r.fail(sn, "arms[].settings", "must be a table of scenario keys, e.g. settings.protocol.map_target_mmHg = 80");
+        // Nested tables flatten into dotted scenario keys.
+        std::function<void(const toml::table&, const std::string&)> flatten = [&](const toml::table& tt, const std::string& prefix) {
+          for (const auto& [k, v] : tt) {
+            const std::string key = prefix + std::string(k.str());
+            if (const toml::table* sub = v.as_table()) {
+              flatten(*sub, key + ".");
+              continue;
+            }
+            const std::string where = fmt::format("arms[{}].settings.{}", arm.name, key);
+            if (key == "protocol.name") r.fail(&v, where, "the arm's protocol is arms[].protocol");
+            std::ostringstream text;
+            if (auto d = v.value_exact<double>()) {
+              std::string t = fmt::format("{}", *d);  // shortest text that reads back exactly
+              if (t.find_first_of(".eEn") == std::string::npos) t += ".0";
+              text << t;
+            } else if (auto i = v.value_exact<int64_t>()) {
+              text << *i;
+            } else if (auto b = v.value_exact<bool>()) {
+              text << (*b ? "true" : "false");
+            } else if (auto str = v.value_exact<std::string>()) {
+              text << *str;
+            } else {
+              r.fail(&v, where, "must be a number, a boolean or a string");
+            }
+            scenario::Override o;
+            try {
+              o = scenario::parse_override(key + "=" + text.str());
+            } catch (const InputError& err) {
+              r.fail(&v, where, fmt::format("value {}: not a scenario key (docs/scenarios.md): {}", text.str(), err.what()));
+            }
+            for (const auto& set : spec.scenario_overrides) {
+              if (set.key == key) {
+                r.fail(&v, where, fmt::format("value {}: --set {} would be replaced by the arm's setting in this arm only; "
+                                              "set it in the arm (or drop the --set)", text.str(), set.text));
+              }
+            }
+            arm.settings.push_back(o);
+          }
+        };
+        flatten(*st, "");
+      }
+      spec.arms.push_back(arm);
+    }
+  } else {
+    const toml::array* protos = (*t)["protocols"].as_array();
+    if (!protos || protos->empty()) r.fail(t->get("protocols") ? t->get("protocols") : t, "trial.protocols",
+                                           "required: a non-empty array of protocol names, or [[arms]]");
+    for (const auto& e : *protos) {
+      const auto name = e.value_exact<std::string>();
+      if (!name || !kProtocols.contains(*name)) r.fail(&e, "trial.protocols", protocol_rule);
+      for (const auto& other : spec.arms) {
+        if (other.name == *name) {
+          r.fail(&e, "trial.protocols", fmt::format("'{}' listed twice (one protocol at two settings: use [[arms]], "
+                                                    "docs/trials.md)", *name));
+        }
+      }
+      spec.arms.push_back(Arm{*name, *name, {}, static_cast<int>(e.source().begin.line)});
+    }
+  }
+  for (const auto& arm : spec.arms) spec.protocols.push_back(arm.name);
   spec.patients = static_cast<int>(r.integer(*t, "trial.", "patients", 1, 1000000, std::nullopt));
   spec.seed = static_cast<std::uint64_t>(r.integer(*t, "trial.", "seed", 0, 2147483647, 1));
   spec.output_interval_min = r.number(*t, "trial.", "output_interval_min", 1.0, 60.0, 15.0);
@@ -268,6 +358,19 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
   if (base.monitoring.micro_method != "truth_noise") {
     r.fail(t->get("scenario"), "trial.scenario",
            "the base scenario measures the microcirculation by render_score, too slow for a cohort: use truth_noise");
+  }
+
+  // Every arm's settings must load on the base scenario (the scenario's own range rules).
+  for (const auto& arm : spec.arms) {
+    auto o = spec.scenario_overrides;
+    o.push_back(scenario::parse_override("protocol.name=" + arm.protocol));
+    for (const auto& set : arm.settings) o.push_back(set);
+    try {
+      (void)scenario::load_scenario(spec.scenario_file, o);
+    } catch (const InputError& err) {
+      throw InputError(fmt::format("{}:{}: arms[{}].settings: the scenario refuses them: {}", spec.file, arm.line,
+                                   arm.name, err.what()));
+    }
   }
 
   if (const toml::node* mn = root.get("measurements")) {
@@ -308,8 +411,16 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
         CohortVariable cv;
         cv.line = static_cast<int>(v.source().begin.line);
         cv.key = r.string(v, p, "key", std::nullopt);
-        if (!cv.key.starts_with("patient.") && !cv.key.starts_with("sepsis.")) {
-          r.fail(v.get("key"), p + "key", fmt::format("'{}': cohort keys are patient.* or sepsis.* keys", cv.key));
+        // Any settable scenario key (patient, sepsis, events, protocol settings, monitoring, ...)
+        // but those the trial sets itself for every patient.
+        if (cv.key.starts_with("scenario.") || cv.key == "protocol.name") {
+          r.fail(v.get("key"), p + "key", fmt::format("'{}': the trial sets scenario.* and protocol.name itself; a cohort "
+                                                      "draws any other scenario key (docs/scenarios.md)", cv.key));
+        }
+        try {
+          (void)scenario::parse_override(cv.key + "=0.0");
+        } catch (const InputError&) {
+          r.fail(v.get("key"), p + "key", fmt::format("'{}' is not a scenario key (docs/scenarios.md)", cv.key));
         }
         if (!keys.insert(cv.key).second) r.fail(v.get("key"), p + "key", fmt::format("'{}' drawn twice", cv.key));
         const std::string dist = r.string(v, p, "distribution", std::nullopt);
@@ -373,6 +484,15 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
                                          o.text, cv.key, spec.file));
           }
         }
+        // An arm's setting on a key the cohort draws: which one wins would be an accident.
+        for (const auto& arm : spec.arms) {
+          for (const auto& o : arm.settings) {
+            if (o.key == cv.key) {
+              r.fail(&v, p + "key", fmt::format("'{}' is drawn per patient by the cohort and set by arm '{}' (line {}): "
+                                                "keep one", cv.key, arm.name, arm.line));
+            }
+          }
+        }
         spec.cohort.variables.push_back(cv);
       }
     }
@@ -405,12 +525,53 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
     spec.cohort.cholesky = llt.matrixL();
   }
 
+  // [[inclusion]]: criteria at enrolment.
+  if (const toml::node* in = root.get("inclusion")) {
+    const toml::array* a = in->as_array();
+    if (!a || !a->is_array_of_tables()) r.fail(in, "inclusion", "must be an array of tables ([[inclusion]])");
+    double earliest_start = 1e300;
+    for (const auto& arm : spec.arms) {
+      auto o = spec.scenario_overrides;
+      o.push_back(scenario::parse_override("protocol.name=" + arm.protocol));
+      for (const auto& set : arm.settings) o.push_back(set);
+      earliest_start = std::min(earliest_start, scenario::load_scenario(spec.scenario_file, o).protocol.start_min);
+    }
+    for (const auto& e : *a) {
+      const toml::table& it = *e.as_table();
+      const std::string p = "inclusion[].";
+      r.check_known(it, p, {"name", "column", "at_min", "key", "min", "max"});
+      InclusionCriterion c;
+      c.line = static_cast<int>(it.source().begin.line);
+      if (it.get("column") == nullptr && it.get("key") == nullptr) r.fail(&it, p + "column", "give column (with at_min) or key");
+      if (it.get("column") && it.get("key")) r.fail(&it, p + "key", "give column or key, not both");
+      if (it.get("column")) {
+        c.column = r.string(it, p, "column", std::nullopt);
+        const auto& cols = run::timeseries_columns();
+        if (std::find(cols.begin(), cols.end(), c.column) == cols.end() || c.column == "time_min") {
+          r.fail(it.get("column"), p + "column", fmt::format("'{}' is not a column of timeseries.csv", c.column));
+        }
+        c.at_min = r.number(it, p, "at_min", 0.0, earliest_start, 0.0);
+      } else {
+        if (it.get("at_min")) r.fail(it.get("at_min"), p + "at_min", "at_min goes with column, not key");
+        c.key = r.string(it, p, "key", std::nullopt);
+        const bool drawn = std::any_of(spec.cohort.variables.begin(), spec.cohort.variables.end(),
+                                       [&](const auto& v) { return v.key == c.key; });
+        if (!drawn) r.fail(it.get("key"), p + "key", fmt::format("'{}' is not a cohort variable", c.key));
+      }
+      if (!it.get("min") && !it.get("max")) r.fail(&it, p + "min", "give min, max or both");
+      c.min = r.number(it, p, "min", -1e12, 1e12, -1e300);
+      c.max = r.number(it, p, "max", -1e12, 1e12, 1e300);
+      if (c.max < c.min) r.fail(it.get("max"), p + "max", fmt::format("value {:g} below min {:g}", c.max, c.min));
+      c.name = r.string(it, p, "name", c.column.empty() ? c.key : c.column);
+      spec.inclusion.push_back(c);
+    }
+  }
+
   if (const toml::node* on = root.get("outcome_model")) {
     const toml::table* o = on->as_table();
     if (!o) r.fail(on, "outcome_model", "must be a table");
     const std::string p = "outcome_model.";
-    r.check_known(*o, p, {"intercept", "saps_weight", "lactate_log_odds", "mfi_log_odds", "hypotension_log_odds",
-                          "dysoxia_log_odds", "hazard_shape"});
+    r.check_known(*o, p, kOutcomeModelKeys);
     OutcomeModel& m = spec.outcome_model;
     m.intercept = r.number(*o, p, "intercept", -20, 20, m.intercept);
     m.saps_weight = r.number(*o, p, "saps_weight", 0, 5, m.saps_weight);
@@ -455,23 +616,38 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
   return spec;
 }
 
-scenario::Scenario patient_scenario(const TrialSpec& spec, const Patient& p, const std::string& protocol) {
+std::vector<scenario::Override> patient_overrides(const TrialSpec& spec, const Patient& p, const Arm& arm) {
   std::vector<scenario::Override> o = spec.scenario_overrides;
   for (std::size_t k = 0; k < spec.cohort.variables.size(); ++k) {
     o.push_back(scenario::parse_override(spec.cohort.variables[k].key + "=" + format_value(p.values[k])));
   }
   o.push_back(scenario::parse_override(fmt::format("scenario.seed={}", p.seed)));
-  o.push_back(scenario::parse_override("protocol.name=" + protocol));
+  o.push_back(scenario::parse_override("protocol.name=" + arm.protocol));
+  for (const auto& set : arm.settings) o.push_back(set);
   o.push_back(scenario::parse_override("scenario.output_interval_min=" + format_value(spec.output_interval_min)));
-  scenario::Scenario s = scenario::load_scenario(spec.scenario_file, o);
+  return o;
+}
+
+scenario::Scenario patient_scenario(const TrialSpec& spec, const Patient& p, const Arm& arm) {
+  scenario::Scenario s = scenario::load_scenario(spec.scenario_file, patient_overrides(spec, p, arm));
   s.measurements = spec.measurements;
   return s;
 }
 
+const Arm& find_arm(const TrialSpec& spec, const std::string& name) {
+  std::string names;
+  for (const auto& arm : spec.arms) {
+    if (arm.name == name) return arm;
+    names += (names.empty() ? "" : ", ") + arm.name;
+  }
+  throw InputError(fmt::format("{}: no arm '{}' (arms: {})", spec.file, name, names));
+}
+
 std::vector<std::string> patients_columns(const TrialSpec& spec) {
-  std::vector<std::string> c = {"patient_id", "protocol", "status", "reason", "seed"};
+  std::vector<std::string> c = {"patient_id", "arm", "protocol", "status", "reason", "seed"};
   for (const auto& v : spec.cohort.variables) c.push_back(v.key);
   for (const auto& o : outcome_columns()) c.push_back(o);
+  for (const auto& o : exposure_columns()) c.push_back(o);
   for (const auto& m : spec.measurements) {
     for (const auto& t : spec.measurement_columns) c.push_back(m.name + "_" + t);
   }
@@ -487,7 +663,8 @@ std::string patients_csv_header(const TrialSpec& spec) {
   return h + "\n";
 }
 
-PatientRows run_patient(const TrialSpec& spec, int patient_id) {
+PatientRows run_patient(const TrialSpec& spec, int patient_id, const std::filesystem::path& decisions_dir,
+                        const std::string& only_arm, run::RunResult* replay) {
   const Patient p = sample_patient(spec.cohort, spec.seed, patient_id);
   const double death_exp = death_exponential(spec.seed, patient_id);
   PatientRows out;
@@ -497,25 +674,84 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id) {
     characteristics += format_value(v);
   }
   const std::size_t n_measured = spec.measurements.size() * spec.measurement_columns.size();
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   // The patient's capillary networks depend on the microcirculation parameters and the seed, not
-  // on the protocol: generated once, handed from one protocol's run to the next.
+  // on the arm: generated once, handed from one arm's run to the next.
   model::Network network;
   std::optional<std::pair<model::MicrocirculationParams, std::uint64_t>> network_source;
-  for (const auto& protocol : spec.protocols) {
+  // Inclusion on cohort keys: known before any run.
+  std::string excluded_reason;
+  auto check = [&](const InclusionCriterion& c, double v, const std::string& what) {
+    if (!out.excluded_by.empty()) return;
+    if (!(v >= c.min && v <= c.max)) {
+      out.excluded_by = c.name;
+      const bool lo = c.min > -1e299, hi = c.max < 1e299;
+      const std::string rule = lo && hi ? fmt::format("outside [{:g}, {:g}]", c.min, c.max)
+                                        : (lo ? fmt::format("below {:g}", c.min) : fmt::format("above {:g}", c.max));
+      excluded_reason = fmt::format("not enrolled ({}): {} = {:g}, {}", c.name, what, v, rule);
+    }
+  };
+  for (const auto& c : spec.inclusion) {
+    for (std::size_t k = 0; k < spec.cohort.variables.size(); ++k) {
+      if (!c.key.empty() && spec.cohort.variables[k].key == c.key) check(c, p.values[k], c.key);
+    }
+  }
+  bool enrolment_checked = false;
+  for (const auto& arm : spec.arms) {
+    if (!only_arm.empty() && arm.name != only_arm) continue;
+    if (!out.excluded_by.empty()) {
+      out.rows.push_back(fmt::format("{},{},{},excluded,{},{}", patient_id, arm.name, arm.protocol,
+                                     csv_quoted(excluded_reason), characteristics) +
+                         std::string(exposure_columns().size() + outcome_columns().size() + n_measured, ',') + "\n");
+      if (!decisions_dir.empty()) {
+        output::write_file_atomic(decisions_dir / fmt::format("patient_{}_{}.csv", patient_id, arm.name),
+                                  run::format_decisions_csv({}));
+      }
+      continue;
+    }
     std::string status = "complete", reason;
-    std::vector<double> outcomes(outcome_columns().size(), std::numeric_limits<double>::quiet_NaN());
-    std::vector<double> measured(n_measured, std::numeric_limits<double>::quiet_NaN());
+    std::vector<double> outcomes(outcome_columns().size(), kNaN);
+    std::vector<double> exposure(exposure_columns().size(), kNaN);
+    std::vector<double> measured(n_measured, kNaN);
+    std::string decisions_csv;
     try {
-      const scenario::Scenario s = patient_scenario(spec, p, protocol);
+      const scenario::Scenario s = patient_scenario(spec, p, arm);
       if (network_source != std::pair{s.params.micro, s.seed}) network = {};  // empty: built by the run
       run::RunResult r = run::run_scenario(s, {}, nullptr, std::move(network));
       network = std::move(r.network);
       network_source = {s.params.micro, s.seed};
+      // Inclusion on enrolment values: from the first run (every arm has the same course up to
+      // the earliest protocol start, where the criteria's times lie).
+      if (!enrolment_checked) {
+        enrolment_checked = true;
+        for (const auto& c : spec.inclusion) {
+          if (c.column.empty()) continue;
+          double v = std::numeric_limits<double>::quiet_NaN();
+          for (const auto& row : r.rows) {
+            if (row[run::column_index("time_min")] > c.at_min + 1e-9) break;
+            v = row[run::column_index(c.column)];
+          }
+          check(c, v, fmt::format("{} at {:g} min", c.column, c.at_min));
+        }
+        if (!out.excluded_by.empty()) {
+          out.rows.push_back(fmt::format("{},{},{},excluded,{},{}", patient_id, arm.name, arm.protocol,
+                                         csv_quoted(excluded_reason), characteristics) +
+                             std::string(exposure_columns().size() + outcome_columns().size() + n_measured, ',') +
+                             "\n");
+          if (!decisions_dir.empty()) {
+            output::write_file_atomic(decisions_dir / fmt::format("patient_{}_{}.csv", patient_id, arm.name),
+                                      run::format_decisions_csv({}));
+          }
+          continue;
+        }
+      }
+      if (!decisions_dir.empty()) decisions_csv = run::format_decisions_csv(r.decisions);
       if (!r.completed) {
         status = "failed";
         reason = r.error.empty() ? "the run did not complete" : r.error;
       } else {
         outcomes = compute_outcomes(s, r, spec.outcome_model, death_exp);
+        exposure = compute_exposure(s, r);
         if (r.arrest_min) {
           status = "arrest";
           reason = fmt::format("circulatory arrest (MAP < {:g} mmHg) at {:g} min", run::kCirculatoryArrestMap_mmHg,
@@ -526,19 +762,24 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id) {
           const auto it = std::find_if(r.measurements.begin(), r.measurements.end(),
                                        [&](const auto& e) { return e.first == m.name; });
           for (const auto& c : spec.measurement_columns) {
-            measured[k++] = it == r.measurements.end() || it->second.empty() ? std::numeric_limits<double>::quiet_NaN()
-                                                                             : it->second[run::column_index(c)];
+            measured[k++] = it == r.measurements.end() || it->second.empty() ? kNaN : it->second[run::column_index(c)];
           }
         }
       }
+      if (replay) *replay = std::move(r);
     } catch (const std::exception& e) {
       status = "failed";
       reason = e.what();
       network_source.reset();  // the networks may have been handed over: the next run builds them
     }
+    if (!decisions_dir.empty()) {
+      if (decisions_csv.empty()) decisions_csv = run::format_decisions_csv({});
+      output::write_file_atomic(decisions_dir / fmt::format("patient_{}_{}.csv", patient_id, arm.name), decisions_csv);
+    }
     std::replace_if(reason.begin(), reason.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');  // one line
-    std::string row = fmt::format("{},{},{},{},{}", patient_id, protocol, status, csv_quoted(reason), characteristics);
-    for (const auto* values : {&outcomes, &measured}) {
+    std::string row = fmt::format("{},{},{},{},{},{}", patient_id, arm.name, arm.protocol, status, csv_quoted(reason),
+                                  characteristics);
+    for (const auto* values : {&outcomes, &exposure, &measured}) {
       for (double v : *values) {
         row += ',';
         row += csv_number(v);
@@ -636,6 +877,8 @@ TrialRun run_trial(const TrialSpec& spec, const TrialOptions& o) {
   const std::string first_line = fmt::format("# coherence trial journal {}\n", fingerprint(spec));
   const std::filesystem::path journal_file =
       o.out_dir / (o.ranks > 1 ? fmt::format("patients.rank{}.partial.csv", o.rank) : std::string("patients.partial.csv"));
+  const std::filesystem::path decisions_dir = o.decisions ? o.out_dir / "decisions" : std::filesystem::path();
+  if (o.decisions) std::filesystem::create_directories(decisions_dir);
   Journal journal;
   if (o.resume) journal = read_journal(journal_file, first_line, header, spec.protocols.size());
   // Rewrite the journal with what it validly holds (drops a torn line or an unfinished patient).
@@ -645,6 +888,18 @@ TrialRun run_trial(const TrialSpec& spec, const TrialOptions& o) {
       for (const auto& row : rows) text += row;
     }
     output::write_file_atomic(journal_file, text);
+  }
+  // --decisions on resume: the journalled patients must have their logs (a trial begun without
+  // --decisions has none).
+  if (o.decisions) {
+    for (const auto& [id, rows] : journal.done) {
+      for (const auto& arm : spec.arms) {
+        if (!std::filesystem::exists(decisions_dir / fmt::format("patient_{}_{}.csv", id, arm.name))) {
+          throw InputError(fmt::format("{}: --resume --decisions: patient {} was run without --decisions (resume "
+                                       "without it, or start afresh)", o.out_dir.string(), id));
+        }
+      }
+    }
   }
   result.patients_resumed = static_cast<int>(journal.done.size());
   std::vector<int> todo;
@@ -666,7 +921,7 @@ TrialRun run_trial(const TrialSpec& spec, const TrialOptions& o) {
       if (k >= todo.size()) return;
       PatientRows rows;
       try {
-        rows = run_patient(spec, todo[k]);
+        rows = run_patient(spec, todo[k], decisions_dir);
       } catch (...) {
         std::lock_guard lock(mu);
         if (!error) error = std::current_exception();

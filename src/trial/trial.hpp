@@ -21,29 +21,59 @@
 
 namespace coherence::trial {
 
+// One arm: a protocol with its own settings (scenario keys applied on top of the base scenario,
+// the cohort's draws and --set), so that one protocol can appear twice (MAP 65-70 vs 80-85).
+// `protocols = [...]` is shorthand for arms named after their protocol with no settings.
+struct Arm {
+  std::string name;                          // lower-case letters, digits and _ (patients.csv's arm)
+  std::string protocol;                      // protocol.name
+  std::vector<scenario::Override> settings;  // e.g. protocol.map_target_mmHg = 80
+  int line = 0;                              // where it was declared, for messages
+};
+
+// One inclusion criterion ([[inclusion]]): a patient is enrolled when every criterion holds. On a
+// timeseries column at an enrolment time (at or before every arm's protocol start, so all arms
+// agree), or on a key the cohort draws.
+struct InclusionCriterion {
+  std::string name;      // reported in the CONSORT counts
+  std::string column;    // a timeseries column ...
+  double at_min = 0.0;   // ... at this time
+  std::string key;       // or a cohort variable's key
+  double min = -1e300, max = 1e300;  // inclusive bounds
+  int line = 0;
+};
+
 struct TrialSpec {
   std::string file;
   std::string name;
   std::string description;
   std::filesystem::path scenario_file;       // the base patient and events
-  std::vector<std::string> protocols;        // run for every patient
+  std::vector<Arm> arms;                     // run for every patient, in this order
+  std::vector<std::string> protocols;        // the arms' names, in order (patients.csv's arm column)
   int patients = 0;
   std::uint64_t seed = 1;
   double output_interval_min = 15.0;         // sampling of the runs (outcomes integrate over it)
   std::vector<scenario::Measurement> measurements;  // named times: M_<column> columns
   std::vector<std::string> measurement_columns;     // timeseries columns reported at each time
   CohortSpec cohort;
+  std::vector<InclusionCriterion> inclusion;
   OutcomeModel outcome_model;
   AnalysisSpec analysis;
   std::vector<scenario::Override> scenario_overrides;  // --set keys for the base scenario
+  std::vector<scenario::Override> trial_overrides;     // --set trial.* and outcome_model.* keys
 };
 
 // Loads and validates a trial file; `overrides` are `--set` keys: trial.* keys change the trial,
 // others go to the base scenario. Throws scenario::InputError (exit 2).
 TrialSpec load_trial(const std::filesystem::path& file, const std::vector<scenario::Override>& overrides = {});
 
-// The scenario of one patient under one protocol (base scenario + sampled keys + protocol).
-scenario::Scenario patient_scenario(const TrialSpec& spec, const Patient& p, const std::string& protocol);
+// The scenario of one patient in one arm: the base scenario, then --set, the cohort's draws, the
+// patient's seed, the arm's protocol and settings.
+scenario::Scenario patient_scenario(const TrialSpec& spec, const Patient& p, const Arm& arm);
+// The same as --set texts (what `coherence run BASE --set ...` needs to reproduce the patient).
+std::vector<scenario::Override> patient_overrides(const TrialSpec& spec, const Patient& p, const Arm& arm);
+// The arm called `name`; throws scenario::InputError naming the arms when there is none.
+const Arm& find_arm(const TrialSpec& spec, const std::string& name);
 
 // patients.csv's header and the rows of one patient (one per protocol, in the spec's order). A
 // run that fails numerically is a row with status "failed" and its reason; the others go on.
@@ -52,8 +82,13 @@ std::string patients_csv_header(const TrialSpec& spec);
 struct PatientRows {
   std::vector<std::string> rows;
   int failed = 0;
+  std::string excluded_by;  // the first inclusion criterion the patient failed (empty: enrolled)
 };
-PatientRows run_patient(const TrialSpec& spec, int patient_id);
+// `decisions_dir`: when not empty, each run's decisions.csv is written there as
+// patient_<id>_<arm>.csv (before the rows are returned, so a journalled patient has its logs).
+// `only_arm`: when not empty, that arm alone (--replay); `replay`: its run comes back there.
+PatientRows run_patient(const TrialSpec& spec, int patient_id, const std::filesystem::path& decisions_dir = {},
+                        const std::string& only_arm = {}, run::RunResult* replay = nullptr);
 
 struct TrialOptions {
   std::filesystem::path out_dir;
@@ -63,6 +98,7 @@ struct TrialOptions {
   bool progress_log = false;               // a line every few s on stderr (a log): done, rate, ETA
   double progress_interval_s = 5.0;        // between those lines
   int rank = 0, ranks = 1;                 // MPI: this process runs patients with id % ranks == rank
+  bool decisions = false;                  // --decisions: DIR/decisions/patient_<id>_<arm>.csv
 };
 
 struct TrialRun {

@@ -51,3 +51,8 @@ lr3 <- survdiff(Surv(time, event) ~ grp3); cat("logrank3", lr3$chisq, 1 - pchisq
 cx <- coxph(Surv(time, event) ~ grp + lac)  # Efron ties (R's default)
 s <- summary(cx)
 cat("cox", coef(cx), sqrt(diag(vcov(cx))), s$coefficients[, "Pr(>|z|)"], s$conf.int[, "lower .95"], s$conf.int[, "upper .95"], cx$loglik, s$logtest["test"], "\n")
+# Paired statistics (issue 25): R was not available on the build machine; the values in
+# test_stats.cpp come from tests/stats/reference_paired.py (independent Python). In R they are:
+#   Newcombe method 10: biostatUZH::confIntPairedProportion(matrix(c(a, c, b, d), 2))
+#   stratified Cox: coxph(Surv(t, e) ~ arm + strata(pair)); coxph(Surv(t3, e3) ~ x3 + strata(s3))
+#   Hodges-Lehmann: median of outer(d, d, "+")/2 over i <= j, Walsh order statistics for the CI

@@ -247,3 +247,71 @@ TEST_CASE("Statistics refuse what they cannot compute") {
   CHECK_THROWS(stats::kaplan_meier(std::vector<double>{1, -2}, std::vector<int>{1, 0}));
   CHECK_THROWS(stats::cox_ph(surv_time, event, {std::vector<double>(surv_time.size(), 0.0)}, {"constant"}));
 }
+
+// Paired statistics of issue 25. R is not installed here: the references come from
+// tests/stats/reference_paired.py, an independent Python route (Wilson limits as quadratic roots,
+// the Efron partial likelihood by definition maximised on numerical derivatives, brute-force
+// Walsh averages), printed to 12 significant digits.
+TEST_CASE("Paired risk difference: Newcombe's method 10 matches an independent computation") {
+  struct Case {
+    long a, b, c, d;
+    double est, lo, hi;
+  };
+  const Case cases[] = {{10, 15, 5, 20, 0.2, 0.0258384165493, 0.356936571659},
+                        {3, 9, 2, 36, 0.14, 0.00641082152217, 0.274566156445},
+                        {0, 4, 1, 45, 0.06, -0.0395564980114, 0.170308779566},
+                        {20, 0, 0, 30, 0.0, -0.040380331583, 0.040380331583}};
+  for (const auto& k : cases) {
+    const auto r = stats::paired_risk_difference(k.a, k.b, k.c, k.d);
+    CHECK(r.estimate == R(k.est));
+    CHECK(r.ci_low == R(k.lo));
+    CHECK(r.ci_high == R(k.hi));
+  }
+  // No discordant pair: the interval still has width (Wald's would be [0, 0]).
+  const auto none = stats::paired_risk_difference(20, 0, 0, 30);
+  CHECK(none.ci_high - none.ci_low > 0.08);
+  CHECK_THROWS_AS(stats::paired_risk_difference(0, 0, 0, 0), std::invalid_argument);
+}
+
+TEST_CASE("Cox stratified by pair: beta = ln(a/b), SE = sqrt(1/a + 1/b), as the matched-pairs likelihood gives") {
+  // 8 pairs: the arm-1 member fails first in 4 (a), the arm-0 member in 3 (b), one pair has no
+  // event. Exact: beta = ln(4/3) = 0.287682072452, SE = sqrt(1/4 + 1/3) = 0.763762615826.
+  const std::vector<double> t = {5, 9, 28, 3, 12, 7, 28, 28, 2, 4, 15, 28, 6, 6.5, 20, 11};
+  const std::vector<int> e = {1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1};
+  const std::vector<double> arm = {1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0};
+  const std::vector<int> pair = {1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8};
+  const auto cx = stats::cox_ph(t, e, {arm}, {"arm"}, pair);
+  CHECK(cx.converged);
+  CHECK(cx.terms[0].beta == R(std::log(4.0 / 3.0)));
+  CHECK(cx.terms[0].se == R(std::sqrt(1.0 / 4.0 + 1.0 / 3.0)));
+  CHECK(cx.log_likelihood == R(-4.7803567329));
+  CHECK(cx.log_likelihood_null == R(-4.85203026392));
+  // Treating the 16 rows as independent gives another answer (the defect the strata remove).
+  const auto flat = stats::cox_ph(t, e, {arm}, {"arm"});
+  CHECK(std::abs(flat.terms[0].beta - cx.terms[0].beta) > 0.05);
+}
+
+TEST_CASE("Cox with strata of 3, a continuous covariate and tied deaths (Efron) matches an independent computation") {
+  const std::vector<double> t = {2, 4, 4, 3, 8, 10, 5, 5, 9, 1, 6, 7};
+  const std::vector<int> e = {1, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1};
+  const std::vector<double> x = {1.2, 0.4, 0.9, 2.0, 0.1, 0.7, 1.5, 0.3, 0.2, 1.8, 1.1, 0.6};
+  const std::vector<int> s = {1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4};
+  const auto cx = stats::cox_ph(t, e, {x}, {"x"}, s);
+  CHECK(cx.terms[0].beta == R(1.67630160848));
+  CHECK(cx.terms[0].se == R(0.906043396652));
+  CHECK(cx.log_likelihood == R(-4.20434113476));
+  CHECK(cx.log_likelihood_null == R(-6.47389069635));
+  // No stratum with an informative event: refused with a reason, not a NaN.
+  const std::vector<int> e0 = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  CHECK_THROWS_AS(stats::cox_ph(t, e0, {x}, {"x"}, s), std::invalid_argument);
+}
+
+TEST_CASE("Hodges-Lehmann paired shift and its distribution-free interval match brute force") {
+  const std::vector<double> a = {0.31, 0.42, 0.18, 0.55, 0.27, 0.39, 0.61, 0.22, 0.35, 0.48};
+  const std::vector<double> b = {0.36, 0.40, 0.25, 0.60, 0.33, 0.38, 0.70, 0.21, 0.41, 0.52};
+  const auto r = stats::hodges_lehmann_paired(a, b);
+  CHECK(r.estimate == R(-0.04));
+  CHECK(r.ci_low == R(-0.065));
+  CHECK(r.ci_high == R(-0.015));
+  CHECK_THROWS_AS(stats::hodges_lehmann_paired(part(a, 0, 5), part(b, 0, 5)), std::invalid_argument);
+}

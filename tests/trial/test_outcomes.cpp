@@ -85,3 +85,33 @@ TEST_CASE("Outcome model: no death before the end of day 1, whose data the hazar
   CHECK(column(trial::compute_outcomes(s, r, m, h28 * 0.999), "death_28d") == 1.0);
   CHECK(column(trial::compute_outcomes(s, r, m, h28 * 1.001), "death_28d") == 0.0);
 }
+
+TEST_CASE("Exposure columns: hours on and amounts of each drug are the exact integrals of a known course") {
+  // 24 h at 5-min rows: NE 0.1 ug/kg/min for the first 6 h; vasopressin 0.03 U/min from 2-4 h and
+  // again from 10-12 h (two starts); dobutamine 5 ug/kg/min from 12 h on; no epinephrine or
+  // nitroglycerin. Each row stands for the 5 min to the next (the last row for none).
+  run::RunResult r = course([](double) { return 65.0; });
+  for (auto& row : r.rows) {
+    const double t = row[run::column_index("time_min")];
+    row[run::column_index("ne_dose_ug_per_kg_min")] = t < 360.0 ? 0.1 : 0.0;
+    const bool vp = (t >= 120.0 && t < 240.0) || (t >= 600.0 && t < 720.0);
+    row[run::column_index("vasopressin_U_per_min")] = vp ? 0.03 : 0.0;
+    row[run::column_index("dobutamine_ug_per_kg_min")] = t >= 720.0 ? 5.0 : 0.0;
+  }
+  r.decisions.resize(7);
+  scenario::Scenario s;
+  s.params.patient.weight_kg = 80.0;
+  const auto e = trial::compute_exposure(s, r);
+  const auto& c = trial::exposure_columns();
+  auto get = [&](const char* name) { return e[static_cast<std::size_t>(std::find(c.begin(), c.end(), name) - c.begin())]; };
+  CHECK(get("ne_h") == Approx(6.0));
+  CHECK(get("vasopressin_h") == Approx(4.0));
+  CHECK(get("vasopressin_total_U") == Approx(0.03 * 240.0));  // 7.2 U
+  CHECK(get("vasopressin_starts") == 2.0);
+  CHECK(get("dobutamine_h") == Approx(12.0));                  // 12 h to the last row (24 h)
+  CHECK(get("dobutamine_total_mg") == Approx(5.0 * 80.0 * 720.0 / 1000.0));  // 288 mg
+  CHECK(get("epinephrine_h") == 0.0);
+  CHECK(get("nitroglycerin_total_mg") == 0.0);
+  CHECK(get("decisions") == 7.0);
+  CHECK(std::isnan(get("map_within_5_mmHg_pct")));  // no MAP-target metrics in this run
+}

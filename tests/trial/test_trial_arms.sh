@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# `coherence trial` with [[arms]], [[inclusion]], exposure columns, --decisions, --replay and the
+# bad input of those keys (issue 25). Usage: test_trial_arms.sh COHERENCE_BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$2
+source "$src/tests/cli_lib.sh"
+sed 's|scenario = "../../scenarios/|scenario = "'"$src"'/scenarios/|' "$src/tests/trial/trial_arms.toml" > "$work/arms.toml"
+trial="$work/arms.toml"
+short=(--set scenario.duration_h=25)
+
+"$bin" trial "$trial" "${short[@]}" --threads 1 --decisions --out "$work/a1" > "$work/a1.txt" || bad "arms trial --threads 1 runs"
+"$bin" trial "$trial" "${short[@]}" --threads 2 --decisions --out "$work/a2" >/dev/null || bad "arms trial --threads 2 runs"
+cmp -s "$work/a1/patients.csv" "$work/a2/patients.csv" && ok "arms: --threads 1 and 2 give identical patients.csv" || bad "arms: threads differ"
+diff -r "$work/a1/decisions" "$work/a2/decisions" >/dev/null && ok "decision logs identical at 1 and 2 threads" || bad "decision logs differ"
+n_logs=$(ls "$work/a1/decisions" | wc -l)
+[ "$n_logs" -eq 16 ] && ok "16 decision logs (8 patients x 2 arms)" || bad "expected 16 decision logs, got $n_logs"
+grep -q "screened 8, excluded" "$work/a1.txt" && ok "printed summary has the CONSORT counts" || bad "no CONSORT line: $(cat "$work/a1.txt")"
+
+python3 - "$work/a1" <<'PY' || bad "arms: the patients.csv / summary.json checks"
+import csv, json, os, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(os.path.join(d, "patients.csv"))))
+s = json.load(open(os.path.join(d, "summary.json")))
+a = json.load(open(os.path.join(d, "analysis.json")))
+fails = []
+def check(what, cond):
+    print(("ok: " if cond else "FAILED: ") + what)
+    if not cond: fails.append(what)
+check("arm and protocol columns: one protocol in two arms",
+      {r["arm"] for r in rows} == {"map_65", "map_80"} and {r["protocol"] for r in rows} == {"macro_first"})
+excluded = {r["patient_id"] for r in rows if r["status"] == "excluded"}
+enrolled = {r["patient_id"] for r in rows if r["status"] != "excluded"}
+c = s["consort"]
+check("CONSORT: screened 8 = excluded %d + randomised %d" % (c["excluded"], c["randomised"]),
+      c["screened"] == 8 and c["excluded"] + c["randomised"] == 8 and c["excluded"] == len(excluded)
+      and c["excluded_by"].get("lactate_ge_2") == len(excluded))
+check("some patients excluded and some enrolled (%d / %d)" % (len(excluded), len(enrolled)), excluded and enrolled)
+# Excluded patients' admission lactate is below 2 in the reason; enrolled ones have it >= 2.
+ok_lac = all(float(r["lactate_0h_mmol_per_L"]) >= 2.0 for r in rows if r["status"] != "excluded")
+check("every enrolled patient has lactate >= 2 at 0 h", ok_lac)
+check("excluded rows say why", all("lactate_ge_2" in r["reason"] and "below 2" in r["reason"] for r in rows if r["status"] == "excluded"))
+by = {(r["patient_id"], r["arm"]): r for r in rows if r["status"] != "excluded"}
+f = lambda r, k: float(r[k])
+pairs = [(by[(p, "map_65")], by[(p, "map_80")]) for p in enrolled]
+mean = lambda v: sum(v) / len(v)
+check("MAP 80 arm: day-1 MAP above the 65 arm's by >= 8 mmHg on average (%.1f)" % mean([f(b, "day1_map_mmHg") - f(a, "day1_map_mmHg") for a, b in pairs]),
+      mean([f(b, "day1_map_mmHg") - f(a, "day1_map_mmHg") for a, b in pairs]) >= 8)
+check("MAP 80 arm: MAP >= 65 at least as much of the time in every pair",
+      all(f(b, "time_map_ge_65_pct") >= f(a, "time_map_ge_65_pct") for a, b in pairs))
+check("MAP 80 arm: more hours on NE in most pairs and more NE on average",
+      sum(f(b, "ne_h") > f(a, "ne_h") for a, b in pairs) > len(pairs) / 2
+      and mean([f(b, "ne_cumulative_mg") - f(a, "ne_cumulative_mg") for a, b in pairs]) > 0)
+check("MAP 80 arm: no hypotension area below 65 greater than the 65 arm's",
+      all(f(b, "hypotension_area_mmHg_h") <= f(a, "hypotension_area_mmHg_h") + 1e-9 for a, b in pairs))
+check("exposure: hours on NE within the run (0-25 h), decisions > 0",
+      all(0 <= f(r, "ne_h") <= 25 and f(r, "decisions") > 0 for r in by.values()))
+check("cohort variable on an event key is drawn within [50, 150]",
+      all(50 <= float(r["events.0.rate_mL_per_h"]) <= 150 for r in rows))
+cmp = a["paired_comparisons"][0]
+rd = cmp["death_28d"]["risk_difference"]
+check("paired risk difference with a Newcombe interval", "ci_low" in rd and rd["ci_low"] <= rd["estimate"] <= rd["ci_high"])
+check("predicted mortality compared in pairs", "paired_t" in cmp["outcomes"]["predicted_mortality_28d"])
+check("Cox stratified by patient present", "cox_stratified" in cmp["survival"] and "cox" not in cmp["survival"])
+# No null p with a [0, 0] interval anywhere: either a number or not_computed.
+def walk(j):
+    if isinstance(j, dict):
+        if "p" in j and j["p"] is None: return False
+        return all(walk(v) for v in j.values())
+    if isinstance(j, list): return all(walk(v) for v in j)
+    return True
+check("no statistic reported as p: null", walk(a))
+sys.exit(1 if fails else 0)
+PY
+
+# --decisions logs have decisions.csv's header and one row per decision (the decisions column).
+python3 - "$work/a1" <<'PY' && ok "each decision log has as many rows as the patient's decisions column" || bad "decision logs do not match the decisions column"
+import csv, os, sys
+d = sys.argv[1]
+for r in csv.DictReader(open(os.path.join(d, "patients.csv"))):
+    log = os.path.join(d, "decisions", "patient_%s_%s.csv" % (r["patient_id"], r["arm"]))
+    n = sum(1 for _ in open(log)) - 1
+    want = 0 if r["status"] == "excluded" else int(float(r["decisions"]))
+    assert n == want, (log, n, want)
+PY
+
+# --replay: the patient's rows are the trial's bytes; the run's timeseries reproduces with `run`.
+pid=$(awk -F, 'NR > 1 && $4 != "excluded" {print $1; exit}' "$work/a1/patients.csv")
+"$bin" trial "$trial" "${short[@]}" --replay "$pid" --out "$work/r" >/dev/null || bad "--replay runs"
+if cmp -s <(grep "^$pid," "$work/a1/patients.csv") <(tail -n +2 "$work/r/patients.csv"); then ok "--replay $pid: patients.csv rows byte-identical to the trial's"; else bad "--replay rows differ"; fi
+cmp -s "$work/r/decisions_map_80.csv" "$work/a1/decisions/patient_${pid}_map_80.csv" && ok "--replay decisions identical to the trial's log" || bad "--replay decisions differ"
+"$bin" trial "$trial" "${short[@]}" --replay "$pid" --arm map_80 --out "$work/r80" >/dev/null || bad "--replay --arm runs"
+cmp -s <(grep "^$pid,map_80," "$work/a1/patients.csv") <(tail -n +2 "$work/r80/patients.csv") && ok "--replay --arm map_80: the row is the trial's" || bad "--replay --arm row differs"
+cmd=$(sed -n 's/^# arm map_80: coherence run //p' "$work/r/overrides.txt")
+# shellcheck disable=SC2086
+"$bin" run $cmd --out "$work/run" --no-plot >/dev/null && cmp -s "$work/run/timeseries.csv" "$work/r/timeseries_map_80.csv" \
+  && ok "coherence run with overrides.txt's keys gives the replayed timeseries" || bad "run with the replay's overrides differs"
+
+# --set outcome_model.* reaches the outcome model (a higher intercept: higher predicted mortality).
+"$bin" trial "$trial" "${short[@]}" --set outcome_model.intercept=0.5 --no-plot --out "$work/om" >/dev/null || bad "--set outcome_model.intercept runs"
+python3 - "$work/a1/summary.json" "$work/om/summary.json" <<'PY' && ok "--set outcome_model.intercept=0.5 raises predicted mortality" || bad "outcome_model override had no effect"
+import json, sys
+a, b = (json.load(open(f))["by_arm"]["map_65"]["mean_predicted_mortality_28d"] for f in sys.argv[1:3])
+print("predicted mortality %.3f -> %.3f" % (a, b)); sys.exit(0 if b > a + 0.1 else 1)
+PY
+
+# kill -9 and --resume with --decisions: identical bytes and logs.
+for attempt in 1 2 3; do
+  rm -rf "$work/k"
+  "$bin" trial "$trial" "${short[@]}" --threads 2 --decisions --out "$work/k" >/dev/null 2>&1 &
+  pid_k=$!
+  for _ in $(seq 1 400); do
+    n=$(grep -c '^[0-9]' "$work/k/patients.partial.csv" 2>/dev/null); n=${n:-0}
+    [ "$n" -ge 4 ] && break
+    kill -0 $pid_k 2>/dev/null || break
+    sleep 0.02
+  done
+  kill -9 $pid_k 2>/dev/null; wait $pid_k 2>/dev/null
+  [ -e "$work/k/patients.partial.csv" ] && break
+done
+if [ -e "$work/k/patients.partial.csv" ]; then
+  "$bin" trial "$trial" "${short[@]}" --threads 2 --decisions --out "$work/k" --resume >/dev/null || bad "--resume --decisions runs"
+  cmp -s "$work/a1/patients.csv" "$work/k/patients.csv" && diff -r "$work/a1/decisions" "$work/k/decisions" >/dev/null \
+    && ok "kill -9, --resume --decisions: patients.csv and logs identical" || bad "resumed arms trial differs"
+else
+  bad "could not interrupt the arms trial"
+fi
+
+# Help lists every output and option.
+help=$("$bin" trial --help)
+missing=""
+for w in patients.csv cohort.csv summary.json analysis.json km.png forest.png ne_vs_micro.png decisions/ \
+         patients.partial.csv --set --patients --seed --threads --out --resume --no-plot --decisions --replay --arm --docs; do
+  printf '%s' "$help" | grep -q -- "$w" || missing="$missing $w"
+done
+[ -z "$missing" ] && ok "trial --help names every output and option" || bad "trial --help lacks:$missing"
+
+# Bad input: exit 2 and one line naming file, line, key, value and rule.
+edit() { sed "$2" "$trial" > "$work/$1.toml"; }
+edit b1 's|^name = "map_80"|name = "map_65"|'
+expect_2 "two arms with one name" "b1.toml:[0-9]*: arms\[\].name: 'map_65' used twice" trial "$work/b1.toml" --out "$work/x"
+edit b2 's|settings.protocol.map_target_mmHg = 80|settings.protocol.map_target_mmHg = 200|'
+expect_2 "an arm's setting out of range" "b2.toml:[0-9]*: arms\[map_80\].settings.*map_target_mmHg.*200" trial "$work/b2.toml" --out "$work/x"
+edit b3 's|settings.protocol.map_target_mmHg = 80|settings.protocol.map_targt_mmHg = 80|'
+expect_2 "an arm's unknown setting" "b3.toml:[0-9]*: arms\[map_80\].settings.protocol.map_targt_mmHg: value 80" trial "$work/b3.toml" --out "$work/x"
+edit b4 's|^protocol = "macro_first"$|protocol = "guess"|'
+expect_2 "an arm's unknown protocol" "b4.toml:[0-9]*: arms\[\].protocol: 'guess'" trial "$work/b4.toml" --out "$work/x"
+edit b5 's|^key = "sepsis.severity"|key = "protocol.map_target_mmHg"|; s|^min = 0.5|min = 60|; s|^max = 1.0|max = 70|'
+expect_2 "a cohort variable an arm also sets" "b5.toml:[0-9]*: cohort.variables\[\].key: 'protocol.map_target_mmHg' is drawn per patient by the cohort and set by arm 'map_80'" trial "$work/b5.toml" --out "$work/x"
+expect_2 "--set on a key an arm sets" "arms\[map_80\].settings.protocol.map_target_mmHg: value 80: --set protocol.map_target_mmHg=70" trial "$trial" --set protocol.map_target_mmHg=70 --out "$work/x"
+expect_2 "--set on a key the cohort draws" "--set sepsis.severity=0.7: sepsis.severity is drawn per patient by the cohort" trial "$trial" --set sepsis.severity=0.7 --out "$work/x"
+edit b6 's|^column = "lactate_mmol_per_L"|column = "lactate"|'
+expect_2 "inclusion on an unknown column" "b6.toml:[0-9]*: inclusion\[\].column: 'lactate' is not a column" trial "$work/b6.toml" --out "$work/x"
+edit b7 's|^at_min = 0$|at_min = 30|'
+expect_2 "inclusion after the protocol's start" "b7.toml:[0-9]*: inclusion\[\].at_min: value 30 outside \[0, 0\]" trial "$work/b7.toml" --out "$work/x"
+edit b8 's|^name = "Test arms"|name = "Test arms"\nprotocols = ["macro_first"]|'
+expect_2 "protocols and [[arms]] together" "b8.toml:[0-9]*: trial.protocols: give trial.protocols or \[\[arms\]\], not both" trial "$work/b8.toml" --out "$work/x"
+edit b9 's|^key = "sepsis.severity"|key = "scenario.seed"|'
+expect_2 "a cohort variable on scenario.*" "b9.toml:[0-9]*: cohort.variables\[\].key: 'scenario.seed'" trial "$work/b9.toml" --out "$work/x"
+expect_2 "--set an unknown outcome_model key" "--set outcome_model.slope=1: unknown outcome_model key" trial "$trial" --set outcome_model.slope=1 --out "$work/x"
+expect_2 "--set an outcome_model key out of range" "outcome_model.intercept: value 50 outside" trial "$trial" --set outcome_model.intercept=50 --out "$work/x"
+expect_2 "--arm without --replay" "--arm NAME goes with --replay" trial "$trial" --arm map_80 --out "$work/x"
+expect_2 "--replay of an unknown arm" "no arm 'map_99' (arms: map_65, map_80)" trial "$trial" --replay 2 --arm map_99 --out "$work/x"
+expect_2 "--replay beyond the cohort" "--replay 99: the trial has 8 patients" trial "$trial" --replay 99 --out "$work/x"
+sed 's|protocols = \["macro_first", "micro_guided"\]|protocols = ["macro_first", "macro_first"]|; s|scenario = "../../scenarios/|scenario = "'"$src"'/scenarios/|' "$src/tests/trial/trial_small.toml" > "$work/b10.toml"
+expect_2 "one protocol listed twice points to [[arms]]" "'macro_first' listed twice (one protocol at two settings: use \[\[arms\]\]" trial "$work/b10.toml" --out "$work/x"
+
+finish "trial arms"
