@@ -44,8 +44,9 @@ KidneyState kidney(const ModelParams& p, const KidneyInputs& in) {
   out.creatinine_clearance_mL_per_min =
       out.gfr_mL_per_min + in.rrt_effluent_mL_per_kg_h * p.patient.weight_kg / 60.0;
   out.creatinine_generation_umol_per_min = generation_umol_per_min(p);
+  // Hypoperfusion injures below the plateau only (the corner at 0.95 keeps a healthy kidney intact).
   const double drive = k.injury_inflammation_rate_per_h * in.inflammation +
-                       k.injury_hypoperfusion_rate_per_h * soft_positive(1.0 - out.renal_flow_ratio, 0.03);
+                       k.injury_hypoperfusion_rate_per_h * soft_positive(0.95 - out.renal_flow_ratio, 0.01);
   out.injury_rate_per_min = (drive * (1.0 - in.injury) - k.injury_recovery_rate_per_h * in.injury) / 60.0;
   return out;
 }

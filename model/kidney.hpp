@@ -11,7 +11,7 @@
 //   GFR  = GFR0 (w/70) (1 - k_g J) softplus((Q - q0)/(1 - q0))   filtration stops at flow q0
 //   U    = (U0 / GFR0) GFR exp(g_v (V_pl / V_pl0 - 1))      urine: a fixed fraction of the filtrate,
 //                                                           modulated by plasma volume
-//   dJ/dt = (k_I I + k_Q softplus(1 - Q)) (1 - J) - k_r J  slow injury, slower recovery
+//   dJ/dt = (k_I I + k_Q softplus(0.95 - Q)) (1 - J) - k_r J  slow injury, slower recovery
 //   dC/dt = (G_cr - (GFR + K_rrt) C) / V_cr                 G_cr = 20 mg/kg/day from muscle
 //   RRT: effluent dose K_rrt (mL/kg/h, clears creatinine with sieving 1) and net
 //   ultrafiltration (mL/h) removed from the plasma.
