@@ -24,6 +24,9 @@ struct Timeline {
   protocol::Infusions infusions;
   double maintenance_mL_per_min = 0.0;
   double severity = 0.0;
+  bool infection_course = false;  // the scenario has an infection load (sepsis.pathogen_load > 0)
+  bool antibiotics = false;       // from sepsis.antibiotics_min on
+  bool source_control = false;    // from sepsis.source_control_min on
   struct Bolus {
     double end_min;
     double rate_mL_per_min;
