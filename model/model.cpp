@@ -226,11 +226,13 @@ int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& i
   const double target = in.sepsis_severity * host_response;
   dydt[kInflammation] = (target - y[kInflammation]) / sep.inflammation_time_constant_min;
   // Endothelial/glycocalyx injury: shed fast while inflammation exceeds it, rebuilt slowly when
-  // it is above inflammation (two one-sided rates, smooth positive parts).
+  // it is above inflammation; the rate switches smoothly (logistic of width w) and E = I is an
+  // exact rest point.
   const double gap = y[kInflammation] - y[kEndothelialInjury];
-  const double w = sep.endothelial_switch_width;
-  dydt[kEndothelialInjury] = soft_positive(gap, w) / sep.endothelial_injury_time_constant_min -
-                             soft_positive(-gap, w) / sep.endothelial_recovery_time_constant_min;
+  const double k_inj = 1.0 / sep.endothelial_injury_time_constant_min;
+  const double k_rec = 1.0 / sep.endothelial_recovery_time_constant_min;
+  const double z = std::clamp(gap / sep.endothelial_switch_width, -50.0, 50.0);
+  dydt[kEndothelialInjury] = gap * (k_rec + (k_inj - k_rec) / (1.0 + std::exp(-z)));
   dydt[kIl6] = std::log(2.0) / sep.il6_half_life_min *
                (sep.il6_baseline_pg_per_mL + sep.il6_gain_pg_per_mL * y[kInflammation] - y[kIl6]);
 

@@ -16,7 +16,7 @@
 //   (an input); with one, S = S_in B^n / (B^n + 1) and the load B grows and is cleared:
 //   dB/dt = B [r (1 - B/B_max)(1 - SC) - c - k_abx A - k_sc SC] / 60   (A antibiotics, SC source
 //   control: inputs 0/1 from their events). dIL6/dt = ln2/t1/2 (IL6_0 + g I - IL6).
-//   Endothelial injury: dE/dt = (I - E)+ / tau_inj - (E - I)+ / tau_rec, (x)+ a softplus of width w.
+//   Endothelial injury: dE/dt = (I - E) [1/tau_rec + (1/tau_inj - 1/tau_rec) sigma((I - E)/w)].
 // Water balance: d/dt[(V_blood - V_rbc) + V_i] = intake - urine - insensible exactly, and the two
 // bookkeeping states integrate the right-hand terms, so the sum is an invariant.
 #pragma once

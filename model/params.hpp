@@ -152,7 +152,7 @@ struct SepsisParams {
   // microvascular injury in place of I.
   double endothelial_injury_time_constant_min = 1.0;      // R shedding keeps pace with rising inflammation (sheddases act within minutes); keeps the scripted-severity calibration
   double endothelial_recovery_time_constant_min = 2880.0; // R glycocalyx regrowth over days (Potter 2009: 5-7 days)
-  double endothelial_switch_width = 0.0005;               // R softplus width of the two one-sided rates
+  double endothelial_switch_width = 0.0005;               // R width of the smooth switch between the two rates
 };
 
 // Fluids: Starling filtration, lymph, plasma protein, urine (docs/model/fluids.md).
