@@ -117,8 +117,7 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   fi.interstitial_volume_mL = y[kInterstitialVolume];
   fi.plasma_protein_g = y[kPlasmaProtein];
   fi.interstitial_protein_g = y[kInterstitialProtein];
-  // Leak follows the endothelial (glycocalyx) injury, which lags inflammation and outlasts it.
-  fi.inflammation = std::max(0.0, y[kEndothelialInjury]);
+  fi.inflammation = y[kInflammation];
   o.fluids = fluid_exchange(p, ref.fluids, fi);
 
   // Microcirculation drivers and the smooth mean-field that sets oxygen extraction.
@@ -131,9 +130,7 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   md.perfusion_ratio = (o.circulation.arterial_mmHg - outflow) / ref.micro_perfusion_pressure_mmHg;
   md.alpha_ne_equivalent_ug_per_L = std::max(0.0, y[kNeEffectSite]) + o.drugs.alpha_ne_equivalent_ug_per_L;
   md.drug_drive_factor = o.drugs.micro_drive_factor;
-  // The microvascular dysfunction (obstruction, heterogeneity, lost autoregulation) follows the
-  // endothelial injury state: it lags inflammation and outlasts it.
-  md.inflammation = std::max(0.0, y[kEndothelialInjury]);
+  md.inflammation = std::max(0.0, y[kInflammation]);
   md.haematocrit = o.haematocrit;
   md.reference_haematocrit = p.micro.reference_haematocrit;
   md.tissue_pressure_rise_mmHg =
@@ -239,25 +236,8 @@ int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& i
     infusion_derivatives(p, in, y, dydt);
   }
 
-  // Disease course: the infection load grows and is cleared (host, antibiotics, source control);
-  // the host response it drives sets the inflammation's target. Without an infection course the
-  // scenario's severity is the target itself (and the load stays 0).
-  const double load = std::max(0.0, y[kInfectionLoad]);
-  const double growth_per_h = sep.infection_growth_per_h * (1.0 - load / sep.infection_capacity) * (1.0 - in.source_control);
-  const double removal_per_h = sep.host_clearance_per_h + sep.antibiotic_kill_per_h * in.antibiotics +
-                               sep.source_control_clearance_per_h * in.source_control;
-  dydt[kInfectionLoad] = load * (growth_per_h - removal_per_h) / 60.0;
-  const double host_response = in.infection_course ? hill(load, 1.0, sep.host_response_hill) : 1.0;
-  const double target = in.sepsis_severity * host_response;
-  dydt[kInflammation] = (target - y[kInflammation]) / sep.inflammation_time_constant_min;
-  // Endothelial/glycocalyx injury: shed fast while inflammation exceeds it, rebuilt slowly when
-  // it is above inflammation; the rate switches smoothly (logistic of width w) and E = I is an
-  // exact rest point.
-  const double gap = y[kInflammation] - y[kEndothelialInjury];
-  const double k_inj = 1.0 / sep.endothelial_injury_time_constant_min;
-  const double k_rec = 1.0 / sep.endothelial_recovery_time_constant_min;
-  const double z = std::clamp(gap / sep.endothelial_switch_width, -50.0, 50.0);
-  dydt[kEndothelialInjury] = gap * (k_rec + (k_inj - k_rec) / (1.0 + std::exp(-z)));
+  // Sepsis course and its reporting marker.
+  dydt[kInflammation] = (in.sepsis_severity - y[kInflammation]) / sep.inflammation_time_constant_min;
   dydt[kIl6] = std::log(2.0) / sep.il6_half_life_min *
                (sep.il6_baseline_pg_per_mL + sep.il6_gain_pg_per_mL * y[kInflammation] - y[kIl6]);
 

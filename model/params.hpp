@@ -137,22 +137,6 @@ struct SepsisParams {
   double il6_baseline_pg_per_mL = 2.0;            // R
   double il6_gain_pg_per_mL = 1500.0;             // R septic shock IL-6 ~ 10^2 - 10^4
   double il6_half_life_min = 120.0;               // R
-  // Disease course (docs/model/sepsis.md, "Infection and host response"). The infection load B
-  // (1 = the load that drives half the patient's maximal host response) grows and is cleared:
-  //   dB/dt = B [r (1 - B/B_max) (1 - source control) - c - k_abx antibiotics - k_sc source control] / 60
-  // and the host response drives the inflammation target S = severity B^n / (B^n + 1).
-  double infection_growth_per_h = 0.15;           // R net pathogen growth before treatment
-  double infection_capacity = 20.0;               // R B_max, load where growth stops (nutrient/space limit)
-  double host_clearance_per_h = 0.10;             // R innate clearance; > growth: the infection resolves alone
-  double antibiotic_kill_per_h = 0.07;            // D PCT t1/2 22-35 h and IL-6 falls over 48-72 h in survivors (Weidhase 2019)
-  double source_control_clearance_per_h = 0.20;   // R drainage removes the nidus (growth stops, load drained)
-  double host_response_hill = 2.0;                // R steep: shock persists until the load is mostly cleared
-  // Endothelial and glycocalyx injury E (0..1): follows inflammation fast while it rises and
-  // recovers slowly (shedding within hours, regeneration over days); drives leak and the
-  // microvascular injury in place of I.
-  double endothelial_injury_time_constant_min = 1.0;      // R shedding keeps pace with rising inflammation (sheddases act within minutes); keeps the scripted-severity calibration
-  double endothelial_recovery_time_constant_min = 2880.0; // R glycocalyx regrowth over days (Potter 2009: 5-7 days)
-  double endothelial_switch_width = 0.0005;               // R width of the smooth switch between the two rates
 };
 
 // Fluids: Starling filtration, lymph, plasma protein, urine (docs/model/fluids.md).

@@ -1,7 +1,6 @@
 #include "model/simulator.hpp"
 
 #include <algorithm>
-#include <vector>
 #include <stdexcept>
 
 namespace coherence::model {
@@ -128,14 +127,6 @@ void Simulator::set_params(const ModelParams& params) {
 void Simulator::advance_to(double t_min) {
   if (t_min > horizon_min_ + 1e-9) throw std::logic_error("advance_to beyond the input horizon");
   solver_.advance_to(std::min(t_min, horizon_min_));
-}
-
-void Simulator::inoculate(double load) {
-  std::vector<double> z(solver_.state().begin(), solver_.state().end());
-  for (std::size_t i = 0; i < kIntegrated.size(); ++i) {
-    if (kIntegrated[i] == kInfectionLoad) z[i] += load;
-  }
-  solver_.reset_state(z);
 }
 
 double Simulator::time_min() const { return solver_.time(); }

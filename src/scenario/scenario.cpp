@@ -51,8 +51,6 @@ const std::vector<KeySpec> kKeys = {
     {"patient.usual_map_mmHg", KeyType::kNumber, "mmHg", 70, 130, false, 90,
      "The patient's usual MAP: >= 100 is chronic hypertension (remodelled resistance, baroreflex and capillary "
      "autoregulation reset to it)."},
-    {"patient.resting_heart_rate_bpm", KeyType::kNumber, "bpm", 40, 120, false, 70,
-     "Heart rate at normal autonomic tone before sepsis (adults ~70, SD ~10)."},
     {"patient.cardiac_contractility", KeyType::kNumber, "x normal", 0.2, 2, false, 1,
      "Systolic function (end-systolic elastance); < 1 septic cardiomyopathy."},
     {"patient.ventricular_stiffness", KeyType::kNumber, "x normal", 0.5, 4, false, 1,
@@ -60,22 +58,7 @@ const std::vector<KeySpec> kKeys = {
     {"sepsis.onset_min", KeyType::kNumber, "min", -4320, 4320, false, 0,
      "Time the sepsis course starts; negative = before admission (the run starts there)."},
     {"sepsis.severity", KeyType::kNumber, "0-1", 0, 1, false, 0,
-     "Target inflammation level from onset (0 none, 0.7 typical septic shock, 1 refractory); with an "
-     "infection course (pathogen_load > 0), the level the uncontrolled infection drives it to."},
-    {"sepsis.pathogen_load", KeyType::kNumber, "x half-maximal", 0, 20, false, 0,
-     "Infection load at onset (1 drives half the maximal host response); 0 = no infection course: the "
-     "severity is the inflammation target itself (docs/model/sepsis.md)."},
-    {"sepsis.growth_per_h", KeyType::kNumber, "1/h", 0, 2, false, 0.15, "Infection: net pathogen growth rate."},
-    {"sepsis.host_clearance_per_h", KeyType::kNumber, "1/h", 0, 2, false, 0.10,
-     "Infection: the host's own clearance (above growth: it resolves without treatment)."},
-    {"sepsis.antibiotic_kill_per_h", KeyType::kNumber, "1/h", 0, 2, false, 0.07,
-     "Infection: removal by antibiotics once started (0 = ineffective therapy, resistant organism)."},
-    {"sepsis.antibiotics_min", KeyType::kNumber, "min", -4320, 43200, false, 43200,
-     "Time effective antibiotics start (same clock as onset_min); default 43200 = not within any run."},
-    {"sepsis.source_control_min", KeyType::kNumber, "min", -4320, 43200, false, 43200,
-     "Time of source control (drainage, debridement): growth stops and the load is drained; default never."},
-    {"sepsis.tachycardia_bpm", KeyType::kNumber, "bpm", 0, 80, false, 30,
-     "Heart-rate rise at full inflammation (fever and inflammatory tachycardia; ~10 bpm per degree C)."},
+     "Target inflammation level from onset (0 none, 0.7 typical septic shock, 1 refractory)."},
     {"protocol.name", KeyType::kString, "", 0, 0, false, 0,
      "Who titrates: fixed, map_target, macro_first, micro_guided, crt_guided or lactate_guided (docs/protocols.md)."},
     {"protocol.start_min", KeyType::kNumber, "min", 0, 43200, false, 0, "Time from which the protocol acts."},
@@ -500,7 +483,6 @@ static void parse_settings(const Reader& r, const toml::table& root, Scenario& s
   pp.age_years = r.number(patient, "patient.", "age_years", pt);
   pp.cardiac_contractility = r.number(patient, "patient.", "cardiac_contractility", pt);
   pp.ventricular_stiffness = r.number(patient, "patient.", "ventricular_stiffness", pt);
-  s.params.hemodynamics.intrinsic_heart_rate_bpm = r.number(patient, "patient.", "resting_heart_rate_bpm", pt);
 
   // [sepsis]
   const toml::table* sp = subtable(r, root, "sepsis");
@@ -508,14 +490,6 @@ static void parse_settings(const Reader& r, const toml::table& root, Scenario& s
   r.check_known(sepsis, "sepsis.", "sepsis.");
   s.sepsis_onset_min = r.number(sepsis, "sepsis.", "onset_min", sp);
   s.sepsis_severity = r.number(sepsis, "sepsis.", "severity", sp);
-  s.sepsis_pathogen_load = r.number(sepsis, "sepsis.", "pathogen_load", sp);
-  s.sepsis_antibiotics_min = r.number(sepsis, "sepsis.", "antibiotics_min", sp);
-  s.sepsis_source_control_min = r.number(sepsis, "sepsis.", "source_control_min", sp);
-  auto& sep = s.params.sepsis;
-  sep.infection_growth_per_h = r.number(sepsis, "sepsis.", "growth_per_h", sp);
-  sep.host_clearance_per_h = r.number(sepsis, "sepsis.", "host_clearance_per_h", sp);
-  sep.antibiotic_kill_per_h = r.number(sepsis, "sepsis.", "antibiotic_kill_per_h", sp);
-  sep.tachycardia_bpm = r.number(sepsis, "sepsis.", "tachycardia_bpm", sp);
 
   // [protocol]
   const toml::table* pr = subtable(r, root, "protocol");

@@ -122,9 +122,6 @@ struct Scenario {
   std::uint64_t seed = 1;  // capillary network geometry and per-vessel draws
   double sepsis_onset_min = 0.0;
   double sepsis_severity = 0.0;
-  double sepsis_pathogen_load = 0.0;           // 0: no infection course (severity is the target)
-  double sepsis_antibiotics_min = 43200.0;     // effective antibiotics from then on
-  double sepsis_source_control_min = 43200.0;  // source control from then on
   model::ModelParams params;
   std::vector<Event> events;  // in time order
   std::vector<Measurement> measurements;  // in time order

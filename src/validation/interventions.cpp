@@ -149,16 +149,9 @@ struct Course {
     hold(minutes);
   }
 
-  // Usual care (NE titrated to `target` every 30 min) until time t_min; antibiotics from the
-  // patient's time on (a block ends there).
+  // Usual care (NE titrated to `target` every 30 min) until time t_min.
   void usual_care_until(double t_min, double target = 65.0) {
-    while (sim->time_min() < t_min - 1e-9) {
-      const double now = sim->time_min();
-      in.antibiotics = now >= patient->antibiotics_min - 1e-9 ? 1.0 : 0.0;
-      double block = std::min(kBlockMin, t_min - now);
-      if (in.antibiotics == 0.0) block = std::min(block, patient->antibiotics_min - now);
-      titrate(target, block);
-    }
+    while (sim->time_min() < t_min - 1e-9) titrate(target, std::min(kBlockMin, t_min - sim->time_min()));
   }
 };
 
@@ -285,8 +278,6 @@ PatientOutcomes run_patient(const CohortPatient& pt) {
     c0.net = std::make_shared<model::Network>(model::generate_network(pt.params.micro, pt.network_seed));
     c0.sim = std::make_unique<Simulator>(pt.params, 0.0);
     c0.in.sepsis_severity = pt.severity;
-    c0.in.infection_course = true;
-    c0.sim->inoculate(pt.pathogen_load);
     c0.hold(kAdmissionMin);
     return c0;
   }();
@@ -449,13 +440,6 @@ trial::CohortSpec early_cohort_spec() {
       lognormal("patient.cardiac_contractility", 0.85, 0.25, 0.3, 1.5),
       lognormal("patient.ventricular_stiffness", 1.2, 0.35, 0.6, 3.5),
       lognormal("patient.hepatic_function", 0.8, 0.3, 0.2, 1.5),
-      lognormal("sepsis.pathogen_load", 2.0, 0.5, 0.5, 10.0),
-      lognormal("sepsis.growth_per_h", 0.15, 0.4, 0.03, 0.6),
-      lognormal("sepsis.host_clearance_per_h", 0.10, 0.5, 0.01, 0.5),
-      lognormal("sepsis.antibiotic_kill_per_h", 0.07, 0.6, 0.01, 0.8),
-      lognormal("sepsis.antibiotics_min", 90.0, 0.8, 10.0, 1440.0),
-      normal("patient.resting_heart_rate_bpm", 72, 10, 50, 100),
-      lognormal("sepsis.tachycardia_bpm", 30.0, 0.5, 5.0, 80.0),
   };
   trial::CohortVariable& usual = spec.variables[7];
   usual.key = "patient.usual_map_mmHg";
@@ -491,20 +475,13 @@ std::vector<CohortPatient> early_cohort(int patients, std::uint64_t seed, const 
     patient.cardiac_contractility = v[8];
     patient.ventricular_stiffness = v[9];
     patient.hepatic_function = v[10];
-    pt.pathogen_load = v[11];
-    pt.params.sepsis.infection_growth_per_h = v[12];
-    pt.params.sepsis.host_clearance_per_h = v[13];
-    pt.params.sepsis.antibiotic_kill_per_h = v[14];
-    pt.antibiotics_min = kAdmissionMin + v[15];  // the trial's clock starts at admission
-    pt.params.hemodynamics.intrinsic_heart_rate_bpm = v[16];
-    pt.params.sepsis.tachycardia_bpm = v[17];
     cohort.push_back(pt);
   }
   return cohort;
 }
 
-std::vector<ValidationResult> intervention_studies(const ModelParams& base, int threads, int patients) {
-  const std::vector<CohortPatient> cohort = early_cohort(patients, kInterventionCohortSeed, base);
+std::vector<ValidationResult> intervention_studies(const ModelParams& base, int threads) {
+  const std::vector<CohortPatient> cohort = early_cohort(kInterventionCohortSize, kInterventionCohortSeed, base);
   std::vector<PatientOutcomes> all(cohort.size());
   const int n_threads = std::max(1, threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
   {
@@ -716,13 +693,6 @@ std::vector<ValidationResult> intervention_studies(const ModelParams& base, int 
   {
     const auto hr = each(all, [](const PatientOutcomes& o) { return o.fl_early_before.hr; });
     b.add("beh_hr_sd", "Usual care at 12 h: SD of heart rate across patients", "bpm", sd(hr), 15, kInf, n);
-  }
-  b.start("BEH-HR-NE", "validation", "Source study Table 1 (HR higher in the NE > 0.5 group); plan 4.4 (Spearman >= +0.3)");
-  {
-    const auto hr = each(all, [](const PatientOutcomes& o) { return o.fl_early_before.hr; });
-    const auto ne = each(all, [](const PatientOutcomes& o) { return o.fl_early_before.ne; });
-    b.add("beh_hr_ne_spearman", "Usual care at 12 h: Spearman of heart rate with NE dose", "", spearman_rho(hr, ne), 0.3,
-          1.0, n);
   }
   b.start("BEH-SKIN", "calibration", "Source study Table 1 (NE <= 0.5: CRT 2 [2-4] s, mottling 0 [0-0]); plan 4.5");
   {
