@@ -7,14 +7,13 @@
 //   norepinephrine ne_exogenous_ug_per_L, ne_endogenous_ug_per_L, ne_effect_site_ug_per_L
 //   sepsis        inflammation (0..1), il6_pg_per_mL
 //   fluids        interstitial_mL, plasma_protein_g, interstitial_protein_g, red_cell_mL
-//   metabolism    lactate_mmol_per_L, glycolytic_drive_mmol_per_kg_h, hepatic_dysfunction
-//   kidney        renal_injury (0..1), creatinine_umol_per_L       (docs/model/kidney.md)
+//   metabolism    lactate_mmol_per_L
 //   other drugs   vasopressin_pg_per_mL, epinephrine_ug_per_L, dobutamine_ug_per_L,
 //                 nitroglycerin_effect_ug_per_min                    (docs/model/drugs.md)
 //   bookkeeping   fluid_in_mL, fluid_out_mL                         (cumulative, for balances)
 // Sepsis: dI/dt = (S(t) - I) / tau, S(t) the severity course of the scenario (an input);
 //   dIL6/dt = ln2/t1/2 (IL6_0 + g I - IL6).
-// Water balance: d/dt[(V_blood - V_rbc) + V_i] = intake - urine - insensible - RRT ultrafiltration exactly, and the two
+// Water balance: d/dt[(V_blood - V_rbc) + V_i] = intake - urine - insensible exactly, and the two
 // bookkeeping states integrate the right-hand terms, so the sum is an invariant.
 #pragma once
 
@@ -24,7 +23,6 @@
 #include "model/drugs.hpp"
 #include "model/fluids.hpp"
 #include "model/hemodynamics.hpp"
-#include "model/kidney.hpp"
 #include "model/microcirculation.hpp"
 #include "model/oxygen.hpp"
 #include "model/params.hpp"
@@ -48,10 +46,6 @@ enum StateIndex : int {
   kInterstitialProtein,
   kRedCellVolume,
   kLactate,
-  kGlycolyticDrive,
-  kHepaticDysfunction,
-  kRenalInjury,
-  kCreatinine,
   kVasopressin,
   kEpinephrine,
   kDobutamine,
@@ -67,8 +61,7 @@ inline constexpr std::array<const char*, kStateCount> kStateNames = {
     "ne_exogenous_ug_per_L",  "ne_endogenous_ug_per_L", "ne_effect_site_ug_per_L",
     "inflammation",           "il6_pg_per_mL",          "interstitial_volume_mL",
     "plasma_protein_g",       "interstitial_protein_g", "red_cell_volume_mL",
-    "lactate_mmol_per_L",     "glycolytic_drive_mmol_per_kg_h", "hepatic_dysfunction",
-    "renal_injury",           "creatinine_umol_per_L",  "vasopressin_pg_per_mL",  "epinephrine_ug_per_L",
+    "lactate_mmol_per_L",     "vasopressin_pg_per_mL",  "epinephrine_ug_per_L",
     "dobutamine_ug_per_L",    "nitroglycerin_effect_ug_per_min",
     "fluid_in_mL",            "fluid_out_mL"};
 
@@ -84,8 +77,6 @@ struct Inputs {
   double albumin_g_per_min = 0.0;             // its protein, into plasma
   double packed_cells_mL_per_min = 0.0;       // red-cell transfusion (cells + plasma water)
   double sepsis_severity = 0.0;               // target of the inflammation level, 0..1
-  double rrt_effluent_mL_per_kg_h = 0.0;      // renal replacement therapy dose (0 = off)
-  double rrt_net_ultrafiltration_mL_per_h = 0.0;  // fluid removed by RRT
   bool operator==(const Inputs&) const = default;
 };
 
@@ -95,7 +86,6 @@ struct Observables {
   CirculationTone tone;
   FluidExchange fluids;
   OxygenBalance oxygen;
-  KidneyState kidney;
   DrugEffects drugs;
   double blood_volume_mL = 0.0;
   double plasma_volume_mL = 0.0;

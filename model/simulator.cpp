@@ -17,7 +17,6 @@ SolverOptions default_solver_options() {
     o.absolute_tolerances[i] = 1e-4;  // mL
   }
   o.absolute_tolerances[kIl6] = 1e-5;
-  o.absolute_tolerances[kCreatinine] = 1e-4;  // umol/L
   o.absolute_tolerances[kPlasmaProtein] = 1e-6;
   o.absolute_tolerances[kInterstitialProtein] = 1e-6;
   o.max_step = 30.0;  // minutes: keeps output interpolation and event response tight

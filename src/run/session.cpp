@@ -45,8 +45,6 @@ model::Inputs Timeline::inputs(double t_min, const model::ModelParams& p) const 
   in.dobutamine_ug_per_kg_min = infusions.dobutamine_ug_per_kg_min;
   in.nitroglycerin_ug_per_min = infusions.nitroglycerin_ug_per_min;
   in.sepsis_severity = severity;
-  in.rrt_effluent_mL_per_kg_h = rrt_effluent_mL_per_kg_h;
-  in.rrt_net_ultrafiltration_mL_per_h = rrt_net_ultrafiltration_mL_per_h;
   in.crystalloid_mL_per_min = maintenance_mL_per_min;
   for (const auto& b : boluses) {
     if (t_min >= b.end_min) continue;
@@ -123,10 +121,6 @@ void Session::apply_events(double t0) {
       case EventAction::kDobutamine: inf.dobutamine_ug_per_kg_min = e.dose_ug_per_kg_min; break;
       case EventAction::kNitroglycerin: inf.nitroglycerin_ug_per_min = e.rate_ug_per_min; break;
       case EventAction::kMaintenance: timeline_.maintenance_mL_per_min = e.rate_mL_per_h / 60.0; break;
-      case EventAction::kRrt:
-        timeline_.rrt_effluent_mL_per_kg_h = e.effluent_mL_per_kg_h;
-        timeline_.rrt_net_ultrafiltration_mL_per_h = e.net_ultrafiltration_mL_per_h;
-        break;
       case EventAction::kSepsisSeverity:
         if (e.at_min >= s.sepsis_onset_min) timeline_.severity = e.severity;
         break;
@@ -287,20 +281,7 @@ std::vector<double> Session::sample() const {
           in.vasopressin_U_per_min,
           in.epinephrine_ug_per_kg_min,
           in.dobutamine_ug_per_kg_min,
-          in.nitroglycerin_ug_per_min,
-          y[model::kCreatinine],
-          static_cast<double>(model::kdigo_creatinine_stage(y[model::kCreatinine],
-                                                            model::healthy_creatinine_umol_per_L(sim_.params()))),
-          o.kidney.gfr_mL_per_min,
-          o.kidney.renal_flow_ratio,
-          y[model::kRenalInjury],
-          in.rrt_effluent_mL_per_kg_h,
-          in.rrt_net_ultrafiltration_mL_per_h,
-          y[model::kGlycolyticDrive],
-          o.oxygen.hypoxic_lactate_mmol_per_min,
-          o.oxygen.lactate_clearance_L_per_min,
-          y[model::kHepaticDysfunction],
-          o.oxygen.splanchnic_flow_ratio};
+          in.nitroglycerin_ug_per_min};
 }
 
 void Session::log_user_action(const std::string& action, const std::string& reason) {

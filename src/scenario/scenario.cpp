@@ -117,7 +117,7 @@ const std::vector<KeySpec> kKeys = {
     {"events[].at_min", KeyType::kNumber, "min", -4320, 43200, true, 0,
      "Event time; events must be in non-decreasing time order."},
     {"events[].action", KeyType::kString, "", 0, 0, true, 0,
-     "One of ne_dose, vasopressin, epinephrine, dobutamine, nitroglycerin, bolus, maintenance, sepsis_severity, rrt, set."},
+     "One of ne_dose, vasopressin, epinephrine, dobutamine, nitroglycerin, bolus, maintenance, sepsis_severity, set."},
     {"events[].dose_ug_per_kg_min", KeyType::kNumber, "ug/kg/min", 0, 20, false, 0,
      "ne_dose (<= 5), epinephrine (<= 5), dobutamine (<= 20): infusion rate from this time on."},
     {"events[].rate_U_per_min", KeyType::kNumber, "U/min", 0, 0.1, false, 0,
@@ -133,10 +133,6 @@ const std::vector<KeySpec> kKeys = {
      "maintenance: crystalloid maintenance rate from this time on."},
     {"events[].severity", KeyType::kNumber, "0-1", 0, 1, false, 0,
      "sepsis_severity: new target inflammation level from this time on."},
-    {"events[].effluent_mL_per_kg_h", KeyType::kNumber, "mL/kg/h", 0, 80, false, 0,
-     "rrt: continuous RRT effluent dose from this time on (KDIGO 2012: 20-25; 0 stops RRT); clears creatinine."},
-    {"events[].net_ultrafiltration_mL_per_h", KeyType::kNumber, "mL/h", 0, 500, false, 0,
-     "rrt: net fluid removal by the circuit from this time on (RENAL/ATN practice 0-250)."},
     {"events[].key", KeyType::kString, "", 0, 0, false, 0,
      "set: dotted path of the key to change (patient.* except weight, blood volume and haematocrit; "
      "protocol.map_target_mmHg; monitoring.*_noise*)."},
@@ -163,7 +159,6 @@ const std::map<std::string, EventAction, std::less<>> kActions = {
     {"bolus", EventAction::kBolus},
     {"maintenance", EventAction::kMaintenance},
     {"sepsis_severity", EventAction::kSepsisSeverity},
-    {"rrt", EventAction::kRrt},
     {"set", EventAction::kSet},
 };
 
@@ -187,7 +182,6 @@ const std::map<EventAction, ActionKeys> kActionKeys = {
     {EventAction::kBolus, {{"volume_mL", "duration_min"}, {"fluid"}}},
     {EventAction::kMaintenance, {{"rate_mL_per_h"}, {}}},
     {EventAction::kSepsisSeverity, {{"severity"}, {}}},
-    {EventAction::kRrt, {{"effluent_mL_per_kg_h"}, {"net_ultrafiltration_mL_per_h"}}},
     {EventAction::kSet, {{"key", "value"}, {}}},
 };
 
@@ -670,7 +664,7 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
     if (it == kActions.end()) {
       r.fail(prefix + "action", t.get("action"),
              fmt::format("= \"{}\": must be one of ne_dose, vasopressin, epinephrine, dobutamine, nitroglycerin, "
-                         "bolus, maintenance, sepsis_severity, rrt, set",
+                         "bolus, maintenance, sepsis_severity, set",
                          action));
     }
     e.action = it->second;
@@ -715,12 +709,6 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
       }
       case EventAction::kMaintenance: e.rate_mL_per_h = r.number(t, prefix, "rate_mL_per_h", &entry); break;
       case EventAction::kSepsisSeverity: e.severity = r.number(t, prefix, "severity", &entry); break;
-      case EventAction::kRrt:
-        e.effluent_mL_per_kg_h = r.number(t, prefix, "effluent_mL_per_kg_h", &entry);
-        if (t.get("net_ultrafiltration_mL_per_h")) {
-          e.net_ultrafiltration_mL_per_h = r.number(t, prefix, "net_ultrafiltration_mL_per_h", &entry);
-        }
-        break;
       case EventAction::kSet: {
         e.key = r.string(t, prefix, "key", &entry);
         const KeySpec* spec = find_spec(e.key);

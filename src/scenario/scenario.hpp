@@ -52,7 +52,6 @@ enum class EventAction {
   kBolus,
   kMaintenance,
   kSepsisSeverity,
-  kRrt,
   kSet
 };
 
@@ -85,8 +84,6 @@ struct Event {
   Fluid fluid = Fluid::kCrystalloid;  // bolus
   double rate_mL_per_h = 0.0;       // maintenance
   double severity = 0.0;            // sepsis_severity
-  double effluent_mL_per_kg_h = 0.0;          // rrt: effluent dose (0 stops RRT)
-  double net_ultrafiltration_mL_per_h = 0.0;  // rrt: net fluid removal
   std::string key;                  // set: dotted path
   double value = 0.0;               // set
   std::shared_ptr<const SettingsAfterSet> after_set;  // set
