@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "output/files.hpp"
 #include "stats/survival.hpp"
@@ -20,74 +21,124 @@ const char* kColours[] = {"#c0392b", "#2471a3", "#1e8449", "#d35400", "#6c3483",
 
 using output::gnuplot_quoted;
 
-// Kaplan-Meier steps as a gnuplot datablock (time, survival), from 1 at t = 0 to day 28.
-std::string km_block(const std::string& name, const std::vector<std::pair<double, double>>& steps) {
-  std::string b = "$" + name + " << EOD\n0 1\n";
-  for (const auto& [t, s] : steps) b += fmt::format("{:.6g} {:.6g}\n", t, s);
-  if (steps.empty() || steps.back().first < 28.0) {
-    b += fmt::format("28 {:.6g}\n", steps.empty() ? 1.0 : steps.back().second);
+// Kaplan-Meier steps with their 95% band (log scale, stats::kaplan_meier) as a gnuplot datablock
+// drawn as steps: each change is written twice (before and after it), so `lines` and
+// `filledcurves` between the band's limits both follow the steps. Columns: time, S, low, high.
+struct KmPoint {
+  double time, survival, low, high;
+};
+std::string km_block(const std::string& name, const std::vector<KmPoint>& steps) {
+  std::string b = "$" + name + " << EOD\n0 1 1 1\n";
+  KmPoint last{0.0, 1.0, 1.0, 1.0};
+  for (const KmPoint& p : steps) {
+    if (p.time > 28.0) break;
+    b += fmt::format("{:.6g} {:.6g} {:.6g} {:.6g}\n", p.time, last.survival, last.low, last.high);
+    b += fmt::format("{:.6g} {:.6g} {:.6g} {:.6g}\n", p.time, p.survival, p.low, p.high);
+    last = p;
   }
+  b += fmt::format("28 {:.6g} {:.6g} {:.6g}\n", last.survival, last.low, last.high);
   return b + "EOD\n";
 }
 
-std::vector<std::pair<double, double>> km_steps(const nlohmann::json& steps) {
-  std::vector<std::pair<double, double>> out;
-  for (const auto& s : steps) out.emplace_back(s["time_d"].get<double>(), s["survival"].get<double>());
+std::vector<KmPoint> km_points(const std::vector<stats::KaplanMeierStep>& steps) {
+  std::vector<KmPoint> out;
+  for (const auto& st : steps) out.push_back({st.time, st.survival, st.ci_low, st.ci_high});
   return out;
+}
+
+// One group of a Kaplan-Meier panel: its survival times and events.
+struct KmGroup {
+  std::string label, colour;
+  std::vector<double> time;
+  std::vector<int> event;
+};
+
+// A panel: each group's curve with its 95% band, and the numbers at risk at days 0, 7, 14, 21, 28
+// under the axis (a row per group, in its colour), as clinical papers draw them.
+std::string km_panel(const std::string& prefix, const std::vector<KmGroup>& groups) {
+  std::string gp, plot = "plot ";
+  gp += "unset label\n";
+  gp += "set label 'at risk' at graph -0.02, graph -0.25 right font ',10' tc rgb '#555555'\n";
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const KmGroup& k = groups[g];
+    const std::string name = fmt::format("{}{}", prefix, g);
+    gp += km_block(name, km_points(stats::kaplan_meier(k.time, k.event)));
+    plot += fmt::format("${} using 1:3:4 with filledcurves fc rgb '{}' fs transparent solid 0.15 noborder notitle, ",
+                        name, k.colour);
+    plot += fmt::format("${} using 1:2 with lines lw 2 lc rgb '{}' title {}, ", name, k.colour,
+                        gnuplot_quoted(fmt::format("{} (n = {})", k.label, k.time.size())));
+    for (int day = 0; day <= 28; day += 7) {
+      const auto n = std::count_if(k.time.begin(), k.time.end(), [&](double t) { return t >= day; });
+      gp += fmt::format("set label '{}' at {}, graph {:.3f} center font ',10' tc rgb '{}'\n", n, day,
+                        -0.25 - 0.065 * static_cast<double>(g), k.colour);
+    }
+  }
+  return gp + plot + "\n";
 }
 
 std::string plot_km(const TrialSpec& spec, const nlohmann::json& analysis, const Table& t,
                     const std::filesystem::path& png, std::string& reason) {
-  std::string gp = "set terminal pngcairo size 1100,500 font 'sans,10'\nset output " +
+  std::string gp = "set terminal pngcairo size 1400,620 font 'sans,12'\nset output " +
                    gnuplot_quoted(png.string() + ".partial") + "\nset termoption noenhanced\n";
-  // KM per protocol from patients.csv (stats::kaplan_meier, the estimator of analysis.json).
+  // KM per arm from patients.csv (stats::kaplan_meier, the estimator of analysis.json).
   const auto& protocol = t.text("arm");
   const auto& status = t.text("status");
   const auto surv = t.numeric("survival_d"), death = t.numeric("death_28d");
-  std::string plot = "plot ";
-  for (std::size_t k = 0; k < spec.protocols.size(); ++k) {
-    std::vector<double> time;
-    std::vector<int> event;
+  auto group_of = [&](const std::string& arm, const std::function<bool(std::size_t)>& keep) {
+    KmGroup g;
     for (std::size_t i = 0; i < t.rows(); ++i) {
-      if (protocol[i] == spec.protocols[k] && usable(status[i]) && std::isfinite(surv[i]) && std::isfinite(death[i])) {
-        time.push_back(surv[i]);
-        event.push_back(death[i] > 0.5);
+      if (protocol[i] == arm && usable(status[i]) && std::isfinite(surv[i]) && std::isfinite(death[i]) && keep(i)) {
+        g.time.push_back(surv[i]);
+        g.event.push_back(death[i] > 0.5);
       }
     }
-    if (time.empty()) continue;
-    std::vector<std::pair<double, double>> steps;
-    for (const auto& st : stats::kaplan_meier(time, event)) steps.emplace_back(st.time, st.survival);
-    const std::string name = fmt::format("p{}", k);
-    gp += km_block(name, steps);
-    plot += fmt::format("${} using 1:2 with steps lw 2 lc rgb '{}' title {}, ", name, kColours[k % 6],
-                        gnuplot_quoted(fmt::format("{} (n = {})", spec.protocols[k], time.size())));
+    return g;
+  };
+  std::vector<KmGroup> arms;
+  for (std::size_t k = 0; k < spec.protocols.size(); ++k) {
+    KmGroup g = group_of(spec.protocols[k], [](std::size_t) { return true; });
+    if (g.time.empty()) continue;
+    g.label = spec.protocols[k];
+    g.colour = kColours[k % 6];
+    arms.push_back(std::move(g));
   }
-  gp += "set multiplot layout 1,2 title " + gnuplot_quoted(spec.name) + "\n";
-  gp += "set xlabel 'days'\nset ylabel '28-day survival'\nset yrange [0:1.02]\nset xrange [0:28]\nset grid\n"
-        "set key bottom left\nset title 'By protocol'\n";
-  gp += plot + "\n";
-  // By the cliff, in the first protocol.
+  const int rows = static_cast<int>(std::max<std::size_t>(2, spec.protocols.size()));
+  gp += "set multiplot layout 1,2 title " + gnuplot_quoted(spec.name + " (95% bands)") + "\n";
+  gp += fmt::format("set bmargin {}\n", 4 + 2 * rows);
+  gp += "set xlabel 'days' offset 0,0.4\nset ylabel '28-day survival'\nset yrange [0:1.02]\nset xrange [0:28]\n"
+        "set xtics 0,7\nset grid\nset key bottom left opaque box\nset title 'By arm'\n";
+  gp += km_panel("p", arms);
+  // By the cliff, in the first arm: two groups only when each has enough patients to draw.
   const auto& obs = analysis["observational"][spec.protocols.front()];
-  if (obs.contains("survival_by_cliff")) {
-    const auto& s = obs["survival_by_cliff"];
-    std::string p2 = "plot ";
-    int k = 0;
-    for (const std::string key : {"kaplan_meier_at_or_below", "kaplan_meier_above"}) {
-      if (!s.contains(key) || s[key].empty()) continue;
-      const std::string name = fmt::format("c{}", k);
-      gp += km_block(name, km_steps(s[key]));
-      const int n = s[key].front()["at_risk"].get<int>();
-      p2 += fmt::format("${} using 1:2 with steps lw 2 lc rgb '{}' title {}, ", name, k == 0 ? "#2471a3" : "#c0392b",
-                        gnuplot_quoted(fmt::format("NE {} {:g} (n = {})", k == 0 ? "<=" : ">",
-                                                   spec.analysis.cliff_threshold, n)));
-      ++k;
-    }
-    std::string subtitle = fmt::format("{}: by NE at the cliff", spec.protocols.front());
-    if (s.contains("log_rank") && s["log_rank"].contains("p") && !s["log_rank"]["p"].is_null()) {
-      subtitle += fmt::format(" (log-rank p = {:.3g})", s["log_rank"]["p"].get<double>());
-    }
-    gp += "set title " + gnuplot_quoted(subtitle) + "\n";
-    if (k > 0) gp += p2 + "\n";
+  const std::vector<double> ne = t.has(spec.analysis.exposure) ? t.numeric(spec.analysis.exposure)
+                                                               : std::vector<double>(t.rows(), std::nan(""));
+  std::vector<KmGroup> cliff;
+  for (int side = 0; side < 2; ++side) {
+    KmGroup g = group_of(spec.protocols.front(), [&](std::size_t i) {
+      return std::isfinite(ne[i]) && ((ne[i] > spec.analysis.cliff_threshold) == (side == 1));
+    });
+    g.label = fmt::format("NE {} {:g}", side == 0 ? "<=" : ">", spec.analysis.cliff_threshold);
+    g.colour = side == 0 ? "#2471a3" : "#c0392b";
+    cliff.push_back(std::move(g));
+  }
+  std::string subtitle = fmt::format("{}: by {} at the cliff", spec.protocols.front(),
+                                     spec.analysis.exposure == "day1_ne_dose_ug_per_kg_min" ? "day-1 NE dose"
+                                                                                            : spec.analysis.exposure);
+  const auto& s = obs.contains("survival_by_cliff") ? obs["survival_by_cliff"] : nlohmann::json::object();
+  if (s.contains("log_rank") && s["log_rank"].contains("p") && s["log_rank"]["p"].is_number()) {
+    subtitle += fmt::format(" (log-rank p = {:.3g})", s["log_rank"]["p"].get<double>());
+  }
+  gp += "set title " + gnuplot_quoted(subtitle) + "\n";
+  constexpr std::size_t kMinimumGroup = 5;
+  if (cliff[0].time.size() >= kMinimumGroup && cliff[1].time.size() >= kMinimumGroup) {
+    gp += km_panel("c", cliff);
+  } else {
+    gp += "unset label\nunset key\n";
+    gp += "set label " +
+          gnuplot_quoted(fmt::format("no comparison: {} at or below NE {:g}, {} above (< {} in a group)",
+                                     cliff[0].time.size(), spec.analysis.cliff_threshold, cliff[1].time.size(),
+                                     kMinimumGroup)) +
+          " at graph 0.5, graph 0.5 center\nplot NaN notitle\n";
   }
   gp += "unset multiplot\n";
   return output::run_gnuplot(gp, png, reason) ? std::string() : reason;

@@ -165,4 +165,22 @@ expect_2 "--replay beyond the cohort" "--replay 99: the trial has 8 patients" tr
 sed 's|protocols = \["macro_first", "micro_guided"\]|protocols = ["macro_first", "macro_first"]|; s|scenario = "../../scenarios/|scenario = "'"$src"'/scenarios/|' "$src/tests/trial/trial_small.toml" > "$work/b10.toml"
 expect_2 "one protocol listed twice points to [[arms]]" "'macro_first' listed twice (one protocol at two settings: use \[\[arms\]\]" trial "$work/b10.toml" --out "$work/x"
 
+# km.png as clinical papers draw it: each arm's curve with its 95% band (filled between the
+# Greenwood limits), numbers at risk at days 0-28 under the axis (day 0 = the arm's analysed n),
+# and the cliff panel only with at least 5 patients on each side (here: a stated "no comparison").
+if [ -f "$work/a1/km.png.gp" ]; then
+  gp="$work/a1/km.png.gp"
+  [ "$(grep -o 'with filledcurves' "$gp" | wc -l)" -ge 2 ] && ok "km: 95% bands drawn" || bad "km: no 95% bands"
+  grep -q "set label 'at risk'" "$gp" && ok "km: numbers at risk" || bad "km: no numbers at risk"
+  n0=$(python3 -c "
+import csv,sys
+rows=[r for r in csv.DictReader(open(sys.argv[1])) if r['status'] not in ('failed','excluded') and r['arm']==sys.argv[2]]
+print(len(rows))" "$work/a1/patients.csv" map_65)
+  grep -q "set label '$n0' at 0, graph -0.250" "$gp" && ok "km: $n0 at risk at day 0 in the first arm" \
+    || bad "km: day-0 number at risk is not the arm's n ($n0)"
+  grep -q "no comparison\|using 1:3:4" "$gp" && ok || bad "km: cliff panel neither drawn nor explained"
+else
+  bad "km.png.gp missing"
+fi
+
 finish "trial arms"
