@@ -260,6 +260,23 @@ std::string plot_forest(const TrialSpec& spec, const nlohmann::json& analysis, c
   return output::run_gnuplot(gp, png, reason) ? std::string() : reason;
 }
 
+// A human label with its unit for a patients.csv column ("day1_lactate_mmol_per_L" ->
+// "day-1 lactate (mmol/L)"); other names are shown as they are.
+std::string column_label(const std::string& c) {
+  static const std::vector<std::pair<std::string, std::string>> kUnits = {
+      {"_ne_dose_ug_per_kg_min", " NE dose (ug/kg/min)"}, {"_lactate_mmol_per_L", " lactate (mmol/L)"},
+      {"_hi", " heterogeneity index HI"}, {"_mfi", " MFI (score 0-3)"}, {"_ppv_pct", " PPV (%)"},
+      {"_mottling_score", " mottling score (0-5)"}, {"_crt_s", " CRT (s)"}, {"_map_mmHg", " MAP (mmHg)"}};
+  const auto us = c.find('_');
+  if (us == std::string::npos) return c;
+  std::string when = c.substr(0, us);
+  if (when.rfind("day", 0) == 0 && when.size() > 3) when = "day-" + when.substr(3);
+  for (const auto& [suffix, label] : kUnits) {
+    if (c.size() == us + suffix.size() && c.compare(us, suffix.size(), suffix) == 0) return when + label;
+  }
+  return c;
+}
+
 std::string plot_ne_vs_micro(const TrialSpec& spec, const nlohmann::json& analysis, const Table& t,
                              const std::filesystem::path& png, std::string& reason) {
   const std::string& first = spec.protocols.front();
@@ -274,8 +291,8 @@ std::string plot_ne_vs_micro(const TrialSpec& spec, const nlohmann::json& analys
   const int panels = std::min<int>(4, static_cast<int>(names.size()));
   gp += fmt::format("set multiplot layout 2,2 title {}\n",
                     gnuplot_quoted(fmt::format("{} ({}): {} against the microcirculation", spec.name, first,
-                                               spec.analysis.exposure)));
-  gp += "set grid\nset key top right\n";
+                                               column_label(spec.analysis.exposure))));
+  gp += "set grid\nset key top right opaque box samplen 2\n";
   for (int k = 0; k < panels; ++k) {
     const std::string& c = names[static_cast<std::size_t>(k)];
     if (!t.has(c)) continue;
@@ -287,26 +304,33 @@ std::string plot_ne_vs_micro(const TrialSpec& spec, const nlohmann::json& analys
       }
     }
     gp += block + "EOD\n";
-    std::string plot = fmt::format("plot $d{} using 1:2 with points pt 7 ps 0.5 lc rgb '#7f8c8d' title 'patients'", k);
-    std::string title = c;
+    std::string plot = fmt::format("plot $d{} using 1:2 with points pt 7 ps 0.5 lc rgb '#7f8c8d' notitle", k);
+    std::string title = column_label(c);
     if (obs["correlations"].contains(c) && obs["correlations"][c]["pearson"].contains("r")) {
       title += fmt::format(": r = {:.2f}", obs["correlations"][c]["pearson"]["r"].get<double>());
     }
     const auto& pw = obs["piecewise"][c];
-    if (pw.contains("breakpoint")) {
+    // The fitted breakpoint is drawn only where the data support one: its 95% CI must lie inside
+    // the search range (a CI reaching the range's edge means no breakpoint was found).
+    const bool supported = pw.contains("breakpoint") && pw.contains("ci_at_search_edge") &&
+                           pw["ci_at_search_edge"].is_boolean() && !pw["ci_at_search_edge"].get<bool>();
+    if (pw.contains("breakpoint") && !supported) title += " (no supported breakpoint)";
+    if (supported) {
       const double bp = pw["breakpoint"].get<double>(), b0 = pw["intercept"].get<double>(),
                    s1 = pw["slope_below"].get<double>(), s2 = pw["slope_above"].get<double>();
       gp += fmt::format("set object {} rect from {:.6g}, graph 0 to {:.6g}, graph 1 fc rgb '#f5b7b1' fs solid 0.35 "
                         "noborder behind\n",
                         k + 1, pw["ci_low"].get<double>(), pw["ci_high"].get<double>());
+      plot += ", NaN with boxes fc rgb '#f5b7b1' fs solid 0.35 noborder title 'breakpoint 95% CI'";
       plot += fmt::format(", ({:.8g} + {:.8g}*x + ({:.8g})*(x > {:.8g} ? x - {:.8g} : 0)) with lines lw 2 lc rgb "
                           "'#c0392b' title {}",
-                          b0, s1, s2 - s1, bp, bp, bp,
+                          b0, s1, s2 - s1, bp, bp,
                           gnuplot_quoted(fmt::format("piecewise fit, breakpoint {:.2f} [{:.2f}, {:.2f}]", bp,
                                                      pw["ci_low"].get<double>(), pw["ci_high"].get<double>())));
     }
-    gp += "set title " + gnuplot_quoted(title) + "\nset xlabel " + gnuplot_quoted(spec.analysis.exposure) +
-          "\nset ylabel " + gnuplot_quoted(c) + "\n" + plot + "\n";
+    gp += supported ? "set key\n" : "unset key\n";
+    gp += "set title " + gnuplot_quoted(title) + "\nset xlabel " + gnuplot_quoted(column_label(spec.analysis.exposure)) +
+          "\nset ylabel " + gnuplot_quoted(column_label(c)) + "\n" + plot + "\n";
     gp += fmt::format("unset object {}\n", k + 1);
   }
   gp += "unset multiplot\n";
