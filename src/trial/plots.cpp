@@ -253,6 +253,26 @@ std::string plot_forest(const TrialSpec& spec, const nlohmann::json& analysis, c
     gp += fmt::format("set yrange [-0.7:{:.1f}] reverse\n", static_cast<double>(p.rows.size()) - 0.3);
     gp += hr ? "set logscale x\nset arrow from 1, graph 0 to 1, graph 1 nohead dt 2 lc rgb '#555555'\n"
              : "unset logscale x\nset arrow from 0, graph 0 to 0, graph 1 nohead dt 2 lc rgb '#555555'\n";
+    // The axis always holds the null value (0, or a hazard ratio of 1) and every interval.
+    {
+      const double null_value = hr ? 1.0 : 0.0;
+      double lo = null_value, hi = null_value;
+      for (const auto& r : p.rows) {
+        for (double v : {r.lo, r.hi, r.est}) {
+          if (std::isfinite(v) && (!hr || v > 0.0)) {
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+          }
+        }
+      }
+      if (hr) {
+        const double pad = std::pow(hi / lo, 0.05);
+        gp += fmt::format("set xrange [{:.6g}:{:.6g}]\n", lo / pad, hi * pad);
+      } else {
+        const double pad = 0.05 * std::max(hi - lo, 1e-9);
+        gp += fmt::format("set xrange [{:.6g}:{:.6g}]\n", lo - pad, hi + pad);
+      }
+    }
     gp += fmt::format("plot $p{} using 2:1:3:4 with xerrorbars pt 7 lc rgb '{}' notitle\n", k,
                       hr ? "#c0392b" : "#2471a3");
   }
