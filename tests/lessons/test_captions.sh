@@ -50,6 +50,14 @@ for f in $lessons; do
   fi
 done
 
+# docs/teaching.md's model numbers are the runs' (tests/lessons/teaching_values.py; regenerate with
+# `teaching_values.py docs/teaching.md RUNS --write` after `coherence run` of each lesson into RUNS).
+python3 "$src/tests/lessons/teaching_values.py" "$src/docs/teaching.md" "$work" && ok "docs/teaching.md numbers are the runs'" \
+  || bad "docs/teaching.md: numbers differ from the runs"
+sed 's|-->2.55<!-- /value -->|-->2.65<!-- /value -->|' "$src/docs/teaching.md" > "$work/teaching_wrong.md"
+python3 "$src/tests/lessons/teaching_values.py" "$work/teaching_wrong.md" "$work" >/dev/null && bad "a wrong number passes" \
+  || ok "a wrong number in docs/teaching.md is caught"
+
 # The check can fail: a lesson whose caption claims what the run does not do.
 cp "$src/scenarios/ne_cliff.toml" "$work/false_lesson.toml"
 sed -i "s|^name = .*|name = \"false lesson\"|" "$work/false_lesson.toml"
