@@ -34,7 +34,7 @@ namespace coherence::trial {
 // mortality (34-43% in SEPSISPAM / ANDROMEDA-SHOCK) and lactate normalisation within 6 h in
 // survivors vs non-survivors (Ryoo 2019: 42.4% vs 23.4%).
 struct OutcomeModel {
-  double intercept = -1.88;
+  double intercept = -1.58;
   double saps_weight = 0.5;          // SAPS II's own log-odds, halved: part of its signal is day-1 physiology
   double lactate_log_odds = 0.54;    // per e-fold of day-1 mean lactate above 2 mmol/L
   double mfi_log_odds = 0.82;        // 0.54 x ln 4.6 (MicroDAIMON's OR for MFI < 2.6)
