@@ -644,7 +644,7 @@ const Arm& find_arm(const TrialSpec& spec, const std::string& name) {
 }
 
 std::vector<std::string> patients_columns(const TrialSpec& spec) {
-  std::vector<std::string> c = {"patient_id", "arm", "protocol", "status", "reason", "seed"};
+  std::vector<std::string> c = {"patient_id", "protocol", "arm", "status", "reason", "seed"};
   for (const auto& v : spec.cohort.variables) c.push_back(v.key);
   for (const auto& o : outcome_columns()) c.push_back(o);
   for (const auto& o : exposure_columns()) c.push_back(o);
@@ -700,7 +700,7 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id, const std::filesy
   for (const auto& arm : spec.arms) {
     if (!only_arm.empty() && arm.name != only_arm) continue;
     if (!out.excluded_by.empty()) {
-      out.rows.push_back(fmt::format("{},{},{},excluded,{},{}", patient_id, arm.name, arm.protocol,
+      out.rows.push_back(fmt::format("{},{},{},excluded,{},{}", patient_id, arm.protocol, arm.name,
                                      csv_quoted(excluded_reason), characteristics) +
                          std::string(exposure_columns().size() + outcome_columns().size() + n_measured, ',') + "\n");
       if (!decisions_dir.empty()) {
@@ -734,7 +734,7 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id, const std::filesy
           check(c, v, fmt::format("{} at {:g} min", c.column, c.at_min));
         }
         if (!out.excluded_by.empty()) {
-          out.rows.push_back(fmt::format("{},{},{},excluded,{},{}", patient_id, arm.name, arm.protocol,
+          out.rows.push_back(fmt::format("{},{},{},excluded,{},{}", patient_id, arm.protocol, arm.name,
                                          csv_quoted(excluded_reason), characteristics) +
                              std::string(exposure_columns().size() + outcome_columns().size() + n_measured, ',') +
                              "\n");
@@ -777,7 +777,7 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id, const std::filesy
       output::write_file_atomic(decisions_dir / fmt::format("patient_{}_{}.csv", patient_id, arm.name), decisions_csv);
     }
     std::replace_if(reason.begin(), reason.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');  // one line
-    std::string row = fmt::format("{},{},{},{},{},{}", patient_id, arm.name, arm.protocol, status, csv_quoted(reason),
+    std::string row = fmt::format("{},{},{},{},{},{}", patient_id, arm.protocol, arm.name, status, csv_quoted(reason),
                                   characteristics);
     for (const auto* values : {&outcomes, &exposure, &measured}) {
       for (double v : *values) {

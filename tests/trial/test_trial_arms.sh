@@ -90,7 +90,7 @@ pid=$(awk -F, 'NR > 1 && $4 != "excluded" {print $1; exit}' "$work/a1/patients.c
 if cmp -s <(grep "^$pid," "$work/a1/patients.csv") <(tail -n +2 "$work/r/patients.csv"); then ok "--replay $pid: patients.csv rows byte-identical to the trial's"; else bad "--replay rows differ"; fi
 cmp -s "$work/r/decisions_map_80.csv" "$work/a1/decisions/patient_${pid}_map_80.csv" && ok "--replay decisions identical to the trial's log" || bad "--replay decisions differ"
 "$bin" trial "$trial" "${short[@]}" --replay "$pid" --arm map_80 --out "$work/r80" >/dev/null || bad "--replay --arm runs"
-cmp -s <(grep "^$pid,map_80," "$work/a1/patients.csv") <(tail -n +2 "$work/r80/patients.csv") && ok "--replay --arm map_80: the row is the trial's" || bad "--replay --arm row differs"
+cmp -s <(grep "^$pid,macro_first,map_80," "$work/a1/patients.csv") <(tail -n +2 "$work/r80/patients.csv") && ok "--replay --arm map_80: the row is the trial's" || bad "--replay --arm row differs"
 cmd=$(sed -n 's/^# arm map_80: coherence run //p' "$work/r/overrides.txt")
 # shellcheck disable=SC2086
 "$bin" run $cmd --out "$work/run" --no-plot >/dev/null && cmp -s "$work/run/timeseries.csv" "$work/r/timeseries_map_80.csv" \
