@@ -282,20 +282,13 @@ void draw_panels(Painter& p, const LiveViewer& v) {
 
   // Caption and status.
   const sf::FloatRect cap(kVideo.left, 652.f, 640.f, 44.f);
-  if (const scenario::Caption* caption = v.caption()) {
+  if (v.caption()) {
     p.rect(cap, sf::Color(40, 46, 70), sf::Color(110, 130, 200));
-    std::string text = v.caption_text();
-    // Two lines at most: break at the last space that fits.
-    std::string first = text, second;
-    if (p.text_width(text, 14) > cap.width - 16.f) {
-      std::size_t cut = text.size();
-      while (cut > 0 && (text[cut - 1] != ' ' || p.text_width(text.substr(0, cut), 14) > cap.width - 16.f)) --cut;
-      if (cut > 0) {
-        first = text.substr(0, cut - 1);
-        second = text.substr(cut);
-      }
-    }
-    p.text(first, cap.left + 8.f, cap.top + 3.f, 14);
+    // Two lines at most: the first that fits, the rest on the second.
+    const std::vector<std::string> lines = wrap(p, v.caption_text(), cap.width - 16.f, 14);
+    std::string second;
+    for (std::size_t k = 1; k < lines.size(); ++k) second += (k > 1 ? " " : "") + lines[k];
+    if (!lines.empty()) p.text(lines.front(), cap.left + 8.f, cap.top + 3.f, 14);
     if (!second.empty()) p.text(second, cap.left + 8.f, cap.top + 22.f, 14);
   }
   p.text(v.status(), kVideo.left, 700.f, 13, kDim);
