@@ -48,8 +48,6 @@ DrugEffects drug_effects(const ModelParams& p, const DrugLevels& c) {
   e.beta_ne_equivalent_ug_per_L = d.epinephrine_beta_potency * epi;
   e.micro_drive_factor = (1.0 - d.vasopressin_micro_emax * h_vp) * (1.0 + d.dobutamine_micro_emax * h_dob) *
                          (1.0 + d.nitroglycerin_micro_emax * h_ntg_m);
-  e.lactate_production_mmol_per_min = d.epinephrine_lactate_emax_mmol_per_kg_h * p.patient.weight_kg / 60.0 *
-                                      hill(epi, d.epinephrine_lactate_ec50_ug_per_L, 1.0);
   return e;
 }
 

@@ -10,7 +10,7 @@
 // PD, Hill fractions H(C; EC50, n):
 //   vasopressin   R x exp(Emax_vp H)            no septic hyporesponsiveness (V1, not adrenergic)
 //   epinephrine   adds to NE's alpha arms as a_E C_E and to its beta-1 arm as b_E C_E (NE-equivalent
-//                 concentrations), lactate production + L_max H(C_E)  (beta-2 aerobic glycolysis)
+//                 concentrations); its beta-2 aerobic glycolysis (lactate) is in oxygen.hpp
 //   dobutamine    elastance x (1 + E_c H), HR + dHR H, R x exp(-E_b2 H), R_vr x exp(-E_vr H)
 //   nitroglycerin venous unstressed volume + dV H_v, R x exp(-E_a H_a)
 // Microcirculation: a drive factor (vasopressin constricts, dobutamine and nitroglycerin dilate
@@ -39,7 +39,6 @@ struct DrugEffects {
   double alpha_ne_equivalent_ug_per_L = 0.0;  // epinephrine's alpha effect as NE concentration
   double beta_ne_equivalent_ug_per_L = 0.0;   // epinephrine's beta-1 effect as NE concentration
   double micro_drive_factor = 1.0;            // multiplies the capillary drive
-  double lactate_production_mmol_per_min = 0.0;
 };
 
 DrugEffects drug_effects(const ModelParams& p, const DrugLevels& c);

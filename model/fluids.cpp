@@ -93,12 +93,8 @@ FluidExchange fluid_exchange(const ModelParams& p, const FluidReference& ref,
       ref.lymph_mL_per_min + f.lymph_gain_mL_per_min_mmHg * s * (out.interstitial_mmHg - f.interstitial_pressure_mmHg),
       0.05 * ref.lymph_mL_per_min);
   out.protein_return_g_per_min = out.lymph_mL_per_min * c_i;
-  // Urine: pressure natriuresis and volume-dependent diuresis.
-  const double perfusion = (in.arterial_mmHg - f.urine_anuria_map_mmHg) /
-                           (f.urine_reference_map_mmHg - f.urine_anuria_map_mmHg);
-  const double u0 = f.urine_mL_per_kg_h * p.patient.weight_kg / 60.0;
-  out.urine_mL_per_min = u0 * soft_positive(perfusion, 0.05) *
-                         std::exp(2.0 * (in.plasma_volume_mL / ref.plasma_volume_mL - 1.0));
+  // Urine comes from the kidney (kidney.hpp); observe() fills it in.
+  out.urine_mL_per_min = 0.0;
   out.insensible_mL_per_min = f.insensible_mL_per_kg_h * p.patient.weight_kg / 60.0;
   return out;
 }

@@ -12,7 +12,7 @@
 //   J_L  = softplus(J_L0 + k_L (P_i - P_i0))            lymph return
 //   J_pr = PS (1 + g_PS I)(c_p - c_i) + (1 - sigma) J_v c_p      protein escape
 //   dV_i/dt = J_v - J_L - insensible;  dM_p/dt = -J_pr + J_L c_i;  dM_i/dt = J_pr - J_L c_i
-//   urine U = U0 softplus((MAP - P_anuria)/(P_ref - P_anuria)) exp(2 (V_pl / V_pl0 - 1))
+//   urine: from the kidney (kidney.hpp); fluid_exchange leaves it 0 and observe() sets it
 // Reference state (derived, so that healthy exchange is in balance by construction): lymph J_L0
 // and the escape fraction are given; then c_i = escape / J_L0, PS from the escape equation, and
 // the post-capillary resistance R_post from J_v = J_L0 at the reference pressures and flow.

@@ -90,7 +90,7 @@ CirculationObservables observe_circulation(const ModelParams& p, std::span<const
   return c;
 }
 
-Observables observe(const ModelParams& p, const ModelReference& ref, const Inputs& /*in*/,
+Observables observe(const ModelParams& p, const ModelReference& ref, const Inputs& in,
                     std::span<const double, kStateCount> y) {
   Observables o;
   const CirculationObservables c = observe_circulation(p, y);
@@ -117,7 +117,8 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   fi.interstitial_volume_mL = y[kInterstitialVolume];
   fi.plasma_protein_g = y[kPlasmaProtein];
   fi.interstitial_protein_g = y[kInterstitialProtein];
-  fi.inflammation = y[kInflammation];
+  // Leak follows the endothelial (glycocalyx) injury, which lags inflammation and outlasts it.
+  fi.inflammation = std::max(0.0, y[kEndothelialInjury]);
   o.fluids = fluid_exchange(p, ref.fluids, fi);
 
   // Microcirculation drivers and the smooth mean-field that sets oxygen extraction.
@@ -130,7 +131,9 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   md.perfusion_ratio = (o.circulation.arterial_mmHg - outflow) / ref.micro_perfusion_pressure_mmHg;
   md.alpha_ne_equivalent_ug_per_L = std::max(0.0, y[kNeEffectSite]) + o.drugs.alpha_ne_equivalent_ug_per_L;
   md.drug_drive_factor = o.drugs.micro_drive_factor;
-  md.inflammation = std::max(0.0, y[kInflammation]);
+  // The microvascular dysfunction (obstruction, heterogeneity, lost autoregulation) follows the
+  // endothelial injury state: it lags inflammation and outlasts it.
+  md.inflammation = std::max(0.0, y[kEndothelialInjury]);
   md.haematocrit = o.haematocrit;
   md.reference_haematocrit = p.micro.reference_haematocrit;
   md.tissue_pressure_rise_mmHg =
@@ -141,9 +144,33 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   md.age_years = p.patient.age_years;
   md.lactate_mmol_per_L = std::max(0.0, y[kLactate]);
   o.micro = micro_mean_field(p.micro, md, oedema_L, ref.micro_healthy_perfused_fraction);
-  o.oxygen = oxygen_balance(p, o.haematocrit, o.circulation.lv_output_mL_per_min, y[kInflammation],
-                            o.micro.extraction_capacity);
-  o.oxygen.lactate_production_mmol_per_min += o.drugs.lactate_production_mmol_per_min;
+  // Kidney (urine replaces the fluids' placeholder) and oxygen/lactate.
+  KidneyInputs ki;
+  ki.arterial_mmHg = o.circulation.arterial_mmHg;
+  ki.central_venous_mmHg = o.circulation.central_mmHg;
+  ki.plasma_volume_mL = o.plasma_volume_mL;
+  ki.reference_plasma_volume_mL = ref.fluids.plasma_volume_mL;
+  ki.inflammation = std::max(0.0, y[kInflammation]);
+  ki.injury = std::clamp(y[kRenalInjury], 0.0, 1.0);
+  ki.creatinine_umol_per_L = y[kCreatinine];
+  ki.rrt_effluent_mL_per_kg_h = in.rrt_effluent_mL_per_kg_h;
+  ki.rrt_net_ultrafiltration_mL_per_h = in.rrt_net_ultrafiltration_mL_per_h;
+  o.kidney = kidney(p, ki);
+  o.fluids.urine_mL_per_min = o.kidney.urine_mL_per_min;
+
+  OxygenInputs oi;
+  oi.haematocrit = o.haematocrit;
+  oi.cardiac_output_mL_per_min = o.circulation.lv_output_mL_per_min;
+  oi.inflammation = y[kInflammation];
+  oi.extraction_capacity = o.micro.extraction_capacity;
+  oi.vascular_sympathetic = y[kVascularSympathetic];
+  oi.epinephrine_ug_per_L = std::max(0.0, y[kEpinephrine]);
+  oi.ne_exogenous_ug_per_L = std::max(0.0, y[kNeExogenous]);
+  oi.ne_endogenous_ug_per_L = std::max(0.0, y[kNeEndogenous]);
+  oi.glycolytic_drive_mmol_per_kg_h = y[kGlycolyticDrive];
+  oi.hepatic_dysfunction = std::clamp(y[kHepaticDysfunction], 0.0, 1.0);
+  oi.gfr_ratio = o.kidney.gfr_ratio;
+  o.oxygen = oxygen_balance(p, oi);
   return o;
 }
 
@@ -188,10 +215,11 @@ int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& i
   const double red_cells_in_mL_per_min = in.packed_cells_mL_per_min * p.drugs.packed_cells_haematocrit;
   const double intake_mL_per_min = in.crystalloid_mL_per_min + in.albumin_solution_mL_per_min +
                                    packed_cells_water_mL_per_min + p.patient.baseline_intake_mL_per_h / 60.0;
-  const double losses_mL_per_min = f.urine_mL_per_min + f.insensible_mL_per_min;
+  const double ultrafiltration_mL_per_min = o.kidney.ultrafiltration_mL_per_min;
+  const double losses_mL_per_min = f.urine_mL_per_min + f.insensible_mL_per_min + ultrafiltration_mL_per_min;
   dydt[kArterialVolume] = c.lv_output_mL_per_min - c.systemic_flow_mL_per_min;
   dydt[kVenousVolume] = c.systemic_flow_mL_per_min - c.venous_return_mL_per_min + intake_mL_per_min + red_cells_in_mL_per_min -
-                        f.filtration_mL_per_min + f.lymph_mL_per_min - f.urine_mL_per_min;
+                        f.filtration_mL_per_min + f.lymph_mL_per_min - f.urine_mL_per_min - ultrafiltration_mL_per_min;
   dydt[kCentralVolume] = c.venous_return_mL_per_min - c.rv_output_mL_per_min;
   dydt[kPulmonaryVolume] = c.rv_output_mL_per_min - c.lv_output_mL_per_min;
 
@@ -211,8 +239,25 @@ int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& i
     infusion_derivatives(p, in, y, dydt);
   }
 
-  // Sepsis course and its reporting marker.
-  dydt[kInflammation] = (in.sepsis_severity - y[kInflammation]) / sep.inflammation_time_constant_min;
+  // Disease course: the infection load grows and is cleared (host, antibiotics, source control);
+  // the host response it drives sets the inflammation's target. Without an infection course the
+  // scenario's severity is the target itself (and the load stays 0).
+  const double load = std::max(0.0, y[kInfectionLoad]);
+  const double growth_per_h = sep.infection_growth_per_h * (1.0 - load / sep.infection_capacity) * (1.0 - in.source_control);
+  const double removal_per_h = sep.host_clearance_per_h + sep.antibiotic_kill_per_h * in.antibiotics +
+                               sep.source_control_clearance_per_h * in.source_control;
+  dydt[kInfectionLoad] = load * (growth_per_h - removal_per_h) / 60.0;
+  const double host_response = in.infection_course ? hill(load, 1.0, sep.host_response_hill) : 1.0;
+  const double target = in.sepsis_severity * host_response;
+  dydt[kInflammation] = (target - y[kInflammation]) / sep.inflammation_time_constant_min;
+  // Endothelial/glycocalyx injury: shed fast while inflammation exceeds it, rebuilt slowly when
+  // it is above inflammation; the rate switches smoothly (logistic of width w) and E = I is an
+  // exact rest point.
+  const double gap = y[kInflammation] - y[kEndothelialInjury];
+  const double k_inj = 1.0 / sep.endothelial_injury_time_constant_min;
+  const double k_rec = 1.0 / sep.endothelial_recovery_time_constant_min;
+  const double z = std::clamp(gap / sep.endothelial_switch_width, -50.0, 50.0);
+  dydt[kEndothelialInjury] = gap * (k_rec + (k_inj - k_rec) / (1.0 + std::exp(-z)));
   dydt[kIl6] = std::log(2.0) / sep.il6_half_life_min *
                (sep.il6_baseline_pg_per_mL + sep.il6_gain_pg_per_mL * y[kInflammation] - y[kIl6]);
 
@@ -225,6 +270,16 @@ int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& i
   // Lactate.
   dydt[kLactate] = (o.oxygen.lactate_production_mmol_per_min -
                     o.oxygen.lactate_clearance_L_per_min * y[kLactate]) / lactate_volume_L(p);
+  // Slow metabolic states: the aerobic glycolytic drive and hepatic dysfunction.
+  dydt[kGlycolyticDrive] = (o.oxygen.glycolytic_drive_target_mmol_per_kg_h - y[kGlycolyticDrive]) /
+                           p.oxygen.glycolytic_drive_time_constant_min;
+  dydt[kHepaticDysfunction] = (o.oxygen.hepatic_dysfunction_target - y[kHepaticDysfunction]) /
+                              p.oxygen.hepatic_dysfunction_time_constant_min;
+
+  // Kidney: injury and creatinine (filtration and RRT clear it).
+  dydt[kRenalInjury] = o.kidney.injury_rate_per_min;
+  dydt[kCreatinine] = (o.kidney.creatinine_generation_umol_per_min -
+                       o.kidney.creatinine_clearance_mL_per_min / 1000.0 * y[kCreatinine]) / creatinine_volume_L(p);
 
   // Bookkeeping for balances.
   dydt[kFluidIn] = intake_mL_per_min;
@@ -313,8 +368,15 @@ InitialCondition reference_state(const ModelParams& p) {
   // Drug and metabolite concentrations at their steady states.
   const double cl = ne_clearance_L_per_min(p);
   y[kNeEndogenous] = ne_endogenous_production_ug_per_min(p, y[kVascularSympathetic]) / cl;
+  y[kCreatinine] = healthy_creatinine_umol_per_L(p);
+  {
+    const Observables og = observe(p, ic.reference, Inputs{}, y);
+    y[kGlycolyticDrive] = og.oxygen.glycolytic_drive_target_mmol_per_kg_h;
+    y[kHepaticDysfunction] = og.oxygen.hepatic_dysfunction_target;
+  }
   const Observables o = observe(p, ic.reference, Inputs{}, y);
   y[kLactate] = o.oxygen.lactate_production_mmol_per_min / o.oxygen.lactate_clearance_L_per_min;
+  y[kCreatinine] = o.kidney.creatinine_generation_umol_per_min / (o.kidney.creatinine_clearance_mL_per_min / 1000.0);
   return ic;
 }
 

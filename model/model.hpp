@@ -5,15 +5,20 @@
 //   circulation   arterial_mL, venous_mL, central_mL, pulmonary_mL
 //   baroreflex    cardiac_sympathetic, vascular_sympathetic        (activity 0..1)
 //   norepinephrine ne_exogenous_ug_per_L, ne_endogenous_ug_per_L, ne_effect_site_ug_per_L
-//   sepsis        inflammation (0..1), il6_pg_per_mL
+//   sepsis        inflammation (0..1), il6_pg_per_mL, infection_load (1 = half-maximal host
+//                 response), endothelial_injury (0..1, glycocalyx/endothelium, slow recovery)
 //   fluids        interstitial_mL, plasma_protein_g, interstitial_protein_g, red_cell_mL
-//   metabolism    lactate_mmol_per_L
+//   metabolism    lactate_mmol_per_L, glycolytic_drive_mmol_per_kg_h, hepatic_dysfunction
+//   kidney        renal_injury (0..1), creatinine_umol_per_L       (docs/model/kidney.md)
 //   other drugs   vasopressin_pg_per_mL, epinephrine_ug_per_L, dobutamine_ug_per_L,
 //                 nitroglycerin_effect_ug_per_min                    (docs/model/drugs.md)
 //   bookkeeping   fluid_in_mL, fluid_out_mL                         (cumulative, for balances)
-// Sepsis: dI/dt = (S(t) - I) / tau, S(t) the severity course of the scenario (an input);
-//   dIL6/dt = ln2/t1/2 (IL6_0 + g I - IL6).
-// Water balance: d/dt[(V_blood - V_rbc) + V_i] = intake - urine - insensible exactly, and the two
+// Sepsis: dI/dt = (S - I) / tau. Without an infection course S = S_in(t), the scenario's severity
+//   (an input); with one, S = S_in B^n / (B^n + 1) and the load B grows and is cleared:
+//   dB/dt = B [r (1 - B/B_max)(1 - SC) - c - k_abx A - k_sc SC] / 60   (A antibiotics, SC source
+//   control: inputs 0/1 from their events). dIL6/dt = ln2/t1/2 (IL6_0 + g I - IL6).
+//   Endothelial injury: dE/dt = (I - E) [1/tau_rec + (1/tau_inj - 1/tau_rec) sigma((I - E)/w)].
+// Water balance: d/dt[(V_blood - V_rbc) + V_i] = intake - urine - insensible - RRT ultrafiltration exactly, and the two
 // bookkeeping states integrate the right-hand terms, so the sum is an invariant.
 #pragma once
 
@@ -23,6 +28,7 @@
 #include "model/drugs.hpp"
 #include "model/fluids.hpp"
 #include "model/hemodynamics.hpp"
+#include "model/kidney.hpp"
 #include "model/microcirculation.hpp"
 #include "model/oxygen.hpp"
 #include "model/params.hpp"
@@ -41,11 +47,17 @@ enum StateIndex : int {
   kNeEffectSite,
   kInflammation,
   kIl6,
+  kInfectionLoad,
+  kEndothelialInjury,
   kInterstitialVolume,
   kPlasmaProtein,
   kInterstitialProtein,
   kRedCellVolume,
   kLactate,
+  kGlycolyticDrive,
+  kHepaticDysfunction,
+  kRenalInjury,
+  kCreatinine,
   kVasopressin,
   kEpinephrine,
   kDobutamine,
@@ -59,9 +71,11 @@ inline constexpr std::array<const char*, kStateCount> kStateNames = {
     "arterial_volume_mL",     "venous_volume_mL",       "central_volume_mL",
     "pulmonary_volume_mL",    "cardiac_sympathetic",    "vascular_sympathetic",
     "ne_exogenous_ug_per_L",  "ne_endogenous_ug_per_L", "ne_effect_site_ug_per_L",
-    "inflammation",           "il6_pg_per_mL",          "interstitial_volume_mL",
+    "inflammation",           "il6_pg_per_mL",          "infection_load",
+    "endothelial_injury",     "interstitial_volume_mL",
     "plasma_protein_g",       "interstitial_protein_g", "red_cell_volume_mL",
-    "lactate_mmol_per_L",     "vasopressin_pg_per_mL",  "epinephrine_ug_per_L",
+    "lactate_mmol_per_L",     "glycolytic_drive_mmol_per_kg_h", "hepatic_dysfunction",
+    "renal_injury",           "creatinine_umol_per_L",  "vasopressin_pg_per_mL",  "epinephrine_ug_per_L",
     "dobutamine_ug_per_L",    "nitroglycerin_effect_ug_per_min",
     "fluid_in_mL",            "fluid_out_mL"};
 
@@ -77,6 +91,13 @@ struct Inputs {
   double albumin_g_per_min = 0.0;             // its protein, into plasma
   double packed_cells_mL_per_min = 0.0;       // red-cell transfusion (cells + plasma water)
   double sepsis_severity = 0.0;               // target of the inflammation level, 0..1
+  double rrt_effluent_mL_per_kg_h = 0.0;      // renal replacement therapy dose (0 = off)
+  double rrt_net_ultrafiltration_mL_per_h = 0.0;  // fluid removed by RRT
+  // Infection course: when true the severity is the maximal host response and the infection load
+  // state sets the fraction of it reached; when false (default) the severity is the target itself.
+  bool infection_course = false;
+  double antibiotics = 0.0;                   // 1 once effective antibiotics run
+  double source_control = 0.0;                // 1 once the source is controlled
   bool operator==(const Inputs&) const = default;
 };
 
@@ -86,6 +107,7 @@ struct Observables {
   CirculationTone tone;
   FluidExchange fluids;
   OxygenBalance oxygen;
+  KidneyState kidney;
   DrugEffects drugs;
   double blood_volume_mL = 0.0;
   double plasma_volume_mL = 0.0;

@@ -137,6 +137,22 @@ struct SepsisParams {
   double il6_baseline_pg_per_mL = 2.0;            // R
   double il6_gain_pg_per_mL = 1500.0;             // R septic shock IL-6 ~ 10^2 - 10^4
   double il6_half_life_min = 120.0;               // R
+  // Disease course (docs/model/sepsis.md, "Infection and host response"). The infection load B
+  // (1 = the load that drives half the patient's maximal host response) grows and is cleared:
+  //   dB/dt = B [r (1 - B/B_max) (1 - source control) - c - k_abx antibiotics - k_sc source control] / 60
+  // and the host response drives the inflammation target S = severity B^n / (B^n + 1).
+  double infection_growth_per_h = 0.15;           // R net pathogen growth before treatment
+  double infection_capacity = 20.0;               // R B_max, load where growth stops (nutrient/space limit)
+  double host_clearance_per_h = 0.10;             // R innate clearance; > growth: the infection resolves alone
+  double antibiotic_kill_per_h = 0.07;            // D PCT t1/2 22-35 h and IL-6 falls over 48-72 h in survivors (Weidhase 2019)
+  double source_control_clearance_per_h = 0.20;   // R drainage removes the nidus (growth stops, load drained)
+  double host_response_hill = 2.0;                // R steep: shock persists until the load is mostly cleared
+  // Endothelial and glycocalyx injury E (0..1): follows inflammation fast while it rises and
+  // recovers slowly (shedding within hours, regeneration over days); drives leak and the
+  // microvascular injury in place of I.
+  double endothelial_injury_time_constant_min = 1.0;      // R shedding keeps pace with rising inflammation (sheddases act within minutes); keeps the scripted-severity calibration
+  double endothelial_recovery_time_constant_min = 2880.0; // R glycocalyx regrowth over days (Potter 2009: 5-7 days)
+  double endothelial_switch_width = 0.0005;               // R width of the smooth switch between the two rates
 };
 
 // Fluids: Starling filtration, lymph, plasma protein, urine (docs/model/fluids.md).
@@ -152,9 +168,7 @@ struct FluidParams {
   double lymph_flow_mL_per_kg_h = 4.7;                // V prenodal lymph ~8 L/day (Renkin)
   double protein_escape_fraction_per_h = 0.05;        // R albumin escape 5 %/h (Fleck 1985)
   double lymph_gain_mL_per_min_mmHg = 2.0;            // R lymph rises steeply with Pi
-  double urine_mL_per_kg_h = 1.0;                     // V textbook
-  double urine_anuria_map_mmHg = 50.0;                // R pressure natriuresis intercept
-  double urine_reference_map_mmHg = 90.0;             // R
+  double urine_mL_per_kg_h = 1.0;                     // V textbook (healthy urine; the kidney, kidney.hpp, makes it)
   double insensible_mL_per_kg_h = 0.5;                // V textbook
   double venoconstricted_exchange_fraction = 0.3;     // R splanchnic share of the filtering beds (Gelman 2008)
 };
@@ -165,17 +179,49 @@ struct OxygenParams {
   double arterial_saturation_fraction = 0.97;  // V
   double arterial_po2_mmHg = 90.0;             // V
   double vo2_mL_per_kg_min = 3.0;              // V Lieberman 2000
-  double max_extraction_fraction = 0.6;        // V critical O2ER ~0.6 (Ronco 1993)
+  double max_extraction_fraction = 0.6;        // V critical O2ER ~0.6 (Ronco 1993): DO2crit = VO2 / 0.6
   double supply_dependence_smoothing = 0.05;   // R smooth min width, fraction of demand
+  // Beds whose capillaries are not perfused (1 - extraction capacity) meet only part of their
+  // demand by diffusion from perfused neighbours, whatever the global DO2.
+  double nonperfused_unmet_fraction = 0.10;    // R fitted: UNT-1, MAP-1/MAP-2 VO2 (calibration)
   double lactate_per_o2_deficit = 1.0;         // R mmol lactate per mmol O2 shortfall
   double lactate_volume_L_per_kg = 0.285;      // V 270-300 mL/kg
   double lactate_clearance_mL_per_kg_h = 1002.0;  // V Levraut 1998 (normal-lactate group)
-  double basal_lactate_mmol_per_kg_h = 0.5;       // D 0.5 mmol/L x clearance (Lieberman 2000)
-  double septic_lactate_mmol_per_kg_h = 1.7;      // D Levraut 1998: 1.19 total in stable sepsis (I 0.4)
+  double renal_lactate_clearance_fraction = 0.2;  // V/R kidney ~20-30% of lactate removal (Bellomo 2002 review)
+  double basal_lactate_mmol_per_kg_h = 0.4;       // D 0.5 mmol/L x clearance (Lieberman 2000) minus the resting adrenergic part
+  double septic_lactate_mmol_per_kg_h = 1.1;      // D Levraut 1998: 1.19 total in stable sepsis (I 0.4), with the adrenergic part
+  // Aerobic adrenergic glycolysis (beta-2, muscle Na/K-ATPase; Levy 2008): a Hill curve on the
+  // epinephrine-equivalent beta-2 concentration (the drugs' epinephrine Emax/EC50).
+  double ne_beta2_potency = 0.02;              // R exogenous NE ~1/20 of epinephrine on lactate (Stainsby 1984: NE infusion, no rise)
+  double endogenous_beta2_per_ne = 1.5;        // R fitted to UNT-1: sympatho-adrenal epinephrine rises with NE in shock
+  // The glycolytic drive follows its target (inflammation + adrenergic) slowly.
+  double glycolytic_drive_time_constant_min = 120.0;  // R fitted: plan 4.2 24-h fall (calibration)
   double reference_cardiac_index_mL_per_kg_min = 75.0;  // D CO 5.25 L/min for 70 kg
   double hepatic_flow_half_saturation = 0.35;  // R clearance falls when flow < ~50% of normal
+  // Splanchnic (hepatic) flow: a share of CO that sympathetic vasoconstriction lowers.
+  double splanchnic_sympathetic_log_gain = 1.0;  // R flow x exp(-g (s - 0.5)): -40% at full activation (Price 1966 order)
+  // Slow septic hepatic dysfunction: dysfunction D follows inflammation and hepatic hypoperfusion.
+  double hepatic_dysfunction_inflammation = 0.15;   // R clearance -30% at I = 1 once developed (Levraut's impaired group -53%)
+  double hepatic_dysfunction_ischaemia = 0.5;      // R ischaemic hepatitis when splanchnic flow < half
+  double hepatic_dysfunction_time_constant_min = 720.0;  // R develops over ~12 h
 };
 
+// Kidney: renal autoregulation, GFR, septic AKI, creatinine, urine, RRT (docs/model/kidney.md).
+struct KidneyParams {
+  double gfr_mL_per_min = 110.0;                   // V normal adult GFR ~100-120 mL/min (textbook)
+  double autoregulation_lower_limit_mmHg = 64.0;   // D septic lower limit MAP ~72 (plan 4.7, Badin 2011) minus CVP 8; fitted to KID-1
+  double autoregulation_strength = 0.9;            // R healthy plateau: flow rises 10% of pressure's rise
+  double autoregulation_injury_loss = 0.5;         // R AKI flattens the plateau (pressure-passive, Badin 2011)
+  double autoregulation_smoothing = 0.06;          // R corner width of the plateau
+  double filtration_flow_threshold = 0.6;          // R GFR stops when renal flow < ~45% of normal
+  double volume_diuresis_gain = 2.0;               // R urine x exp(g (V_pl / V_pl0 - 1)) (as before)
+  double injury_gfr_loss = 0.75;                   // R GFR x (1 - k J)
+  double injury_inflammation_rate_per_h = 0.04;    // R septic AKI develops over a day (Rodrigo 2016: 74-82% in shock)
+  double injury_hypoperfusion_rate_per_h = 0.15;   // R renal flow below the plateau injures faster (Maheshwari 2018)
+  double injury_recovery_rate_per_h = 0.01;        // R recovery over days to weeks
+  double creatinine_generation_mg_per_kg_day = 20.0;  // V textbook 15-25 mg/kg/day (muscle), Cockcroft-Gault basis
+  double creatinine_volume_L_per_kg = 0.6;         // V total body water
+};
 // Capillary networks: 5 sublingual sites and the skin (docs/model/microcirculation.md).
 struct MicrocirculationParams {
   bool operator==(const MicrocirculationParams&) const = default;
@@ -275,6 +321,7 @@ struct ModelParams {
   SepsisParams sepsis;
   FluidParams fluids;
   OxygenParams oxygen;
+  KidneyParams kidney;
   MicrocirculationParams micro;
 };
 

@@ -1,6 +1,7 @@
 #include "model/simulator.hpp"
 
 #include <algorithm>
+#include <vector>
 #include <stdexcept>
 
 namespace coherence::model {
@@ -17,6 +18,7 @@ SolverOptions default_solver_options() {
     o.absolute_tolerances[i] = 1e-4;  // mL
   }
   o.absolute_tolerances[kIl6] = 1e-5;
+  o.absolute_tolerances[kCreatinine] = 1e-4;  // umol/L
   o.absolute_tolerances[kPlasmaProtein] = 1e-6;
   o.absolute_tolerances[kInterstitialProtein] = 1e-6;
   o.max_step = 30.0;  // minutes: keeps output interpolation and event response tight
@@ -126,6 +128,14 @@ void Simulator::set_params(const ModelParams& params) {
 void Simulator::advance_to(double t_min) {
   if (t_min > horizon_min_ + 1e-9) throw std::logic_error("advance_to beyond the input horizon");
   solver_.advance_to(std::min(t_min, horizon_min_));
+}
+
+void Simulator::inoculate(double load) {
+  std::vector<double> z(solver_.state().begin(), solver_.state().end());
+  for (std::size_t i = 0; i < kIntegrated.size(); ++i) {
+    if (kIntegrated[i] == kInfectionLoad) z[i] += load;
+  }
+  solver_.reset_state(z);
 }
 
 double Simulator::time_min() const { return solver_.time(); }

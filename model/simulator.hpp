@@ -32,6 +32,10 @@ class Simulator {
   void set_params(const ModelParams& params);
   // Integrate to t_min (<= the horizon of the current inputs). Throws SolverError.
   void advance_to(double t_min);
+  // Onset of an infection: adds `load` to the infection-load state now (a discontinuity, like a
+  // bolus given at once) and restarts the integrator. The inputs' infection_course must be set
+  // for the load to drive the host response.
+  void inoculate(double load);
 
   double time_min() const;
   const Inputs& inputs() const;

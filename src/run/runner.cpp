@@ -25,7 +25,9 @@ const std::vector<std::string> kColumns = {
     "skin_perfused_fraction", "perfused_fraction_meanfield", "extraction_capacity", "nonperfused_stopped_pct",
     "nonperfused_stop_go_pct", "nonperfused_few_rbc_pct", "perfusion_pressure_ratio", "tissue_pressure_rise_mmHg",
     "ne_precapillary_factor", "vasopressin_U_per_min", "epinephrine_ug_per_kg_min", "dobutamine_ug_per_kg_min",
-    "nitroglycerin_ug_per_min"};
+    "nitroglycerin_ug_per_min", "creatinine_umol_per_L", "aki_stage_creatinine", "gfr_mL_per_min", "renal_flow_ratio",
+    "renal_injury", "rrt_effluent_mL_per_kg_h", "rrt_net_ultrafiltration_mL_per_h", "glycolytic_drive_mmol_per_kg_h",
+    "hypoxic_lactate_mmol_per_min", "lactate_clearance_L_per_min", "hepatic_dysfunction", "splanchnic_flow_ratio"};
 
 }  // namespace
 

@@ -45,6 +45,11 @@ model::Inputs Timeline::inputs(double t_min, const model::ModelParams& p) const 
   in.dobutamine_ug_per_kg_min = infusions.dobutamine_ug_per_kg_min;
   in.nitroglycerin_ug_per_min = infusions.nitroglycerin_ug_per_min;
   in.sepsis_severity = severity;
+  in.rrt_effluent_mL_per_kg_h = rrt_effluent_mL_per_kg_h;
+  in.rrt_net_ultrafiltration_mL_per_h = rrt_net_ultrafiltration_mL_per_h;
+  in.infection_course = infection_course;
+  in.antibiotics = antibiotics ? 1.0 : 0.0;
+  in.source_control = source_control ? 1.0 : 0.0;
   in.crystalloid_mL_per_min = maintenance_mL_per_min;
   for (const auto& b : boluses) {
     if (t_min >= b.end_min) continue;
@@ -83,6 +88,9 @@ Session::Session(const scenario::Scenario& s, const std::vector<double>& extra_b
   // boluses add their ends as they come.
   breaks_ = {start_min_, 0.0, t_end};
   if (s.sepsis_onset_min > start_min_ && s.sepsis_onset_min < t_end) breaks_.insert(s.sepsis_onset_min);
+  for (double t : {s.sepsis_antibiotics_min, s.sepsis_source_control_min}) {
+    if (t > start_min_ && t < t_end) breaks_.insert(t);
+  }
   for (const auto& e : s.events) {
     breaks_.insert(e.at_min);
     if (e.action == EventAction::kBolus) breaks_.insert(std::min(e.at_min + e.duration_min, t_end));
@@ -110,7 +118,15 @@ void Session::apply_events(double t0) {
   if (!sepsis_started_ && t0 >= s.sepsis_onset_min) {
     timeline_.severity = s.sepsis_severity;
     sepsis_started_ = true;
+    // An infection course: the load is seeded at onset and drives the host response from then on.
+    if (s.sepsis_pathogen_load > 0.0) {
+      timeline_.infection_course = true;
+      sim_.inoculate(s.sepsis_pathogen_load);
+    }
   }
+  // Treatment of the infection starts at its scenario times (breaks of the integration).
+  if (t0 >= s.sepsis_antibiotics_min) timeline_.antibiotics = true;
+  if (t0 >= s.sepsis_source_control_min) timeline_.source_control = true;
   while (next_event_ < s.events.size() && s.events[next_event_].at_min <= t0) {
     const auto& e = s.events[next_event_++];
     auto& inf = timeline_.infusions;
@@ -121,6 +137,10 @@ void Session::apply_events(double t0) {
       case EventAction::kDobutamine: inf.dobutamine_ug_per_kg_min = e.dose_ug_per_kg_min; break;
       case EventAction::kNitroglycerin: inf.nitroglycerin_ug_per_min = e.rate_ug_per_min; break;
       case EventAction::kMaintenance: timeline_.maintenance_mL_per_min = e.rate_mL_per_h / 60.0; break;
+      case EventAction::kRrt:
+        timeline_.rrt_effluent_mL_per_kg_h = e.effluent_mL_per_kg_h;
+        timeline_.rrt_net_ultrafiltration_mL_per_h = e.net_ultrafiltration_mL_per_h;
+        break;
       case EventAction::kSepsisSeverity:
         if (e.at_min >= s.sepsis_onset_min) timeline_.severity = e.severity;
         break;
@@ -281,7 +301,20 @@ std::vector<double> Session::sample() const {
           in.vasopressin_U_per_min,
           in.epinephrine_ug_per_kg_min,
           in.dobutamine_ug_per_kg_min,
-          in.nitroglycerin_ug_per_min};
+          in.nitroglycerin_ug_per_min,
+          y[model::kCreatinine],
+          static_cast<double>(model::kdigo_creatinine_stage(y[model::kCreatinine],
+                                                            model::healthy_creatinine_umol_per_L(sim_.params()))),
+          o.kidney.gfr_mL_per_min,
+          o.kidney.renal_flow_ratio,
+          y[model::kRenalInjury],
+          in.rrt_effluent_mL_per_kg_h,
+          in.rrt_net_ultrafiltration_mL_per_h,
+          y[model::kGlycolyticDrive],
+          o.oxygen.hypoxic_lactate_mmol_per_min,
+          o.oxygen.lactate_clearance_L_per_min,
+          y[model::kHepaticDysfunction],
+          o.oxygen.splanchnic_flow_ratio};
 }
 
 void Session::log_user_action(const std::string& action, const std::string& reason) {

@@ -51,6 +51,8 @@ const std::vector<KeySpec> kKeys = {
     {"patient.usual_map_mmHg", KeyType::kNumber, "mmHg", 70, 130, false, 90,
      "The patient's usual MAP: >= 100 is chronic hypertension (remodelled resistance, baroreflex and capillary "
      "autoregulation reset to it)."},
+    {"patient.resting_heart_rate_bpm", KeyType::kNumber, "bpm", 40, 120, false, 70,
+     "Heart rate at normal autonomic tone before sepsis (adults ~70, SD ~10)."},
     {"patient.cardiac_contractility", KeyType::kNumber, "x normal", 0.2, 2, false, 1,
      "Systolic function (end-systolic elastance); < 1 septic cardiomyopathy."},
     {"patient.ventricular_stiffness", KeyType::kNumber, "x normal", 0.5, 4, false, 1,
@@ -58,7 +60,22 @@ const std::vector<KeySpec> kKeys = {
     {"sepsis.onset_min", KeyType::kNumber, "min", -4320, 4320, false, 0,
      "Time the sepsis course starts; negative = before admission (the run starts there)."},
     {"sepsis.severity", KeyType::kNumber, "0-1", 0, 1, false, 0,
-     "Target inflammation level from onset (0 none, 0.7 typical septic shock, 1 refractory)."},
+     "Target inflammation level from onset (0 none, 0.7 typical septic shock, 1 refractory); with an "
+     "infection course (pathogen_load > 0), the level the uncontrolled infection drives it to."},
+    {"sepsis.pathogen_load", KeyType::kNumber, "x half-maximal", 0, 20, false, 0,
+     "Infection load at onset (1 drives half the maximal host response); 0 = no infection course: the "
+     "severity is the inflammation target itself (docs/model/sepsis.md)."},
+    {"sepsis.growth_per_h", KeyType::kNumber, "1/h", 0, 2, false, 0.15, "Infection: net pathogen growth rate."},
+    {"sepsis.host_clearance_per_h", KeyType::kNumber, "1/h", 0, 2, false, 0.10,
+     "Infection: the host's own clearance (above growth: it resolves without treatment)."},
+    {"sepsis.antibiotic_kill_per_h", KeyType::kNumber, "1/h", 0, 2, false, 0.07,
+     "Infection: removal by antibiotics once started (0 = ineffective therapy, resistant organism)."},
+    {"sepsis.antibiotics_min", KeyType::kNumber, "min", -4320, 43200, false, 43200,
+     "Time effective antibiotics start (same clock as onset_min); default 43200 = not within any run."},
+    {"sepsis.source_control_min", KeyType::kNumber, "min", -4320, 43200, false, 43200,
+     "Time of source control (drainage, debridement): growth stops and the load is drained; default never."},
+    {"sepsis.tachycardia_bpm", KeyType::kNumber, "bpm", 0, 80, false, 30,
+     "Heart-rate rise at full inflammation (fever and inflammatory tachycardia; ~10 bpm per degree C)."},
     {"protocol.name", KeyType::kString, "", 0, 0, false, 0,
      "Who titrates: fixed, map_target, macro_first, micro_guided, crt_guided or lactate_guided (docs/protocols.md)."},
     {"protocol.start_min", KeyType::kNumber, "min", 0, 43200, false, 0, "Time from which the protocol acts."},
@@ -117,7 +134,7 @@ const std::vector<KeySpec> kKeys = {
     {"events[].at_min", KeyType::kNumber, "min", -4320, 43200, true, 0,
      "Event time; events must be in non-decreasing time order."},
     {"events[].action", KeyType::kString, "", 0, 0, true, 0,
-     "One of ne_dose, vasopressin, epinephrine, dobutamine, nitroglycerin, bolus, maintenance, sepsis_severity, set."},
+     "One of ne_dose, vasopressin, epinephrine, dobutamine, nitroglycerin, bolus, maintenance, sepsis_severity, rrt, set."},
     {"events[].dose_ug_per_kg_min", KeyType::kNumber, "ug/kg/min", 0, 20, false, 0,
      "ne_dose (<= 5), epinephrine (<= 5), dobutamine (<= 20): infusion rate from this time on."},
     {"events[].rate_U_per_min", KeyType::kNumber, "U/min", 0, 0.1, false, 0,
@@ -133,6 +150,10 @@ const std::vector<KeySpec> kKeys = {
      "maintenance: crystalloid maintenance rate from this time on."},
     {"events[].severity", KeyType::kNumber, "0-1", 0, 1, false, 0,
      "sepsis_severity: new target inflammation level from this time on."},
+    {"events[].effluent_mL_per_kg_h", KeyType::kNumber, "mL/kg/h", 0, 80, false, 0,
+     "rrt: continuous RRT effluent dose from this time on (KDIGO 2012: 20-25; 0 stops RRT); clears creatinine."},
+    {"events[].net_ultrafiltration_mL_per_h", KeyType::kNumber, "mL/h", 0, 500, false, 0,
+     "rrt: net fluid removal by the circuit from this time on (RENAL/ATN practice 0-250)."},
     {"events[].key", KeyType::kString, "", 0, 0, false, 0,
      "set: dotted path of the key to change (patient.* except weight, blood volume and haematocrit; "
      "protocol.map_target_mmHg; monitoring.*_noise*)."},
@@ -159,6 +180,7 @@ const std::map<std::string, EventAction, std::less<>> kActions = {
     {"bolus", EventAction::kBolus},
     {"maintenance", EventAction::kMaintenance},
     {"sepsis_severity", EventAction::kSepsisSeverity},
+    {"rrt", EventAction::kRrt},
     {"set", EventAction::kSet},
 };
 
@@ -182,6 +204,7 @@ const std::map<EventAction, ActionKeys> kActionKeys = {
     {EventAction::kBolus, {{"volume_mL", "duration_min"}, {"fluid"}}},
     {EventAction::kMaintenance, {{"rate_mL_per_h"}, {}}},
     {EventAction::kSepsisSeverity, {{"severity"}, {}}},
+    {EventAction::kRrt, {{"effluent_mL_per_kg_h"}, {"net_ultrafiltration_mL_per_h"}}},
     {EventAction::kSet, {{"key", "value"}, {}}},
 };
 
@@ -477,6 +500,7 @@ static void parse_settings(const Reader& r, const toml::table& root, Scenario& s
   pp.age_years = r.number(patient, "patient.", "age_years", pt);
   pp.cardiac_contractility = r.number(patient, "patient.", "cardiac_contractility", pt);
   pp.ventricular_stiffness = r.number(patient, "patient.", "ventricular_stiffness", pt);
+  s.params.hemodynamics.intrinsic_heart_rate_bpm = r.number(patient, "patient.", "resting_heart_rate_bpm", pt);
 
   // [sepsis]
   const toml::table* sp = subtable(r, root, "sepsis");
@@ -484,6 +508,14 @@ static void parse_settings(const Reader& r, const toml::table& root, Scenario& s
   r.check_known(sepsis, "sepsis.", "sepsis.");
   s.sepsis_onset_min = r.number(sepsis, "sepsis.", "onset_min", sp);
   s.sepsis_severity = r.number(sepsis, "sepsis.", "severity", sp);
+  s.sepsis_pathogen_load = r.number(sepsis, "sepsis.", "pathogen_load", sp);
+  s.sepsis_antibiotics_min = r.number(sepsis, "sepsis.", "antibiotics_min", sp);
+  s.sepsis_source_control_min = r.number(sepsis, "sepsis.", "source_control_min", sp);
+  auto& sep = s.params.sepsis;
+  sep.infection_growth_per_h = r.number(sepsis, "sepsis.", "growth_per_h", sp);
+  sep.host_clearance_per_h = r.number(sepsis, "sepsis.", "host_clearance_per_h", sp);
+  sep.antibiotic_kill_per_h = r.number(sepsis, "sepsis.", "antibiotic_kill_per_h", sp);
+  sep.tachycardia_bpm = r.number(sepsis, "sepsis.", "tachycardia_bpm", sp);
 
   // [protocol]
   const toml::table* pr = subtable(r, root, "protocol");
@@ -664,7 +696,7 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
     if (it == kActions.end()) {
       r.fail(prefix + "action", t.get("action"),
              fmt::format("= \"{}\": must be one of ne_dose, vasopressin, epinephrine, dobutamine, nitroglycerin, "
-                         "bolus, maintenance, sepsis_severity, set",
+                         "bolus, maintenance, sepsis_severity, rrt, set",
                          action));
     }
     e.action = it->second;
@@ -709,6 +741,12 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
       }
       case EventAction::kMaintenance: e.rate_mL_per_h = r.number(t, prefix, "rate_mL_per_h", &entry); break;
       case EventAction::kSepsisSeverity: e.severity = r.number(t, prefix, "severity", &entry); break;
+      case EventAction::kRrt:
+        e.effluent_mL_per_kg_h = r.number(t, prefix, "effluent_mL_per_kg_h", &entry);
+        if (t.get("net_ultrafiltration_mL_per_h")) {
+          e.net_ultrafiltration_mL_per_h = r.number(t, prefix, "net_ultrafiltration_mL_per_h", &entry);
+        }
+        break;
       case EventAction::kSet: {
         e.key = r.string(t, prefix, "key", &entry);
         const KeySpec* spec = find_spec(e.key);

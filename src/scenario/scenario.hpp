@@ -52,6 +52,7 @@ enum class EventAction {
   kBolus,
   kMaintenance,
   kSepsisSeverity,
+  kRrt,
   kSet
 };
 
@@ -84,6 +85,8 @@ struct Event {
   Fluid fluid = Fluid::kCrystalloid;  // bolus
   double rate_mL_per_h = 0.0;       // maintenance
   double severity = 0.0;            // sepsis_severity
+  double effluent_mL_per_kg_h = 0.0;          // rrt: effluent dose (0 stops RRT)
+  double net_ultrafiltration_mL_per_h = 0.0;  // rrt: net fluid removal
   std::string key;                  // set: dotted path
   double value = 0.0;               // set
   std::shared_ptr<const SettingsAfterSet> after_set;  // set
@@ -119,6 +122,9 @@ struct Scenario {
   std::uint64_t seed = 1;  // capillary network geometry and per-vessel draws
   double sepsis_onset_min = 0.0;
   double sepsis_severity = 0.0;
+  double sepsis_pathogen_load = 0.0;           // 0: no infection course (severity is the target)
+  double sepsis_antibiotics_min = 43200.0;     // effective antibiotics from then on
+  double sepsis_source_control_min = 43200.0;  // source control from then on
   model::ModelParams params;
   std::vector<Event> events;  // in time order
   std::vector<Measurement> measurements;  // in time order

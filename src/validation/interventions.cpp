@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "model/kidney.hpp"
 #include "model/microcirculation.hpp"
 #include "model/simulator.hpp"
 #include "stats/tests.hpp"
@@ -73,6 +74,7 @@ trial::CohortVariable uniform(const char* key, double lo, double hi) {
 struct Reading {
   double map = 0, hr = 0, co_L = 0, ci = 0, vo2 = 0, do2 = 0, lactate = 0, urine_mL_h = 0, ne = 0;
   double mfi = 0, ppv = 0, pvd = 0, tvd = 0, crt = 0, mottling = 0;
+  double creatinine = 0, aki_stage = 0;
 };
 
 // Body surface area from weight alone (Livingston & Lee 2001: 0.1173 W^0.6466 m2), for the
@@ -106,6 +108,8 @@ struct Course {
     r.tvd = m.mean.tvd_mm_per_mm2;
     r.crt = m.crt_s;
     r.mottling = m.mottling_score;
+    r.creatinine = sim->state()[model::kCreatinine];
+    r.aki_stage = model::kdigo_creatinine_stage(r.creatinine, model::healthy_creatinine_umol_per_L(patient->params));
     return r;
   }
 
@@ -145,9 +149,16 @@ struct Course {
     hold(minutes);
   }
 
-  // Usual care (NE titrated to `target` every 30 min) until time t_min.
+  // Usual care (NE titrated to `target` every 30 min) until time t_min; antibiotics from the
+  // patient's time on (a block ends there).
   void usual_care_until(double t_min, double target = 65.0) {
-    while (sim->time_min() < t_min - 1e-9) titrate(target, std::min(kBlockMin, t_min - sim->time_min()));
+    while (sim->time_min() < t_min - 1e-9) {
+      const double now = sim->time_min();
+      in.antibiotics = now >= patient->antibiotics_min - 1e-9 ? 1.0 : 0.0;
+      double block = std::min(kBlockMin, t_min - now);
+      if (in.antibiotics == 0.0) block = std::min(block, patient->antibiotics_min - now);
+      titrate(target, block);
+    }
   }
 };
 
@@ -262,6 +273,8 @@ struct PatientOutcomes {
   Reading untreated;
   // BEH-LAC: at the end of the 2-h fluid load (MAP restored) and 30 min later.
   Reading restored, restored_30;
+  // BEH-LAC24: 24 h after the end of the fluid load. BEH-AKI: at 72 h.
+  Reading restored_24h, end_72h;
 };
 
 PatientOutcomes run_patient(const CohortPatient& pt) {
@@ -272,6 +285,8 @@ PatientOutcomes run_patient(const CohortPatient& pt) {
     c0.net = std::make_shared<model::Network>(model::generate_network(pt.params.micro, pt.network_seed));
     c0.sim = std::make_unique<Simulator>(pt.params, 0.0);
     c0.in.sepsis_severity = pt.severity;
+    c0.in.infection_course = true;
+    c0.sim->inoculate(pt.pathogen_load);
     c0.hold(kAdmissionMin);
     return c0;
   }();
@@ -365,12 +380,18 @@ PatientOutcomes run_patient(const CohortPatient& pt) {
     out.fl3_sv_after = s.sim->observe().circulation.lv_stroke_volume_mL;
   }
 
+  // 29 h: 24 h after the fluid load.
+  c.usual_care_until(kAdmissionMin + 120.0 + 24 * 60.0);
+  out.restored_24h = c.read();
+
   // 60 h: the late fluid challenge.
   c.usual_care_until(60 * 60.0);
   out.fl_late_before = c.read();
   bolus(c, 1000.0, 30.0);
   c.usual_care_until(c.sim->time_min() + 30.0);
   out.fl_late_after = c.read();
+  c.usual_care_until(72 * 60.0);
+  out.end_72h = c.read();
   return out;
 }
 
@@ -428,6 +449,13 @@ trial::CohortSpec early_cohort_spec() {
       lognormal("patient.cardiac_contractility", 0.85, 0.25, 0.3, 1.5),
       lognormal("patient.ventricular_stiffness", 1.2, 0.35, 0.6, 3.5),
       lognormal("patient.hepatic_function", 0.8, 0.3, 0.2, 1.5),
+      lognormal("sepsis.pathogen_load", 2.0, 0.5, 0.5, 10.0),
+      lognormal("sepsis.growth_per_h", 0.15, 0.4, 0.03, 0.6),
+      lognormal("sepsis.host_clearance_per_h", 0.10, 0.5, 0.01, 0.5),
+      lognormal("sepsis.antibiotic_kill_per_h", 0.07, 0.6, 0.01, 0.8),
+      lognormal("sepsis.antibiotics_min", 90.0, 0.8, 10.0, 1440.0),
+      normal("patient.resting_heart_rate_bpm", 72, 10, 50, 100),
+      lognormal("sepsis.tachycardia_bpm", 30.0, 0.5, 5.0, 80.0),
   };
   trial::CohortVariable& usual = spec.variables[7];
   usual.key = "patient.usual_map_mmHg";
@@ -463,13 +491,20 @@ std::vector<CohortPatient> early_cohort(int patients, std::uint64_t seed, const 
     patient.cardiac_contractility = v[8];
     patient.ventricular_stiffness = v[9];
     patient.hepatic_function = v[10];
+    pt.pathogen_load = v[11];
+    pt.params.sepsis.infection_growth_per_h = v[12];
+    pt.params.sepsis.host_clearance_per_h = v[13];
+    pt.params.sepsis.antibiotic_kill_per_h = v[14];
+    pt.antibiotics_min = kAdmissionMin + v[15];  // the trial's clock starts at admission
+    pt.params.hemodynamics.intrinsic_heart_rate_bpm = v[16];
+    pt.params.sepsis.tachycardia_bpm = v[17];
     cohort.push_back(pt);
   }
   return cohort;
 }
 
-std::vector<ValidationResult> intervention_studies(const ModelParams& base, int threads) {
-  const std::vector<CohortPatient> cohort = early_cohort(kInterventionCohortSize, kInterventionCohortSeed, base);
+std::vector<ValidationResult> intervention_studies(const ModelParams& base, int threads, int patients) {
+  const std::vector<CohortPatient> cohort = early_cohort(patients, kInterventionCohortSeed, base);
   std::vector<PatientOutcomes> all(cohort.size());
   const int n_threads = std::max(1, threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
   {
@@ -565,7 +600,8 @@ std::vector<ValidationResult> intervention_studies(const ModelParams& base, int 
     b.add("map4_dvo2", "MAP 85 minus 65 arm at 4 h: mean VO2", "%", mean(dvo2), -7, 7, n);
     b.add("map4_duo", "MAP 85 minus 65 arm at 4 h: mean urine output", "mL/h", mean(duo), -20, 20, n);
     b.add("map4_dci", "MAP 85 arm: cardiac index at 4 h vs baseline", "%", mean(dci), 5, 35, n);
-    b.add("map4_creatinine", "MAP 85 minus 65 arm at 4 h: creatinine (not modelled)", "umol/L", kNaN, -15, 15, 0);
+    const auto dcr = each(all, [](const PatientOutcomes& o) { return o.bourgoin_high.creatinine - o.bourgoin_low.creatinine; });
+    b.add("map4_creatinine", "MAP 85 minus 65 arm at 4 h: mean creatinine", "umol/L", mean(dcr), -15, 15, n);
   }
 
   // MAP-5 Xu 2015.
@@ -681,6 +717,13 @@ std::vector<ValidationResult> intervention_studies(const ModelParams& base, int 
     const auto hr = each(all, [](const PatientOutcomes& o) { return o.fl_early_before.hr; });
     b.add("beh_hr_sd", "Usual care at 12 h: SD of heart rate across patients", "bpm", sd(hr), 15, kInf, n);
   }
+  b.start("BEH-HR-NE", "validation", "Source study Table 1 (HR higher in the NE > 0.5 group); plan 4.4 (Spearman >= +0.3)");
+  {
+    const auto hr = each(all, [](const PatientOutcomes& o) { return o.fl_early_before.hr; });
+    const auto ne = each(all, [](const PatientOutcomes& o) { return o.fl_early_before.ne; });
+    b.add("beh_hr_ne_spearman", "Usual care at 12 h: Spearman of heart rate with NE dose", "", spearman_rho(hr, ne), 0.3,
+          1.0, n);
+  }
   b.start("BEH-SKIN", "calibration", "Source study Table 1 (NE <= 0.5: CRT 2 [2-4] s, mottling 0 [0-0]); plan 4.5");
   {
     auto low_ne = [](const PatientOutcomes& o) { return o.fl_early_before.ne <= 0.1; };
@@ -697,6 +740,25 @@ std::vector<ValidationResult> intervention_studies(const ModelParams& base, int 
     });
     b.add("beh_lactate_fall_30min", "MAP restored after the fluid load: median lactate fall in 30 min", "%",
           median(fall), -kInf, 25, count(fall));
+  }
+  b.start("BEH-LAC24", "calibration", "Marty 2013 survivors -42% at 24 h; plan 4.2: 30-60% at 24 h");
+  {
+    const auto fall = each(all, [](const PatientOutcomes& o) {
+      return o.restored.map >= 64.0 ? -pct(o.restored_24h.lactate, o.restored.lactate) : kNaN;
+    });
+    b.add("beh_lactate_fall_24h", "MAP restored after the fluid load: median lactate fall in 24 h", "%", median(fall),
+          30, 60, count(fall));
+  }
+  b.start("BEH-AKI", "validation", "Rodrigo 2016 (AKI in 74-82% of septic shock); plan 4.6: 50-85% by 72 h");
+  {
+    const auto aki = each(all, [](const PatientOutcomes& o) { return o.end_72h.aki_stage >= 1 ? 100.0 : 0.0; });
+    b.add("beh_aki_72h", "Usual care: KDIGO creatinine AKI (stage >= 1) at 72 h", "%", mean(aki), 50, 85, n);
+  }
+  b.start("BEH-CREAT", "validation", "Plan 4.6 (creatinine is a slow state: rise <= 30 umol/L in 4 h)");
+  {
+    const auto rise = each(all, [](const PatientOutcomes& o) { return o.bourgoin_high.creatinine - o.dob_base.creatinine; });
+    b.add("beh_creatinine_4h_rise", "MAP 85 arm: largest creatinine rise over its 4 h", "umol/L",
+          *std::max_element(rise.begin(), rise.end()), -kInf, 30, n);
   }
   b.start("BEH-COURSE", "validation", "Plan 4.3 (day-3 NE differs from day 1 by course; issue 20 measured SD 0.06)");
   {

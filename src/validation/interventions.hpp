@@ -19,7 +19,9 @@ namespace coherence::validation {
 struct CohortPatient {
   int id = 0;                     // 1-based
   model::ModelParams params;
-  double severity = 0.0;          // sepsis severity (target of the inflammation), 0..1
+  double severity = 0.0;          // sepsis severity (maximal host response), 0..1
+  double pathogen_load = 0.0;     // infection load at the onset of shock (t = 0)
+  double antibiotics_min = 0.0;   // effective antibiotics from this time on
   std::uint64_t network_seed = 0;
 };
 
@@ -33,7 +35,8 @@ std::vector<CohortPatient> early_cohort(int patients, std::uint64_t seed,
 
 // The usual care the studies start from (docs/validation.md, "Intervention studies"): untreated
 // from the onset of shock (t = 0) to 3 h, then 30 mL/kg crystalloid over 2 h, maintenance fluid
-// 1.5 mL/kg/h and norepinephrine titrated every 30 min to MAP 65.
+// 1.5 mL/kg/h and norepinephrine titrated every 30 min to MAP 65; effective antibiotics from the
+// patient's antibiotics time (CohortPatient::antibiotics_min) on.
 constexpr double kAdmissionMin = 180.0;
 
 // Patients per cohort (fixed; the plan's bands carry the papers' uncertainty, not the cohort's).
@@ -43,7 +46,8 @@ constexpr std::uint64_t kInterventionCohortSeed = 2026;
 // Runs every study on the cohort (patients in parallel on `threads`; the results do not depend
 // on it). Results carry `study` (the plan's id) and `group` ("calibration" or "validation").
 // Studies whose statistic cannot be computed (an empty subgroup) report NaN.
+// `patients` < kInterventionCohortSize runs the first patients of the same cohort (tests).
 std::vector<ValidationResult> intervention_studies(const model::ModelParams& base = model::ModelParams{},
-                                                   int threads = 0);
+                                                   int threads = 0, int patients = kInterventionCohortSize);
 
 }  // namespace coherence::validation

@@ -191,7 +191,7 @@ TEST_CASE("micro_guided in a patient whose microcirculation holds behaves like m
 }
 
 TEST_CASE("Losing coherence under high NE: micro_guided ends on less NE and better MFI, MAP >= 60") {
-  // scenarios/macro_vs_micro.toml: vasoplegia with septic cardiomyopathy; MAP 65 takes NE ~0.9.
+  // scenarios/macro_vs_micro.toml: vasoplegia with septic cardiomyopathy; MAP 65 takes NE ~1.05.
   const auto macro = run_file("macro_vs_micro.toml");
   const auto micro = run_file("macro_vs_micro.toml", {"protocol.name=micro_guided"});
   const double last6h = 18.0 * 60.0;
