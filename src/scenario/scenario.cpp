@@ -44,7 +44,8 @@ const std::vector<KeySpec> kKeys = {
      "How hard sepsis hits the capillaries: 0 spares them (near-normal microcirculation), 1 typical, 2 severe."},
     {"patient.arteriolar_ne_response", KeyType::kNumber, "x model", 0, 2, false, 1,
      "Multiplies the maximal NE closure of the precapillary arterioles (the microcirculatory arm, the cliff; "
-     "docs/model/microcirculation.md): 0 removes it, a counterfactual (docs/trials.md, is the cliff causal?)."},
+     "docs/model/microcirculation.md): 0 removes it, a counterfactual (docs/trials.md, is the cliff causal?); the "
+     "observational cohort draws it per patient."},
     {"patient.age_years", KeyType::kNumber, "years", 18, 100, false, 50,
      "Age: baroreflex sensitivity falls about 1%/year from 50, healthy capillary refill lengthens (1.2 s at 25, "
      "1.8 s at 75)."},

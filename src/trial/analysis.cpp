@@ -387,6 +387,12 @@ nlohmann::json observational(const TrialSpec& spec, const Table& t, const std::s
     }
     for (const auto& c : a.correlates) rows.push_back(c);
     for (const std::string c : {"lactate_day1_mean_mmol_per_L", "mfi_day1_mean", "fluids_total_mL", "ne_peak_ug_per_kg_min"}) rows.push_back(c);
+    // The source study's Table 1 rows, where the trial measured them on day 1.
+    for (const std::string c : {"day1_hr_bpm", "day1_map_mmHg", "day1_lactate_mmol_per_L", "day1_mfi", "day1_ppv_pct",
+                                "day1_pvd_mm_per_mm2", "day1_tvd_mm_per_mm2", "day1_crt_s", "day1_mottling_score",
+                                "day1_creatinine_umol_per_L", "day1_hi"}) {
+      if (std::find(rows.begin(), rows.end(), c) == rows.end()) rows.push_back(c);
+    }
     for (const auto& r : rows) {
       if (!t.has(r)) continue;
       const auto v = select(t.numeric(r), keep);
