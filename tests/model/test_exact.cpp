@@ -9,6 +9,7 @@
 #include "model/norepinephrine.hpp"
 #include "model/ode_solver.hpp"
 #include "model/simulator.hpp"
+#include "body_water.hpp"
 #include "validation/experiments.hpp"
 
 using namespace coherence::model;
@@ -66,11 +67,7 @@ TEST_CASE("Total body water is conserved over 72 h of septic shock with fluids a
   // (blood - red cells) + interstitium - intake + losses is invariant.
   const ModelParams p = coherence::validation::septic_adult();
   Simulator sim(p, -360.0);
-  auto water = [&] {
-    const auto y = sim.state();
-    const double blood = y[kArterialVolume] + y[kVenousVolume] + y[kCentralVolume] + y[kPulmonaryVolume];
-    return blood - y[kRedCellVolume] + y[kInterstitialVolume] - y[kFluidIn] + y[kFluidOut];
-  };
+  auto water = [&] { return coherence::model::test::body_water_invariant_mL(sim); };
   const double w0 = water();
   Inputs in;
   in.sepsis_severity = 0.7;

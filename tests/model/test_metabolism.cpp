@@ -12,6 +12,7 @@
 #include "model/model.hpp"
 #include "model/oxygen.hpp"
 #include "model/simulator.hpp"
+#include "body_water.hpp"
 #include "run/runner.hpp"
 #include "scenario/scenario.hpp"
 #include "validation/experiments.hpp"
@@ -198,11 +199,7 @@ TEST_CASE("Septic AKI develops over a day, not at once, and lowers urine at the 
 TEST_CASE("Water balance stays exact with RRT ultrafiltration") {
   const ModelParams p = validation::septic_adult();
   Simulator sim(p, -360.0);
-  auto water = [&] {
-    const auto y = sim.state();
-    const double blood = y[kArterialVolume] + y[kVenousVolume] + y[kCentralVolume] + y[kPulmonaryVolume];
-    return blood - y[kRedCellVolume] + y[kInterstitialVolume] - y[kFluidIn] + y[kFluidOut];
-  };
+  auto water = [&] { return coherence::model::test::body_water_invariant_mL(sim); };
   const double w0 = water();
   Inputs in = validation::maintenance_inputs(p, 0.7);
   in.ne_dose_ug_per_kg_min = 0.2;
