@@ -28,8 +28,12 @@ for c in macro_first micro_guided; do
   python3 - "$out/clip_$c" "$c" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1] + "/scored.json")); t = json.load(open(sys.argv[1] + "/truth.json"))
-print(f"  {sys.argv[2]:13s} scored: MFI {s['mfi']:.2f}  PPV {s['ppv_pct']:4.0f}%  TVD {s['tvd_mm_per_mm2']:4.1f}   "
-      f"truth: MFI {t['mfi']:.2f}  PPV {t['ppv_pct']:4.0f}%  TVD {t['tvd_mm_per_mm2']:4.1f}")
+if s["mfi"] is None:  # flow refused (too short, or no coherent red-cell motion): the reason instead
+    print(f"  {sys.argv[2]:13s} scored: flow refused ({'; '.join(s['sites'][0]['flow_refused'])})  "
+          f"TVD {s['tvd_mm_per_mm2']:4.1f}   truth: MFI {t['mfi']:.2f}  PPV {t['ppv_pct']:4.0f}%")
+else:
+    print(f"  {sys.argv[2]:13s} scored: MFI {s['mfi']:.2f}  PPV {s['ppv_pct']:4.0f}%  TVD {s['tvd_mm_per_mm2']:4.1f}   "
+          f"truth: MFI {t['mfi']:.2f}  PPV {t['ppv_pct']:4.0f}%  TVD {t['tvd_mm_per_mm2']:4.1f}")
 PY
 done
 echo

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include <cstdio>
 #include <fstream>
@@ -42,6 +43,27 @@ std::vector<validation::ClipComparison> evaluate_all(const std::vector<validatio
 
 }  // namespace
 
+namespace {
+
+double agreement_pct(const validation::ClipComparison& c) {
+  double agree = 0.0, total = 0.0;
+  for (const auto& m : c.matches) {
+    if (m[1] == 4.0) continue;  // unmeasured: no class to agree (its share is the velocity-measured column)
+    total += m[2];
+    if (m[0] == m[1]) agree += m[2];
+  }
+  return total > 0 ? 100.0 * agree / total : 0.0;
+}
+
+std::string num(double v, const char* format) {
+  return std::isfinite(v) ? fmt::format(fmt::runtime(format), v) : std::string("-");
+}
+
+// The subset a clip belongs to (its flow mix), for the per-subset verdicts.
+std::string subset_of(const validation::AccuracyClip& c) { return c.preset.empty() ? "assigned mixes" : c.preset; }
+
+}  // namespace
+
 int run_score_check(const ScoreCheckOptions& opts) {
   auto clips = validation::accuracy_clips();
   if (opts.clips > 0 && static_cast<std::size_t>(opts.clips) < clips.size()) clips.resize(static_cast<std::size_t>(opts.clips));
@@ -49,35 +71,36 @@ int run_score_check(const ScoreCheckOptions& opts) {
                                             : std::max(1u, std::thread::hardware_concurrency());
   const auto acc = evaluate_all(clips, opts.seconds, threads);
   const auto sev = evaluate_all(validation::severe_artifact_clips(), opts.seconds, threads);
-  std::string rows = "| Clip | TVD truth / scored | PPV truth / scored | MFI truth / scored | Class agreement | Quality |\n"
-                     "|---|---|---|---|---|---|\n";
+  std::string rows =
+      "| Clip | TVD truth / scored | PPV truth / scored | MFI truth / scored | Velocity truth / scored (um/s) | "
+      "Velocity measured | Class agreement (classified) | Quality |\n"
+      "|---|---|---|---|---|---|---|---|\n";
+  std::printf("%-26s %-13s %-11s %-11s %-15s %-8s %-7s %s\n", "clip", "TVD true/scr", "PPV true/scr", "MFI true/scr",
+              "vel true/scr", "vel meas", "class", "quality (items scored 10)");
   for (const auto& c : acc) {
-    double agree = 0.0, total = 0.0;
-    for (const auto& m : c.matches) {
-      total += m[2];
-      if (m[0] == m[1]) agree += m[2];
-    }
     const std::string quality = c.acceptable ? "ok" : "flagged: " + fmt::format("{}", fmt::join(c.flagged, ", "));
-    std::vector<double> ratios = c.velocity_ratios;
-    std::sort(ratios.begin(), ratios.end());
-    const double q1 = ratios.empty() ? 0.0 : ratios[ratios.size() / 4], q2 = ratios.empty() ? 0.0 : ratios[ratios.size() / 2],
-                 q3 = ratios.empty() ? 0.0 : ratios[3 * ratios.size() / 4];
-    std::printf("%-28s TVD %5.1f %5.1f  PPV %5.1f %5.1f  MFI %4.2f %4.2f  class %3.0f%%  vel %zu [%.2f %.2f %.2f]  %s\n",
-                c.clip.name.c_str(), c.truth.tvd_mm_per_mm2, c.scored.tvd_mm_per_mm2, c.truth.ppv_pct,
-                c.scored.ppv_pct, c.truth.mfi, c.scored.mfi, total > 0 ? 100.0 * agree / total : 0.0,
-                c.velocity_rel_errors.size(), q1, q2, q3, quality.c_str());
-    rows += fmt::format("| {} | {:.1f} / {:.1f} | {:.0f} / {:.0f} | {:.2f} / {:.2f} | {:.0f}% | {} |\n", c.clip.name,
-                        c.truth.tvd_mm_per_mm2, c.scored.tvd_mm_per_mm2, c.truth.ppv_pct, c.scored.ppv_pct, c.truth.mfi,
-                        c.scored.mfi, total > 0 ? 100.0 * agree / total : 0.0, quality);
+    const std::string vel = fmt::format("{:.0f} / {}", c.truth.rbc_velocity_um_per_s, num(c.scored.rbc_velocity_um_per_s, "{:.0f}"));
+    const std::string meas = num(100.0 * c.velocity_measured_fraction, "{:.0f}%");
+    std::printf("%-26s %5.1f %5.1f  %5.1f %5s  %4.2f %4s  %-15s %-8s %3.0f%%    %s\n", c.clip.name.c_str(),
+                c.truth.tvd_mm_per_mm2, c.scored.tvd_mm_per_mm2, c.truth.ppv_pct, num(c.scored.ppv_pct, "{:.1f}").c_str(),
+                c.truth.mfi, num(c.scored.mfi, "{:.2f}").c_str(), vel.c_str(), meas.c_str(), agreement_pct(c),
+                quality.c_str());
+    rows += fmt::format("| {} | {:.1f} / {:.1f} | {:.0f} / {} | {:.2f} / {} | {} | {} | {:.0f}% | {} |\n", c.clip.name,
+                        c.truth.tvd_mm_per_mm2, c.scored.tvd_mm_per_mm2, c.truth.ppv_pct, num(c.scored.ppv_pct, "{:.0f}"),
+                        c.truth.mfi, num(c.scored.mfi, "{:.2f}"), vel, meas, agreement_pct(c), quality);
   }
+  std::printf("\n");
   for (const auto& c : sev) {
-    std::printf("%-28s severe artifact: %s\n", c.clip.name.c_str(),
+    std::printf("%-26s severe artifact: %s\n", c.clip.name.c_str(),
                 c.acceptable ? "NOT flagged" : fmt::format("flagged ({})", fmt::join(c.flagged, ", ")).c_str());
   }
   const auto s = validation::summarise(acc, sev);
+  // gate: the limit decides score-check's exit status; a row that does not gate yet is issue 23's
+  // new target, reported with its value ("open").
   struct Row {
     std::string what, limit, value;
     bool pass;
+    bool gate = true;
   };
   const std::vector<Row> summary = {
       {"TVD bias (mm/mm2)", "abs(bias) < 1.5", fmt::format("{:+.2f}", s.tvd_bias), std::abs(s.tvd_bias) < 1.5},
@@ -87,11 +110,17 @@ int run_score_check(const ScoreCheckOptions& opts) {
       {"PPV 95% limits of agreement", "within +-10", fmt::format("{:+.1f} to {:+.1f}", s.ppv_loa_low, s.ppv_loa_high),
        s.ppv_loa_low >= -10.0 && s.ppv_loa_high <= 10.0},
       {"Quadrant MFI mean absolute error", "< 0.25", fmt::format("{:.3f}", s.mfi_mae), s.mfi_mae < 0.25},
-      {"Per-vessel flow-class agreement", ">= 85%", fmt::format("{:.1f}%", s.class_agreement_pct),
+      {"Per-vessel flow-class agreement, classified length", ">= 85%", fmt::format("{:.1f}%", s.class_agreement_pct),
        s.class_agreement_pct >= 85.0},
-      {"Cohen's kappa", ">= 0.75", fmt::format("{:.3f}", s.kappa), s.kappa >= 0.75},
-      {"Median velocity error, continuous vessels", "< 15%", fmt::format("{:.1f}%", s.velocity_median_error_pct),
-       s.velocity_median_error_pct < 15.0},
+      {"Cohen's kappa, classified length", ">= 0.75", fmt::format("{:.3f}", s.kappa), s.kappa >= 0.75},
+      {"Per-vessel flow-class agreement, all matched length (unmeasured = disagreement)", ">= 85%",
+       fmt::format("{:.1f}%", s.class_agreement_all_pct), s.class_agreement_all_pct >= 85.0, false},
+      {"Median velocity error, continuous vessels where measured", "< 15%",
+       fmt::format("{:.1f}%", s.velocity_median_error_pct), s.velocity_median_error_pct < 15.0},
+      {"Median velocity error over all perfused length (unmeasured = wrong)", "< 15%",
+       num(s.velocity_error_all_pct, "{:.1f}%"), s.velocity_error_all_pct < 15.0},
+      {"Clip velocity error (median over clips)", "< 15%", num(s.clip_velocity_error_pct, "{:.1f}%"),
+       s.clip_velocity_error_pct < 15.0, false},
       {"Severe-artifact clips flagged", "all", fmt::format("{} of {}", s.severe_flagged, s.severe_clips),
        s.severe_flagged == s.severe_clips},
   };
@@ -100,23 +129,74 @@ int run_score_check(const ScoreCheckOptions& opts) {
   md += "| Measure | Acceptance | Measured | Status |\n|---|---|---|---|\n";
   int failed = 0;
   std::printf("\n%d clips of %g s (%d refused by the quality check)\n", s.clips, opts.seconds, s.moderate_flagged);
+  std::printf("%-80s %-16s %-16s %s\n", "measure", "acceptance", "measured", "status");
   for (const auto& r : summary) {
-    failed += r.pass ? 0 : 1;
-    std::printf("%-45s %-14s %-20s %s\n", r.what.c_str(), r.limit.c_str(), r.value.c_str(), r.pass ? "pass" : "FAIL");
-    md += fmt::format("| {} | {} | {} | {} |\n", r.what, r.limit, r.value, r.pass ? "pass" : "**FAIL**");
+    const char* status = r.pass ? "pass" : (r.gate ? "FAIL" : "open (issue 23)");
+    failed += r.pass || !r.gate ? 0 : 1;
+    std::printf("%-80s %-16s %-16s %s\n", r.what.c_str(), r.limit.c_str(), r.value.c_str(), status);
+    md += fmt::format("| {} | {} | {} | {} |\n", r.what, r.limit, r.value,
+                      r.pass ? "pass" : (r.gate ? "**FAIL**" : "open (issue 23, not gating yet)"));
+  }
+  // Verdict per subset (flow mix): the same limits over that subset's clips, and what misses.
+  {
+    std::vector<std::string> subsets;
+    for (const auto& c : acc) {
+      if (std::find(subsets.begin(), subsets.end(), subset_of(c.clip)) == subsets.end()) subsets.push_back(subset_of(c.clip));
+    }
+    md += "\nVerdict per subset (the limits above applied to each flow mix's clips on their own):\n\n"
+          "| Subset | Clips | TVD bias | PPV bias | MFI MAE | Class agreement (classified) | Velocity error, all perfused length | Verdict |\n"
+          "|---|---|---|---|---|---|---|---|\n";
+    std::printf("\n%-15s %5s %9s %9s %8s %6s %9s  %s\n", "subset", "clips", "TVD bias", "PPV bias", "MFI MAE", "class",
+                "vel err", "verdict");
+    for (const auto& name : subsets) {
+      std::vector<validation::ClipComparison> part;
+      for (const auto& c : acc) {
+        if (subset_of(c.clip) == name) part.push_back(c);
+      }
+      const auto p = validation::summarise(part, {});
+      std::vector<std::string> misses;
+      if (!(std::abs(p.tvd_bias) < 1.5)) misses.push_back(fmt::format("TVD bias {:+.2f} (limit 1.5)", p.tvd_bias));
+      if (!(std::abs(p.ppv_bias) < 3.0)) misses.push_back(fmt::format("PPV bias {:+.1f} points (limit 3)", p.ppv_bias));
+      if (!(p.mfi_mae < 0.25)) misses.push_back(fmt::format("MFI MAE {:.2f} (limit 0.25)", p.mfi_mae));
+      if (!(p.class_agreement_pct >= 85.0)) misses.push_back(fmt::format("class agreement {:.1f}% (limit 85%)", p.class_agreement_pct));
+      if (!(p.velocity_error_all_pct < 15.0)) {
+        misses.push_back(fmt::format("velocity error {} over all perfused length, {:.0f}% of it unmeasured or off by "
+                                     ">= 15% (limit 15%)",
+                                     num(p.velocity_error_all_pct, "{:.0f}%"), 100.0 - p.velocity_within_15_pct));
+      }
+      const std::string verdict = misses.empty() ? "within every limit" : fmt::format("misses: {}", fmt::join(misses, "; "));
+      std::printf("%-15s %5d %+9.2f %+9.2f %8.3f %5.0f%% %9s  %s\n", name.c_str(), p.clips, p.tvd_bias, p.ppv_bias,
+                  p.mfi_mae, p.class_agreement_pct, num(p.velocity_error_all_pct, "{:.0f}%").c_str(), verdict.c_str());
+      md += fmt::format("| {} | {} | {:+.2f} | {:+.2f} | {:.3f} | {:.0f}% | {} | {} |\n", name, p.clips, p.tvd_bias,
+                        p.ppv_bias, p.mfi_mae, p.class_agreement_pct, num(p.velocity_error_all_pct, "{:.0f}%"), verdict);
+    }
+    std::string sev_verdict = s.severe_flagged == s.severe_clips ? "every clip flagged" : "NOT flagged:";
+    for (const auto& c : sev) {
+      if (c.acceptable) sev_verdict += " " + c.clip.name;
+    }
+    md += fmt::format("| severe artifacts | {} | | | | | | {} |\n", s.severe_clips, sev_verdict);
+    std::printf("%-15s %5d %52s %s\n", "severe artif.", s.severe_clips, "", sev_verdict.c_str());
   }
   const char* names[4] = {"none", "intermittent", "sluggish", "continuous"};
   md += fmt::format("\nVelocity measured in {:.0f}% of the vessels continuous in both (the rest move further "
-                    "between frames than their segment can show, or correlate too weakly).\n\n",
-                    s.velocity_coverage_pct);
+                    "between frames than their segment can show, or correlate too weakly); {:.1f}% of the perfused "
+                    "length (truth) is measured within 15%. {:.1f}% of the matched small-vessel length moves without "
+                    "a measured red-cell displacement (unmeasured: no class, left out of PPV and MFI).\n\n",
+                    s.velocity_coverage_pct, s.velocity_within_15_pct, s.unmeasured_pct);
   md += "Flow classes, matched small-vessel length (mm), truth (rows) x scored (columns):\n\n"
-        "| truth \\ scored | none | intermittent | sluggish | continuous |\n|---|---|---|---|---|\n";
-  std::printf("velocity coverage %.0f%%\nconfusion (truth rows, scored columns, mm):\n", s.velocity_coverage_pct);
+        "| truth \\ scored | none | intermittent | sluggish | continuous | unmeasured |\n|---|---|---|---|---|---|\n";
+  std::printf("\nvelocity measured in %.0f%% of vessels continuous in both; %.1f%% of the perfused length within 15%%; "
+              "%.1f%% of matched length unmeasured\nflow classes, matched small-vessel length (mm):\n",
+              s.velocity_coverage_pct, s.velocity_within_15_pct, s.unmeasured_pct);
+  std::printf("  %-15s %8s %13s %9s %11s %11s\n", "truth \\ scored", "none", "intermittent", "sluggish", "continuous",
+              "unmeasured");
   for (std::size_t i = 0; i < 4; ++i) {
-    md += fmt::format("| {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} |\n", names[i], s.confusion[i][0] / 1000.0,
-                      s.confusion[i][1] / 1000.0, s.confusion[i][2] / 1000.0, s.confusion[i][3] / 1000.0);
-    std::printf("  %-13s %7.2f %7.2f %7.2f %7.2f\n", names[i], s.confusion[i][0] / 1000.0, s.confusion[i][1] / 1000.0,
-                s.confusion[i][2] / 1000.0, s.confusion[i][3] / 1000.0);
+    md += fmt::format("| {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} |\n", names[i], s.confusion[i][0] / 1000.0,
+                      s.confusion[i][1] / 1000.0, s.confusion[i][2] / 1000.0, s.confusion[i][3] / 1000.0,
+                      s.confusion[i][4] / 1000.0);
+    std::printf("  %-15s %8.2f %13.2f %9.2f %11.2f %11.2f\n", names[i], s.confusion[i][0] / 1000.0,
+                s.confusion[i][1] / 1000.0, s.confusion[i][2] / 1000.0, s.confusion[i][3] / 1000.0,
+                s.confusion[i][4] / 1000.0);
   }
   md += "\nPer clip:\n\n" + rows;
   if (!opts.docs_dir.empty()) {

@@ -58,6 +58,9 @@ struct ScoreOptions {
   double fps = 0.0;                 // 0: from a meta file or the container
   std::string json_file, csv_file, overlay_dir;
   int threads = 0;                  // 0: all cores
+  std::string batch;                // a folder of videos / frame folders, or a list file: each on its own
+  std::string patient;              // the inputs are this patient's sites (means and HI over them)
+  std::string summary_csv;          // one row per video (default with --batch: printed)
 };
 void setup_score(CLI::App& app, const std::shared_ptr<ScoreOptions>& opts);
 int run_score(const ScoreOptions& opts);

@@ -197,7 +197,9 @@ void Session::decide(double t0) {
   if (controller_->wants_micro_measurement()) {
     if (s.monitoring.micro_method == "render_score") {
       const auto [mfi, ppv] = video_measurer_(s.params.micro, network_, micro_drivers(), t0 * 60.0);
-      monitor_.record_micro(t0, mfi, ppv);
+      // A clip the scorer refuses (too short, no flow evidence) gives no measurement: the
+      // protocol keeps the last one.
+      if (std::isfinite(mfi) && std::isfinite(ppv)) monitor_.record_micro(t0, mfi, ppv);
     } else {
       const auto micro = model::evaluate_network(s.params.micro, network_, micro_drivers(), t0 * 60.0);
       monitor_.measure_micro(t0, micro.mean.mfi, micro.mean.ppv_pct);

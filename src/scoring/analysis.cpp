@@ -494,26 +494,37 @@ std::pair<double, double> correlation_peak(const std::vector<std::vector<float>>
   const int span = 2 * dmax + 1;
   std::vector<double> c(static_cast<std::size_t>(span), 0.0), norm(static_cast<std::size_t>(span), 0.0);
   std::vector<double> e0(static_cast<std::size_t>(span), 0.0), e1(static_cast<std::size_t>(span), 0.0);
+  std::vector<double> pa(static_cast<std::size_t>(n) + 1), pb(static_cast<std::size_t>(n) + 1);
   for (std::size_t t = 0; t + static_cast<std::size_t>(lag) < r.size(); ++t) {
     if (!use[t]) continue;
     const auto& a = r[t];
     const auto& b = r[t + static_cast<std::size_t>(lag)];
+    // Energies of any window from prefix sums; the cross term with four partial sums (a fixed
+    // order: the same result on every run).
+    pa[0] = pb[0] = 0.0;
+    for (int j = 0; j < n; ++j) {
+      pa[static_cast<std::size_t>(j) + 1] = pa[static_cast<std::size_t>(j)] + static_cast<double>(a[static_cast<std::size_t>(j)]) * a[static_cast<std::size_t>(j)];
+      pb[static_cast<std::size_t>(j) + 1] = pb[static_cast<std::size_t>(j)] + static_cast<double>(b[static_cast<std::size_t>(j)]) * b[static_cast<std::size_t>(j)];
+    }
     for (int d = -dmax; d <= dmax; ++d) {
-      double s = 0.0, sa = 0.0, sb = 0.0;
       // a[j] against b[j + d] for every j with both inside the profile.
       const int j0 = std::max(0, -d), j1 = std::min(n, n - d), shifted0 = j0 + d;
-      const float* pa = a.data() + j0;
-      const float* pb = b.data() + shifted0;
-      for (int j = 0; j < j1 - j0; ++j) {
-        s += static_cast<double>(pa[j]) * pb[j];
-        sa += static_cast<double>(pa[j]) * pa[j];
-        sb += static_cast<double>(pb[j]) * pb[j];
+      const float* pa_ = a.data() + j0;
+      const float* pb_ = b.data() + shifted0;
+      const int len = j1 - j0;
+      double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+      int j = 0;
+      for (; j + 4 <= len; j += 4) {
+        s0 += static_cast<double>(pa_[j] * pb_[j]);
+        s1 += static_cast<double>(pa_[j + 1] * pb_[j + 1]);
+        s2 += static_cast<double>(pa_[j + 2] * pb_[j + 2]);
+        s3 += static_cast<double>(pa_[j + 3] * pb_[j + 3]);
       }
-      const int shift_index = d + dmax;  // 0 .. 2 dmax
-      const auto k = static_cast<std::size_t>(shift_index);
-      c[k] += s;
-      e0[k] += sa;
-      e1[k] += sb;
+      for (; j < len; ++j) s0 += static_cast<double>(pa_[j] * pb_[j]);
+      const auto k = static_cast<std::size_t>(d + dmax);  // 0 .. 2 dmax
+      c[k] += (s0 + s1) + (s2 + s3);
+      e0[k] += pa[static_cast<std::size_t>(j1)] - pa[static_cast<std::size_t>(j0)];
+      e1[k] += pb[static_cast<std::size_t>(j1 + d)] - pb[static_cast<std::size_t>(shifted0)];
     }
   }
   for (std::size_t k = 0; k < c.size(); ++k) norm[k] = c[k] / std::sqrt(e0[k] * e1[k] + 1e-20);
@@ -527,8 +538,10 @@ std::pair<double, double> correlation_peak(const std::vector<std::vector<float>>
   return {shift, norm[best]};
 }
 
+// `pair_stride` > 1: the velocity from every pair_stride-th frame pair only (a cheaper screening
+// reading; motion is judged on every pair).
 Flow measure_flow(const std::vector<cv::Mat>& frames, const Sampling& smp, double radius_px, double pixel_noise_sd,
-                  const ScoringSettings& s, double um_per_px, double fps) {
+                  const ScoringSettings& s, double um_per_px, double fps, int pair_stride = 1) {
   Flow f;
   const int n = static_cast<int>(smp.point.size());
   const std::size_t nt = frames.size();
@@ -581,13 +594,19 @@ Flow measure_flow(const std::vector<cv::Mat>& frames, const Sampling& smp, doubl
   const double vmax_px = s.max_velocity_um_per_s / um_per_px / fps;
   const int dmax = std::max(2, std::min(static_cast<int>(std::ceil(vmax_px)), n - std::max(8, n / 3)));
   if (n < 12 || dmax < 2) return f;
-  auto [shift, peak] = correlation_peak(r, moving, 1, dmax);
+  std::vector<char> screened;
+  if (pair_stride > 1) {
+    screened = moving;
+    for (std::size_t t = 0; t < screened.size(); ++t) screened[t] = t % static_cast<std::size_t>(pair_stride) == 0 ? screened[t] : 0;
+  }
+  const std::vector<char>& pairs = pair_stride > 1 ? screened : moving;
+  auto [shift, peak] = correlation_peak(r, pairs, 1, dmax);
   int lag = 1, searched = dmax;  // the lag and the range (in shifts) of the reading
   // Slow flow: measure over a longer lag for sub-pixel resolution.
   if (std::abs(shift) < 2.0) {
     lag = std::clamp(static_cast<int>(std::lround(3.0 / std::max(std::abs(shift), 0.2))), 2, 15);
     std::vector<char> use(moving.size(), 0);
-    for (std::size_t t = 0; t + static_cast<std::size_t>(lag) < nt; ++t) {
+    for (std::size_t t = 0; t + static_cast<std::size_t>(lag) < nt; t += static_cast<std::size_t>(pair_stride)) {
       int m = 0;
       for (int k = 0; k < lag; ++k) m += moving[t + static_cast<std::size_t>(k)];
       use[t] = m * 2 >= lag;
@@ -689,6 +708,44 @@ std::vector<std::vector<std::pair<std::size_t, bool>>> flow_paths(const std::vec
   }
   for (std::size_t k = 0; k < kept.size(); ++k) {
     if (!done[k]) out.push_back(walk_from(k, true));
+  }
+  return out;
+}
+
+// For each kept segment and each of its ends (0 start, 1 end), the other segments meeting it at
+// that junction that continue it without folding back: (segment, whether it meets the junction
+// at its start).
+std::vector<std::array<std::vector<std::pair<std::size_t, bool>>, 2>> junction_neighbours(
+    const std::vector<KeptSegment>& kept, double min_straight) {
+  auto key = [](cv::Point2f c) { return std::make_pair(std::lround(c.x * 16.0f), std::lround(c.y * 16.0f)); };
+  struct End {
+    std::size_t seg;
+    bool at_start;
+    cv::Point2f dir;
+  };
+  std::map<std::pair<long, long>, std::vector<End>> at_junction;
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    const auto& px = kept[k].segment->pixels;
+    const std::size_t back = std::min<std::size_t>(px.size() - 1, 6);
+    auto direction = [&](std::size_t from, std::size_t to) {
+      cv::Point2f d(static_cast<float>(px[to].x - px[from].x), static_cast<float>(px[to].y - px[from].y));
+      const float n = static_cast<float>(cv::norm(d));
+      return n > 0.0f ? d * (1.0f / n) : d;
+    };
+    if (kept[k].segment->start_junction) at_junction[key(*kept[k].segment->start_junction)].push_back({k, true, direction(back, 0)});
+    if (kept[k].segment->end_junction) {
+      at_junction[key(*kept[k].segment->end_junction)].push_back({k, false, direction(px.size() - 1 - back, px.size() - 1)});
+    }
+  }
+  std::vector<std::array<std::vector<std::pair<std::size_t, bool>>, 2>> out(kept.size());
+  for (const auto& [where, ends] : at_junction) {
+    for (const auto& a : ends) {
+      for (const auto& b : ends) {
+        if (a.seg == b.seg) continue;
+        if (-static_cast<double>(a.dir.dot(b.dir)) < min_straight) continue;
+        out[a.seg][a.at_start ? 0 : 1].emplace_back(b.seg, b.at_start);
+      }
+    }
   }
   return out;
 }
@@ -989,11 +1046,80 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
       v.correlation = flow.correlation;
     }
   }
+  // A moving segment still without a velocity is often shorter than its cells move between
+  // frames, and its cells go on into one of the segments it meets (at any angle that does not
+  // fold back). Each such continuation, at one end or both, is screened on every third frame
+  // pair; the clearest valid peak is measured on every pair and gives the segment its velocity.
+  {
+    const auto neighbours = junction_neighbours(kept, -0.2);
+    auto pixels_of = [&](std::size_t k) {
+      std::vector<cv::Point2f> pts;
+      for (const auto& q : kept[k].segment->pixels) pts.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
+      return pts;
+    };
+    for (std::size_t k = 0; k < kept.size(); ++k) {
+      ScoredVessel& v = out.vessels[k];
+      if (v.moving_fraction < s.intermittent_low || std::isfinite(v.velocity_um_per_s)) continue;
+      const Segment& sg = *kept[k].segment;
+      std::vector<std::optional<std::pair<std::size_t, bool>>> before = {std::nullopt}, after = {std::nullopt};
+      for (const auto& n : neighbours[k][0]) before.emplace_back(n);
+      for (const auto& n : neighbours[k][1]) after.emplace_back(n);
+      double best_corr = -1.0, best_radius = 0.0;
+      std::vector<cv::Point2f> best_points;
+      for (const auto& b : before) {
+        for (const auto& a : after) {
+          if (!b && !a) continue;
+          std::vector<cv::Point2f> points;
+          double radius_sum = kept[k].radius_px;
+          int members = 1;
+          if (b) {
+            // Walked towards k's start: the neighbour ends at the junction.
+            auto pts = pixels_of(b->first);
+            if (b->second) std::reverse(pts.begin(), pts.end());
+            points = pts;
+            points.push_back(*sg.start_junction);
+            radius_sum += kept[b->first].radius_px;
+            ++members;
+          }
+          const auto own = pixels_of(k);
+          points.insert(points.end(), own.begin(), own.end());
+          if (a) {
+            points.push_back(*sg.end_junction);
+            auto pts = pixels_of(a->first);
+            if (!a->second) std::reverse(pts.begin(), pts.end());
+            points.insert(points.end(), pts.begin(), pts.end());
+            radius_sum += kept[a->first].radius_px;
+            ++members;
+          }
+          // Screened on every third frame pair; the best one measured on all of them.
+          const Flow flow = measure_flow(frames, resample(points), radius_sum / members, pixel_noise_sd, s, um, clip.fps, 3);
+          if (std::isfinite(flow.velocity_px_per_frame) && flow.correlation > best_corr) {
+            best_corr = flow.correlation;
+            best_points = std::move(points);
+            best_radius = radius_sum / members;
+          }
+        }
+      }
+      if (best_corr > 0.0) {
+        const Flow flow = measure_flow(frames, resample(best_points), best_radius, pixel_noise_sd, s, um, clip.fps);
+        if (std::isfinite(flow.velocity_px_per_frame)) {
+          v.velocity_um_per_s = flow.velocity_px_per_frame * um * clip.fps;
+          v.correlation = flow.correlation;
+        }
+      }
+    }
+  }
+  stage("continuations");
   for (ScoredVessel& v : out.vessels) {
     using model::FlowClass;
+    v.flow_measured = true;
     if (v.moving_fraction < s.intermittent_low ||
         (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.stopped_velocity_um_per_s)) {
       v.flow_class = FlowClass::kNone;
+    } else if (!std::isfinite(v.velocity_um_per_s)) {
+      // Its frames change, but no red-cell displacement was found: no evidence of a class.
+      v.flow_measured = false;
+      v.flow_class = FlowClass::kNone;  // placeholder, never read
     } else if (v.moving_fraction <= s.intermittent_high) {
       v.flow_class = FlowClass::kIntermittent;
     } else if (std::isfinite(v.velocity_um_per_s) && v.velocity_um_per_s < s.sluggish_velocity_um_per_s) {
@@ -1005,28 +1131,50 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
 
   stage("paths+velocity");
   // 6. Consensus measures, by the same definitions as the ground truth, over the analysed field
-  // (the image minus its edge margin: densities are per analysed area).
+  // (the image minus its edge margin: densities are per analysed area). TVD and De Backer over
+  // every vessel; PPV and MFI over the vessels with a measured class (an unmeasured one is
+  // neither perfused nor not); PVD = TVD x PPV.
   const double margin_um = out.margin_px * um;
   std::vector<std::vector<model::PointUm>> inner(out.vessels.size());
-  std::vector<model::ObservedVessel> observed;
+  std::vector<model::ObservedVessel> observed, measured;
   for (std::size_t i = 0; i < out.vessels.size(); ++i) {
     const auto& v = out.vessels[i];
     for (const auto& p : v.polyline_um) inner[i].push_back({p.x_um - margin_um, p.y_um - margin_um});
-    observed.push_back({inner[i], v.diameter_um, true, v.flow_class,
-                        std::isfinite(v.velocity_um_per_s) ? v.velocity_um_per_s : 0.0, nullptr});
+    const double velocity = std::isfinite(v.velocity_um_per_s) ? v.velocity_um_per_s : 0.0;  // perfused ones are finite
+    observed.push_back({inner[i], v.diameter_um, true, v.flow_class, velocity, nullptr});
+    if (v.flow_measured) measured.push_back(observed.back());
   }
-  out.metrics = model::site_metrics(out.width_um - 2.0 * margin_um, out.height_um - 2.0 * margin_um, observed);
-  // Mean RBC velocity over perfused small vessels whose velocity was measured (length-weighted).
+  const double field_w = out.width_um - 2.0 * margin_um, field_h = out.height_um - 2.0 * margin_um;
+  out.metrics = model::site_metrics(field_w, field_h, observed);
   {
-    double wsum = 0.0, vsum = 0.0;
+    const model::SiteMetrics m = model::site_metrics(field_w, field_h, measured);
+    out.metrics.ppv_pct = m.ppv_pct;
+    out.metrics.pvd_mm_per_mm2 = out.metrics.tvd_mm_per_mm2 * m.ppv_pct / 100.0;
+    out.metrics.mfi = m.mfi;
+    out.metrics.mfi_vessel = m.mfi_vessel;
+    out.metrics.quadrant_scores = m.quadrant_scores;
+  }
+  // Small-vessel length by evidence, and the mean RBC velocity over perfused small vessels
+  // (length-weighted; each has a measured velocity). NaN when none: not measured is not 0.
+  {
+    double vsum = 0.0;
     for (const auto& v : out.vessels) {
-      const bool perfused = v.flow_class == model::FlowClass::kSluggish || v.flow_class == model::FlowClass::kContinuous;
-      if (v.small && perfused && std::isfinite(v.velocity_um_per_s)) {
-        wsum += v.length_um;
+      if (!v.small) continue;
+      out.evidence.small += v.length_um;
+      const bool perfused = v.flow_measured && (v.flow_class == model::FlowClass::kSluggish ||
+                                                v.flow_class == model::FlowClass::kContinuous);
+      if (!v.flow_measured) {
+        out.evidence.unmeasured += v.length_um;
+        out.evidence.moving += v.length_um;
+      } else if (v.flow_class != model::FlowClass::kNone) {
+        out.evidence.moving += v.length_um;
+      }
+      if (perfused) {
+        out.evidence.perfused += v.length_um;
         vsum += v.length_um * v.velocity_um_per_s;
       }
     }
-    out.metrics.rbc_velocity_um_per_s = wsum > 0.0 ? vsum / wsum : 0.0;
+    out.metrics.rbc_velocity_um_per_s = out.evidence.perfused > 0.0 ? vsum / out.evidence.perfused : kNaN;
   }
 
   // 7. Quality (MIQS categories).
@@ -1069,6 +1217,7 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   std::vector<double> small_v;
   double small_um = 0.0, small_flowing_um = 0.0, large_w = 0.0, large_vsum = 0.0;
   for (const auto& v : out.vessels) {
+    if (!v.flow_measured) continue;  // neither flowing nor stopped
     const bool flowing = v.flow_class == model::FlowClass::kContinuous || v.flow_class == model::FlowClass::kSluggish;
     if (v.small) {
       small_um += v.length_um;
@@ -1086,6 +1235,54 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   const double ratio = capillaries_flow && large_w > 0.0 && capillary_v > 0.0 ? (large_vsum / large_w) / capillary_v : 1.0;
   item("pressure", ratio, capillaries_flow && ratio < 0.25 ? 10 : (capillaries_flow && ratio < 0.5 ? 1 : 0),
        fmt::format("venular / capillary RBC velocity {:.2f}", ratio));
+  // Flow evidence: a moving vessel's class rests on a measured red-cell displacement. Frames out
+  // of time order (shuffled, or a frame rate far too low for the flow) leave motion without any.
+  const double measured_share =
+      out.evidence.moving > 0.0 ? 1.0 - out.evidence.unmeasured / out.evidence.moving : 1.0;
+  const int evidence_score =
+      measured_share < s.evidence_unacceptable ? 10 : (measured_share < s.evidence_acceptable ? 1 : 0);
+  item("flow_evidence", measured_share, evidence_score,
+       fmt::format("red-cell displacement measured in {:.0f}% of the moving small-vessel length{}",
+                   100.0 * measured_share,
+                   evidence_score == 10 ? ": the frames change without coherent motion (frames out of time "
+                                          "order, or flow far too fast for the frame rate)"
+                                        : ""));
+  // Flow measures without the evidence they need are refused, not reported.
+  if (duration < s.min_flow_duration_s) {
+    out.flow_refused.push_back(fmt::format("duration {:.1f} s: flow classes need at least {:g} s", duration,
+                                           s.min_flow_duration_s));
+  }
+  if (evidence_score == 10) {
+    out.flow_refused.push_back(fmt::format(
+        "flow evidence: red-cell displacement measured in {:.0f}% of the moving small-vessel length (at least {:.0f}% "
+        "needed): frames not coherent in time",
+        100.0 * measured_share, 100.0 * s.evidence_unacceptable));
+  }
+  if (!out.flow_refused.empty()) {
+    out.metrics.pvd_mm_per_mm2 = out.metrics.ppv_pct = out.metrics.mfi = out.metrics.mfi_vessel = kNaN;
+    out.metrics.rbc_velocity_um_per_s = kNaN;
+    out.metrics.quadrant_scores.fill(kNaN);
+  }
+  return out;
+}
+
+double EvidenceLengths::velocity_measured_fraction() const {
+  return perfused + unmeasured > 0.0 ? perfused / (perfused + unmeasured) : kNaN;
+}
+
+double EvidenceLengths::flow_measured_fraction() const { return small > 0.0 ? 1.0 - unmeasured / small : kNaN; }
+
+std::string SiteScore::verdict() const {
+  int worst = 0;
+  for (const auto& q : quality) worst = std::max(worst, q.score);
+  return worst >= 10 ? "unacceptable" : (worst >= 1 ? "acceptable" : "optimal");
+}
+
+std::vector<std::string> SiteScore::reasons() const {
+  std::vector<std::string> out;
+  for (const auto& q : quality) {
+    if (q.score > 0) out.push_back(fmt::format("{} {}: {}", q.name, q.score, q.detail));
+  }
   return out;
 }
 
@@ -1093,14 +1290,40 @@ ClipSetScore combine_sites(std::vector<SiteScore> sites) {
   ClipSetScore out;
   out.sites = std::move(sites);
   std::vector<double> mfis;
-  std::vector<model::SiteMetrics> metrics;
+  std::vector<model::SiteMetrics> all;
   for (const auto& s : out.sites) {
-    metrics.push_back(s.metrics);
-    mfis.push_back(s.metrics.mfi);
+    all.push_back(s.metrics);
     out.acceptable = out.acceptable && s.acceptable;
+    if (!s.flow_refused.empty()) ++out.sites_flow_refused;
   }
-  out.mean = model::mean_of_sites(metrics);
-  out.hi = model::heterogeneity_index(mfis);
+  // The evidence beside the flow measures: over the sites that report them (every site when none does).
+  const bool none_reports = out.sites_flow_refused == static_cast<int>(out.sites.size());
+  for (const auto& s : out.sites) {
+    if (!s.flow_refused.empty() && !none_reports) continue;
+    if (s.flow_refused.empty()) mfis.push_back(s.metrics.mfi);
+    out.evidence.small += s.evidence.small;
+    out.evidence.unmeasured += s.evidence.unmeasured;
+    out.evidence.perfused += s.evidence.perfused;
+    out.evidence.moving += s.evidence.moving;
+  }
+  out.mean = model::mean_of_sites(all);
+  // A flow measure: the mean over the sites that report it.
+  auto mean_over = [&](double model::SiteMetrics::*field) {
+    double sum = 0.0;
+    int n = 0;
+    for (const auto& m : all) {
+      if (std::isfinite(m.*field)) {
+        sum += m.*field;
+        ++n;
+      }
+    }
+    return n > 0 ? sum / n : kNaN;
+  };
+  for (auto field : {&model::SiteMetrics::pvd_mm_per_mm2, &model::SiteMetrics::ppv_pct, &model::SiteMetrics::mfi,
+                     &model::SiteMetrics::mfi_vessel, &model::SiteMetrics::rbc_velocity_um_per_s}) {
+    out.mean.*field = mean_over(field);
+  }
+  out.hi = mfis.empty() ? kNaN : model::heterogeneity_index(mfis);
   return out;
 }
 

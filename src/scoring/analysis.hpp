@@ -16,12 +16,21 @@
 //     velocity from the peak of the summed cross-correlation of successive profiles (a red-cell
 //     pattern is random, so the peak is unambiguous even when cells move further than their
 //     spacing between frames); slow flow re-measured over longer frame lags.
-//  5. Flow class (DESIGN.md): none if moving < 20% of the clip (or slower than 10 um/s),
-//     intermittent if moving 20-80%, else sluggish (< 300 um/s) or continuous.
+//  5. Flow class (DESIGN.md), only from evidence: none if moving < 20% of the clip (or a measured
+//     velocity below 10 um/s); a vessel that moves needs a measured red-cell displacement for a
+//     class: intermittent if moving 20-80%, else sluggish (< 300 um/s) or continuous. A vessel
+//     whose frames change but whose displacement cannot be measured is "unmeasured": no class,
+//     no velocity, left out of PPV and MFI (never taken as continuous).
 //  6. Measures: the consensus definitions shared with the model's ground truth
-//     (model::site_metrics: TVD, PVD, PPV, quadrant and vessel MFI, De Backer, velocity).
+//     (model::site_metrics: TVD, PVD, PPV, quadrant and vessel MFI, De Backer, velocity). TVD and
+//     De Backer over every detected vessel; PPV and MFI over the vessels with a measured flow
+//     class, PVD = TVD x PPV; velocity over measured perfused vessels, with the measured
+//     fraction of the perfused length beside it.
 //  7. Quality (after Massey's MIQS: illumination, duration, focus, content, stability, pressure):
-//     each 0 optimal, 1 acceptable, 10 unacceptable.
+//     each 0 optimal, 1 acceptable, 10 unacceptable; plus flow evidence (the share of the moving
+//     small-vessel length whose red-cell displacement was measured: frames out of time order
+//     leave none). A clip too short or without flow evidence has its flow measures (PVD, PPV,
+//     MFI, velocity) refused: NaN, written as null, with the reason.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -57,6 +66,11 @@ struct ScoringSettings {
   double bright_unacceptable_fraction = 0.01; // ... than this: 10
   double blur_acceptable_um = 6.0;      // focus: extra FWHM above this is "acceptable" (1) ...
   double blur_unacceptable_um = 11.0;   // ... above this "unacceptable" (10)
+  // Flow evidence: measured share of the moving small-vessel length below this is "acceptable"
+  // (1), below the second "unacceptable" (10, flow measures refused).
+  double evidence_acceptable = 0.6;
+  double evidence_unacceptable = 0.3;
+  double min_flow_duration_s = 2.0;     // shorter clips: flow measures refused (duration item 10)
 };
 
 struct ScoredVessel {
@@ -68,6 +82,9 @@ struct ScoredVessel {
   double moving_fraction = 0.0;
   double velocity_um_per_s = 0.0;              // while moving; NaN when it could not be measured
   double correlation = 0.0;                    // peak of the normalised cross-correlation
+  // False: the vessel moves but no red-cell displacement could be measured (no class; flow_class
+  // is then kNone only as a placeholder and must not be read).
+  bool flow_measured = true;
   model::FlowClass flow_class = model::FlowClass::kNone;
 };
 
@@ -76,6 +93,18 @@ struct QualityItem {
   int score = 0;       // 0 optimal, 1 acceptable, 10 unacceptable (MIQS)
   double value = 0.0;  // the measured quantity
   std::string detail;
+};
+
+// Small-vessel length (um) by flow evidence.
+struct EvidenceLengths {
+  double small = 0.0;        // every small vessel
+  double unmeasured = 0.0;   // moving, displacement not measured
+  double perfused = 0.0;     // measured sluggish or continuous (each has a velocity)
+  double moving = 0.0;       // measured intermittent + perfused + unmeasured
+  // Of the length that may be perfused (perfused + unmeasured), the share with a measured velocity.
+  double velocity_measured_fraction() const;
+  // Of the small-vessel length, the share with a flow class.
+  double flow_measured_fraction() const;
 };
 
 struct SiteScore {
@@ -87,6 +116,14 @@ struct SiteScore {
   std::vector<ScoredVessel> vessels;
   std::vector<QualityItem> quality;
   bool acceptable = true;                      // no quality item scored 10
+  // Why the flow measures (PVD, PPV, MFI, vessel MFI, velocity: NaN) are not reported; empty
+  // when they are.
+  std::vector<std::string> flow_refused;
+  EvidenceLengths evidence;
+  // "optimal" (every item 0), "acceptable" (some 1), "unacceptable" (some 10).
+  std::string verdict() const;
+  // "item: detail" of every item not optimal.
+  std::vector<std::string> reasons() const;
   double blur_um = 0.0;                        // estimated optical blur (extra FWHM), um
   int margin_px = 0;                           // edge strip left out (drift + half the background radius); measures are per analysed area
   std::vector<cv::Point2d> drift_px;           // per frame, against the first
@@ -95,12 +132,15 @@ struct SiteScore {
 
 SiteScore score_site(const Clip& clip, const ScoringSettings& settings = ScoringSettings{});
 
-// Means over sites and HI across them, as the truth reports them.
+// Means over sites and HI across them, as the truth reports them. A flow measure is averaged
+// over the sites that report it (NaN when none does); HI over those sites' MFI.
 struct ClipSetScore {
   std::vector<SiteScore> sites;
   model::SiteMetrics mean;
   double hi = 0.0;
   bool acceptable = true;
+  int sites_flow_refused = 0;
+  EvidenceLengths evidence;  // summed over the sites that report flow (every site when none does)
 };
 ClipSetScore combine_sites(std::vector<SiteScore> sites);
 

@@ -12,11 +12,21 @@ namespace coherence::scoring {
 
 nlohmann::json score_json(const ClipSetScore& score);
 
-// site, vessel, length_um, diameter_um, small, flow_class, moving_fraction, velocity_um_per_s, ...
+// file, site, vessel, length_um, diameter_um, small, flow_class, flow_class_name, flow_measured,
+// moving_fraction, velocity_um_per_s, ...: an unmeasured vessel has empty flow_class and velocity.
 std::string vessels_csv(const ClipSetScore& score);
 
+// One row per video (batch scoring): file, patient, site, frames, fps, um_per_px, duration_s,
+// every measure, velocity and flow measured fractions, quality verdict, refusal and reasons; a
+// measure not reported is an empty cell. With `patient` non-empty, the videos are that
+// patient's sites and a last row (site "mean") holds the means over sites and HI.
+std::string videos_csv(const ClipSetScore& videos, const std::string& patient);
+
+// "none" ... "continuous", or "unmeasured" for a vessel without a measured class.
+const char* vessel_class_name(const ScoredVessel& v);
+
 // The stabilised mean image with centrelines coloured by class: none red, intermittent orange,
-// sluggish yellow, continuous green; vessels >= 20 um blue. Written atomically as PNG.
+// sluggish yellow, continuous green, unmeasured violet; vessels >= 20 um blue. Written atomically as PNG.
 void write_overlay(const SiteScore& site, const std::filesystem::path& png);
 
 }  // namespace coherence::scoring

@@ -118,6 +118,8 @@ ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
   const scoring::SiteScore score = scoring::score_site(clip);
   out.scored = score.metrics;
   out.acceptable = score.acceptable;
+  out.velocity_measured_fraction = score.evidence.velocity_measured_fraction();
+  out.flow_refused = score.flow_refused;
   for (const auto& q : score.quality) {
     if (q.score >= 10) out.flagged.push_back(q.name);
   }
@@ -150,15 +152,25 @@ ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
     const auto i = static_cast<std::size_t>(it - votes.begin());
     if (!states[i].small) continue;
     matched += v.length_um;
-    out.matches.push_back({static_cast<double>(states[i].flow_class), static_cast<double>(v.flow_class), v.length_um});
+    out.matches.push_back(
+        {static_cast<double>(states[i].flow_class), v.flow_measured ? static_cast<double>(v.flow_class) : 4.0, v.length_um});
+    const bool truth_perfused =
+        states[i].flow_class == model::FlowClass::kContinuous || states[i].flow_class == model::FlowClass::kSluggish;
+    if (truth_perfused && drawn_n[i] > 0.0) {
+      const double truth_v = drawn_sum[i] / drawn_n[i];
+      const double err = std::isfinite(v.velocity_um_per_s) && v.flow_measured
+                             ? std::abs(v.velocity_um_per_s / truth_v - 1.0)
+                             : std::numeric_limits<double>::infinity();
+      out.perfused_velocity_errors.push_back({err, v.length_um});
+    }
     if (std::getenv("COHERENCE_ACCURACY_DEBUG") && states[i].flow_class != v.flow_class) {
       std::fprintf(stderr, "%s truth %d (v %.0f drawn %.0f occ %.2f duty %.2f) scored %d (v %.0f mf %.2f corr %.2f) len %.0f\n",
                    c.name.c_str(), static_cast<int>(states[i].flow_class), states[i].velocity_moving_um_per_s,
                    drawn_n[i] > 0 ? drawn_sum[i] / drawn_n[i] : 0.0, states[i].occupancy, states[i].duty,
                    static_cast<int>(v.flow_class), v.velocity_um_per_s, v.moving_fraction, v.correlation, v.length_um);
     }
-    const bool both_continuous =
-        states[i].flow_class == model::FlowClass::kContinuous && v.flow_class == model::FlowClass::kContinuous;
+    const bool both_continuous = states[i].flow_class == model::FlowClass::kContinuous && v.flow_measured &&
+                                 v.flow_class == model::FlowClass::kContinuous;
     out.continuous_matched += both_continuous ? 1 : 0;
     if (both_continuous && std::isfinite(v.velocity_um_per_s) && drawn_n[i] > 0.0) {
       ++out.continuous_measured;
@@ -211,8 +223,9 @@ AccuracySummary summarise(const std::vector<ClipComparison>& accuracy, const std
            s.tvd_loa_low, s.tvd_loa_high);
   bias_loa([](const ClipComparison& c) { return c.scored.ppv_pct - c.truth.ppv_pct; }, s.ppv_bias, s.ppv_loa_low,
            s.ppv_loa_high);
-  std::array<std::array<double, 4>, 4> confusion{};
-  std::vector<double> velocity;
+  std::array<std::array<double, 5>, 4> confusion{};
+  std::vector<double> velocity, clip_velocity;
+  std::vector<std::array<double, 2>> all_perfused;
   int cont_matched = 0, cont_measured = 0;
   for (const auto& c : accuracy) {
     cont_matched += c.continuous_matched;
@@ -222,12 +235,21 @@ AccuracySummary summarise(const std::vector<ClipComparison>& accuracy, const std
       confusion[static_cast<std::size_t>(m[0])][static_cast<std::size_t>(m[1])] += m[2];
     }
     velocity.insert(velocity.end(), c.velocity_rel_errors.begin(), c.velocity_rel_errors.end());
+    all_perfused.insert(all_perfused.end(), c.perfused_velocity_errors.begin(), c.perfused_velocity_errors.end());
+    if (c.truth.rbc_velocity_um_per_s > 0.0) {
+      clip_velocity.push_back(std::isfinite(c.scored.rbc_velocity_um_per_s)
+                                  ? std::abs(c.scored.rbc_velocity_um_per_s / c.truth.rbc_velocity_um_per_s - 1.0)
+                                  : std::numeric_limits<double>::infinity());
+    }
     if (!c.acceptable) ++s.moderate_flagged;
   }
   s.confusion = confusion;
-  double total = 0.0, agree = 0.0;
+  // Agreement and kappa over the classified length (the scorer's classes against the truth's);
+  // the unmeasured length (column 4) separately, and in the agreement over all matched length.
+  double total = 0.0, agree = 0.0, unmeasured = 0.0;
   std::array<double, 4> rows{}, cols{};
   for (std::size_t i = 0; i < 4; ++i) {
+    unmeasured += confusion[i][4];
     for (std::size_t j = 0; j < 4; ++j) {
       total += confusion[i][j];
       rows[i] += confusion[i][j];
@@ -239,8 +261,29 @@ AccuracySummary summarise(const std::vector<ClipComparison>& accuracy, const std
   for (std::size_t i = 0; i < 4; ++i) expected += total > 0.0 ? rows[i] * cols[i] / (total * total) : 0.0;
   const double po = total > 0.0 ? agree / total : 0.0;
   s.class_agreement_pct = 100.0 * po;
+  s.class_agreement_all_pct = total + unmeasured > 0.0 ? 100.0 * agree / (total + unmeasured) : 0.0;
   s.kappa = expected < 1.0 ? (po - expected) / (1.0 - expected) : 0.0;
   s.velocity_median_error_pct = 100.0 * median(velocity);
+  s.clip_velocity_error_pct = 100.0 * median(clip_velocity);
+  s.unmeasured_pct = total + unmeasured > 0.0 ? 100.0 * unmeasured / (total + unmeasured) : 0.0;
+  {
+    std::sort(all_perfused.begin(), all_perfused.end());
+    double len = 0.0, within = 0.0;
+    for (const auto& [e, l] : all_perfused) {
+      len += l;
+      if (e < 0.15) within += l;
+    }
+    double acc = 0.0;
+    s.velocity_error_all_pct = std::numeric_limits<double>::infinity();
+    for (const auto& [e, l] : all_perfused) {
+      acc += l;
+      if (acc >= 0.5 * len) {
+        s.velocity_error_all_pct = 100.0 * e;
+        break;
+      }
+    }
+    s.velocity_within_15_pct = len > 0.0 ? 100.0 * within / len : 0.0;
+  }
   s.velocity_coverage_pct = cont_matched > 0 ? 100.0 * cont_measured / cont_matched : 0.0;
   s.severe_clips = static_cast<int>(severe.size());
   for (const auto& c : severe) s.severe_flagged += c.acceptable ? 0 : 1;

@@ -40,8 +40,13 @@ struct ClipComparison {
   model::SiteMetrics truth, scored;
   bool acceptable = true;                  // the quality check's verdict
   std::vector<std::string> flagged;        // quality items scored 10
-  // Matched small vessels: truth class, scored class, scored length (um).
+  // Matched small vessels: truth class, scored class (4: unmeasured), scored length (um).
   std::vector<std::array<double, 3>> matches;
+  // Matched small vessels perfused in truth: |scored / drawn velocity - 1| (infinite when the
+  // scorer measured none) and the scored length (um): the velocity error over all perfused length.
+  std::vector<std::array<double, 2>> perfused_velocity_errors;
+  double velocity_measured_fraction = 0.0;  // the scorer's own (of the perfused length)
+  std::vector<std::string> flow_refused;    // the scorer's reasons, if it refused the flow measures
   std::vector<double> velocity_rel_errors; // continuous vessels with a measured velocity
   std::vector<double> velocity_ratios;     // scored / truth, same vessels
   int continuous_matched = 0;              // continuous in both
@@ -56,13 +61,20 @@ struct AccuracySummary {
   double tvd_bias = 0.0, tvd_loa_low = 0.0, tvd_loa_high = 0.0;  // mm/mm2 (scored - truth)
   double ppv_bias = 0.0, ppv_loa_low = 0.0, ppv_loa_high = 0.0;  // points
   double mfi_mae = 0.0;
-  double class_agreement_pct = 0.0;  // by matched length
-  double kappa = 0.0;                // Cohen's, by matched length
+  double class_agreement_pct = 0.0;      // by matched length with a scored class
+  double class_agreement_all_pct = 0.0;  // by all matched length (unmeasured = disagreement)
+  double kappa = 0.0;                    // Cohen's, by matched length with a scored class
   double velocity_median_error_pct = 0.0;
   int severe_clips = 0, severe_flagged = 0;
   int moderate_flagged = 0;          // accuracy clips the quality check refused
-  std::array<std::array<double, 4>, 4> confusion{};  // [truth][scored], matched length (um)
+  std::array<std::array<double, 5>, 4> confusion{};  // [truth][scored: 4 unmeasured], matched length (um)
   double velocity_coverage_pct = 0.0;  // continuous matched vessels with a measured velocity
+  // Over the matched length perfused in truth, unmeasured counted as an infinite error: the
+  // length-weighted median error, and the share of that length measured within 15%.
+  double velocity_error_all_pct = 0.0;
+  double velocity_within_15_pct = 0.0;
+  double clip_velocity_error_pct = 0.0;  // median over clips of |scored / true clip velocity - 1|
+  double unmeasured_pct = 0.0;           // of the matched small-vessel length
 };
 
 // The sublingual microcirculation measured as a clinician's device would: each of the 5 sites

@@ -313,10 +313,11 @@ mkdir -p "$work/nometa" && cp "$work/sc/frame_0000.png" "$work/sc/frame_0001.png
 score_bad nometa "pixel size unknown" "$work/nometa"
 score_bad negative "not in range 0.05" "$work/sc" --um-per-px -1
 
-# Closed loop: micro_guided measures the microcirculation by render + score (5 sites of video).
+# Closed loop: micro_guided measures the microcirculation by render + score (5 sites of video;
+# 2 s clips: the scorer refuses flow measures from shorter ones, and a refused clip is no measurement).
 for k in 1 2; do
   "$bin" run "$src/scenarios/macro_vs_micro.toml" --set protocol.name=micro_guided --set monitoring.micro_method=render_score \
-    --set monitoring.micro_seconds=1 --set scenario.duration_h=5 --set measurements.0.at_min=240 \
+    --set monitoring.micro_seconds=2 --set scenario.duration_h=5 --set measurements.0.at_min=240 \
     --set measurements.1.at_min=300 --out "$work/rs$k" --no-plot >/dev/null 2>&1 && ok || bad "run with render_score monitoring"
 done
 cmp -s "$work/rs1/decisions.csv" "$work/rs2/decisions.csv" && ok || bad "render_score run is not deterministic"

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -168,4 +169,80 @@ TEST_CASE("Frame names sort naturally, CSV cells quote per RFC 4180 (issue 21)")
   CHECK(output::csv_quoted("a,\"b\"") == "\"a,\"\"b\"\"\"");
   CHECK(output::csv_field("macro_first") == "macro_first");
   CHECK(output::csv_field("x\ny") == "\"x\ny\"");
+}
+
+TEST_CASE("A folder's frames load in natural order: frame_2 before frame_10 (issue 23)") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "coherence_natural_order";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // Written in plain alphabetical order frame_1, frame_10, frame_11, frame_2, ...: each frame's
+  // grey level is its number, so the loaded order shows.
+  for (int k = 1; k <= 12; ++k) {
+    cv::imwrite((dir / ("frame_" + std::to_string(k) + ".png")).string(), cv::Mat(48, 64, CV_8U, cv::Scalar(10 * k)));
+  }
+  const scoring::Clip clip = scoring::load_clip(dir, {1.0, 30.0});
+  REQUIRE(clip.frames.size() == 12);
+  for (std::size_t t = 0; t < clip.frames.size(); ++t) {
+    INFO("frame " << t);
+    CHECK(cv::mean(clip.frames[t])[0] * 255.0 == Approx(10.0 * static_cast<double>(t + 1)).margin(1e-3));
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("Frames out of time order and a 1 s clip: flow measures refused, no velocity 0 (issue 23)") {
+  scoring::Clip clip = septic_clip(4.0, 0.2);
+  const auto coherent = scoring::score_site(clip);
+  CHECK(coherent.flow_refused.empty());
+  CHECK(std::isfinite(coherent.metrics.ppv_pct));
+  CHECK(coherent.evidence.velocity_measured_fraction() > 0.6);
+  // The same frames in a fixed shuffled order (a Fisher-Yates pass with a fixed LCG).
+  std::uint64_t state = 12345;
+  for (std::size_t i = clip.frames.size() - 1; i > 0; --i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    std::swap(clip.frames[i], clip.frames[(state >> 33) % (i + 1)]);
+  }
+  const auto shuffled = scoring::score_site(clip);
+  REQUIRE_FALSE(shuffled.flow_refused.empty());
+  CHECK_THAT(shuffled.flow_refused.front(), Catch::Contains("flow evidence"));
+  CHECK_FALSE(shuffled.acceptable);
+  CHECK(std::isnan(shuffled.metrics.ppv_pct));
+  CHECK(std::isnan(shuffled.metrics.mfi));
+  CHECK(std::isnan(shuffled.metrics.rbc_velocity_um_per_s));
+  CHECK(shuffled.metrics.tvd_mm_per_mm2 > 5.0);
+  const auto short_clip = scoring::score_site(septic_clip(1.0, 0.2));
+  REQUIRE_FALSE(short_clip.flow_refused.empty());
+  CHECK_THAT(short_clip.flow_refused.front(), Catch::Contains("duration"));
+  CHECK(std::isnan(short_clip.metrics.ppv_pct));
+  // JSON and CSV: an unmeasured vessel has no class and no velocity; 0 only for a still vessel.
+  for (const auto* site : {&coherent, &shuffled}) {
+    const scoring::ClipSetScore set = scoring::combine_sites({*site});
+    const auto j = scoring::score_json(set);
+    int unmeasured = 0;
+    for (const auto& v : j["sites"][0]["vessels"]) {
+      if (!v["flow_measured"].get<bool>()) {
+        ++unmeasured;
+        CHECK(v["velocity_um_per_s"].is_null());
+        CHECK(v["flow_class"].is_null());
+      } else if (v["velocity_um_per_s"].is_number() && v["velocity_um_per_s"].get<double>() == 0.0) {
+        CHECK(v["flow_class_name"] == "none");
+      }
+    }
+    CHECK(unmeasured > 0);
+    if (site == &shuffled) {
+      CHECK(j["rbc_velocity_um_per_s"].is_null());
+      CHECK(j["ppv_pct"].is_null());
+    }
+    std::istringstream csv(scoring::vessels_csv(set));
+    std::string line;
+    std::getline(csv, line);
+    CHECK(line.rfind("file,site,vessel,", 0) == 0);
+    while (std::getline(csv, line)) {
+      if (line.find(",unmeasured,") == std::string::npos) continue;
+      CHECK(line.find(",unmeasured,0,") != std::string::npos);  // flow_measured 0
+      // ... moving_fraction, then an empty velocity cell.
+      const auto after = line.substr(line.find(",unmeasured,0,") + 14);
+      CHECK(after.substr(after.find(',') + 1, 1) == ",");
+    }
+  }
 }
