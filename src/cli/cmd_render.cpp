@@ -9,6 +9,7 @@
 #include <cctype>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +25,7 @@
 #include "output/vessel_dump.hpp"
 #include "run/runner.hpp"
 #include "scenario/scenario.hpp"
+#include "viz/bed.hpp"
 #include "viz/presets.hpp"
 #include "viz/raster.hpp"
 #include "viz/scene.hpp"
@@ -227,10 +229,26 @@ int run_render(const RenderOptions& opts) {
   // The image must show vessels everywhere: a field larger than the model's site (IDF) gets a
   // site generated at the camera's size from the same seed; a smaller one sees part of the site.
   // Either way the truth counts exactly what lies in the image.
-  network = viz::network_for_camera(micro, std::move(network), seed, device);
-  model::Site site = viz::site_in_view(network, static_cast<std::size_t>(opts.site - 1), device);
-  auto states = model::site_states(micro, site, drivers, start_s);
-  if (!opts.class_fractions.empty()) viz::assign_classes(micro, site, states, fractions, seed);
+  // The realistic look draws a connected bed (viz/bed.hpp) from the same seed, its flow from the
+  // model's states at these drivers and conserved through every junction; the clean look draws
+  // the model's own site.
+  const viz::Look look = render_look(opts, drivers);
+  model::Site site;
+  std::vector<model::VesselState> states;
+  std::optional<viz::Bed> bed;
+  if (look.realistic) {
+    bed = viz::connected_bed(micro, seed, static_cast<std::size_t>(opts.site - 1), device.field_width_um,
+                             device.field_height_um);
+    states = model::site_states(micro, bed->site, drivers, start_s);
+    if (!opts.class_fractions.empty()) viz::assign_bed_classes(micro, *bed, states, fractions, seed);
+    viz::bed_flow(micro, *bed, states, start_s);
+    site = bed->site;
+  } else {
+    network = viz::network_for_camera(micro, std::move(network), seed, device);
+    site = viz::site_in_view(network, static_cast<std::size_t>(opts.site - 1), device);
+    states = model::site_states(micro, site, drivers, start_s);
+    if (!opts.class_fractions.empty()) viz::assign_classes(micro, site, states, fractions, seed);
+  }
 
   const std::filesystem::path out = opts.out_dir;
   output::prepare_output_folder(out, [](const std::string& name) {
@@ -240,8 +258,8 @@ int run_render(const RenderOptions& opts) {
   });
 
   viz::Artifacts artifacts{opts.pressure, opts.saliva, opts.motion_blur, opts.defocus, opts.drift};
-  const viz::Look look = render_look(opts, drivers);
-  const viz::ClipSetup clip = viz::make_clip(device, artifacts, site, states, start_s, seed, look);
+  viz::ClipSetup clip = viz::make_clip(device, artifacts, site, states, start_s, seed, look);
+  if (bed) viz::share_depths(*bed, clip.depth_um);
   const int frames = std::max(1, static_cast<int>(std::lround(opts.seconds * device.fps)));
   const bool tty = isatty(STDERR_FILENO) != 0;
   nlohmann::json per_vessel_velocity = nlohmann::json::array();
@@ -386,6 +404,22 @@ int run_render(const RenderOptions& opts) {
                    {"depth_blur", look.depth_blur}, {"saturation", look.saturation}, {"illumination", look.illumination},
                    {"texture", look.texture},     {"deep_vessels", look.deep_vessels}, {"debris", look.debris},
                    {"specular", look.specular},   {"shot_noise", look.noise},      {"oedema", look.oedema}};
+  if (bed) {  // connectivity: the nodes and, per vessel, the nodes it runs between (along the flow)
+    static constexpr std::array<const char*, 4> kNodeKinds = {"inlet", "junction", "drain", "edge"};
+    nlohmann::json nodes = nlohmann::json::array();
+    for (std::size_t n = 0; n < bed->node_position.size(); ++n) {
+      nodes.push_back({{"x_um", bed->node_position[n].x_um},
+                       {"y_um", bed->node_position[n].y_um},
+                       {"kind", kNodeKinds[static_cast<std::size_t>(bed->node_kind[n])]}});
+    }
+    truth["sites"][0]["nodes"] = std::move(nodes);
+    for (std::size_t i = 0; i < site.vessels.size(); ++i) {
+      auto& jv = truth["sites"][0]["vessels"][i];
+      jv["from_node"] = bed->from_node[i];
+      jv["to_node"] = bed->to_node[i];
+      jv["mean_flow_um3_per_s"] = viz::mean_flow_um3_per_s(*bed, states, i);
+    }
+  }
   if (look.realistic) {
     nlohmann::json depth = nlohmann::json::array();
     for (double z : clip.depth_um) depth.push_back(z);

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include "output/files.hpp"
 #include "scenario/scenario.hpp"
 #include "scoring/realism.hpp"
+#include "viz/bed.hpp"
 #include "viz/presets.hpp"
 #include "viz/raster.hpp"
 #include "viz/scene.hpp"
@@ -96,12 +98,23 @@ Rendered render_frame0(const std::string& preset, const std::string& device_name
   micro.field_height_um = device.field_height_um;
   model::Network network = model::generate_network(micro, seed);
   micro.window_s = 4.0;
-  network = viz::network_for_camera(micro, std::move(network), seed, device);
-  const model::Site site = viz::site_in_view(network, 0, device);
-  const auto states = model::site_states(micro, site, drivers, 0.0);
   viz::Look look = viz::look_preset(look_name);
-  if (look.realistic) look.oedema = viz::oedema_index(drivers);
-  const viz::ClipSetup clip = viz::make_clip(device, viz::Artifacts{}, site, states, 0.0, seed, look);
+  model::Site site;
+  std::vector<model::VesselState> states;
+  std::optional<viz::Bed> bed;
+  if (look.realistic) {  // the connected bed, as `render` draws it
+    look.oedema = viz::oedema_index(drivers);
+    bed = viz::connected_bed(micro, seed, 0, device.field_width_um, device.field_height_um);
+    states = model::site_states(micro, bed->site, drivers, 0.0);
+    viz::bed_flow(micro, *bed, states, 0.0);
+    site = bed->site;
+  } else {
+    network = viz::network_for_camera(micro, std::move(network), seed, device);
+    site = viz::site_in_view(network, 0, device);
+    states = model::site_states(micro, site, drivers, 0.0);
+  }
+  viz::ClipSetup clip = viz::make_clip(device, viz::Artifacts{}, site, states, 0.0, seed, look);
+  if (bed) viz::share_depths(*bed, clip.depth_um);
   viz::Renderer renderer(clip);
   renderer.render(viz::build_frame(clip, 0), r.frame);
   r.um_per_px = device.um_per_px();

@@ -58,11 +58,12 @@ row = [r for r in csv.DictReader(open(sys.argv[1] + "/timeseries.csv")) if float
 assert abs(float(row["mfi"]) - d["mfi"]) < 1e-4 and abs(float(row["ppv_pct"]) - d["ppv_pct"]) < 1e-3
 PY
 
-# Rendering: same seed -> identical PNG bytes; truth.json equals the model's ground truth.
+# Rendering: same seed -> identical PNG bytes; truth.json equals the model's ground truth (the
+# clean look draws the model's own site; the realistic look a connected bed, checked below).
 "$bin" run "$src/scenarios/septic_shock_ne.toml" --out "$work/rt" --no-plot --dump-vessels-at-min 120 >/dev/null 2>&1
-"$bin" render "$src/scenarios/septic_shock_ne.toml" --at-min 120 --site 2 --seconds 0.5 --out "$work/r1" >/dev/null 2>&1 \
+"$bin" render "$src/scenarios/septic_shock_ne.toml" --at-min 120 --site 2 --look clean --seconds 0.5 --out "$work/r1" >/dev/null 2>&1 \
   && ok || bad "render from a scenario"
-"$bin" render "$src/scenarios/septic_shock_ne.toml" --at-min 120 --site 2 --seconds 0.5 --out "$work/r2" >/dev/null 2>&1
+"$bin" render "$src/scenarios/septic_shock_ne.toml" --at-min 120 --site 2 --look clean --seconds 0.5 --out "$work/r2" >/dev/null 2>&1
 [ "$(ls "$work/r1"/frame_*.png | wc -l)" -eq 15 ] && ok || bad "expected 15 frames"
 cmp -s "$work/r1/frame_0007.png" "$work/r2/frame_0007.png" && ok || bad "PNG bytes differ between runs"
 python3 - "$work" <<'PY' && ok || bad "truth.json differs from the model's ground truth"
@@ -79,7 +80,7 @@ assert all(a["polyline_um"] == b["polyline_um"] and a["diameter_um"] == b["diame
 assert truth["sites"][0]["height_um"] == 705.0 and site["height_um"] == 750.0
 assert 0.85 * site["tvd_mm_per_mm2"] < truth["tvd_mm_per_mm2"] < 1.15 * site["tvd_mm_per_mm2"]
 PY
-"$bin" render "$src/scenarios/septic_shock_ne.toml" --at-min 120 --site 2 --seconds 4 --out "$work/r4" >/dev/null 2>&1
+"$bin" render "$src/scenarios/septic_shock_ne.toml" --at-min 120 --site 2 --look clean --seconds 4 --out "$work/r4" >/dev/null 2>&1
 python3 - "$work" <<'PY' && ok || bad "4 s truth.json differs from the model's ground truth"
 import json, sys
 w = sys.argv[1]
@@ -126,6 +127,35 @@ w = sys.argv[1]
 t = json.load(open(w + "/look_severe/truth.json")); c = json.load(open(w + "/lc/truth.json"))
 assert t["look"]["name"] == "realistic" and t["look"]["oedema"] > 0.5 and c["look"]["name"] == "clean"
 assert len(t["sites"][0]["vessel_depth_um"]) == len(t["sites"][0]["vessels"])
+PY
+# The realistic look's connected bed (viz/bed.hpp): flow conserved at every node of truth.json,
+# no stopped venule below flowing capillaries, no capillary faster than 2500 um/s, and sepsis
+# does not speed capillaries up (continuous capillaries' length-weighted mean velocity).
+"$bin" render "$src/scenarios/septic_shock_ne.toml" --at-min 120 --site 2 --seconds 0.5 --out "$work/rb" >/dev/null 2>&1 \
+  && ok || bad "realistic render from a scenario"
+python3 - "$work" <<'PY' && ok || bad "connected bed in truth.json"
+import json, sys
+w = sys.argv[1]
+mean = {}
+for name in ["look_healthy", "look_septic", "look_severe", "rb"]:
+    site = json.load(open(w + "/" + name + "/truth.json"))["sites"][0]
+    nodes, vessels = site["nodes"], site["vessels"]
+    flow_in = [0.0] * len(nodes); flow_out = [0.0] * len(nodes); capillary_in = [0.0] * len(nodes)
+    for v in vessels:
+        flow_out[v["from_node"]] += v["mean_flow_um3_per_s"]; flow_in[v["to_node"]] += v["mean_flow_um3_per_s"]
+        if v["small"]: capillary_in[v["to_node"]] += v["mean_flow_um3_per_s"]
+    for n, node in enumerate(nodes):
+        if node["kind"] in ("junction", "drain"):
+            assert abs(flow_in[n] - flow_out[n]) <= 1e-9 * max(1.0, flow_in[n]), (name, n, flow_in[n], flow_out[n])
+    for v in vessels:
+        if not v["small"] and capillary_in[v["from_node"]] > 0:
+            assert v["velocity_moving_um_per_s"] > 0 and v["flow_class"] != "none", (name, v["id"])
+        assert v["small"] or 20 <= v["diameter_um"] <= 100
+    small = [v for v in vessels if v["small"]]
+    assert max(v["velocity_moving_um_per_s"] for v in small) <= 2500.0, name
+    cont = [v for v in small if v["visible"] and v["flow_class"] == "continuous"]
+    mean[name] = sum(v["velocity_moving_um_per_s"] * v["length_um"] for v in cont) / sum(v["length_um"] for v in cont)
+assert mean["look_severe"] <= mean["look_healthy"] and mean["look_septic"] <= mean["look_healthy"], mean
 PY
 # render-check measures rendered PNGs (pixel size from truth.json) the same way as in memory.
 "$bin" render-check "$work/look_septic/frame_0000.png" > "$work/rc_png.txt" 2>&1 && ok || bad "render-check on a PNG"
