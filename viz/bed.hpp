@@ -39,7 +39,7 @@ namespace coherence::viz {
 
 // docs/rendering.md, "Flow and velocities": sublingual capillary RBC velocity 1332 +- 187 um/s in
 // healthy volunteers and 830 +- 183 um/s in septic shock (Edul 2012, SDF); one capillary of the
-// healthy reference at +3.1 SD of the model's vessel-to-vessel spread (log-SD 0.25) runs at
+// healthy reference at +2.6 SD of the model's vessel-to-vessel spread (log-SD 0.25) runs at
 // 2500 um/s. No rendered capillary is faster.
 inline constexpr double kCapillaryVelocityCeiling_um_per_s = 2500.0;
 inline constexpr double kMarginCeiling = 1.3;     // mapped flow margins stay below this

@@ -4,6 +4,10 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <utility>
+#include <functional>
+#include <queue>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -30,15 +34,16 @@ struct OnPath {
   double x, y, tx, ty;
 };
 
-OnPath point_at(const std::vector<model::PointUm>& p, const std::vector<double>& cum, double s) {
+// `tangent[i]`: the unit tangent of segment i - 1 -> i (computed once per vessel).
+OnPath point_at(const std::vector<model::PointUm>& p, const std::vector<double>& cum,
+                const std::vector<std::pair<double, double>>& tangent, double s) {
   const auto it = std::upper_bound(cum.begin(), cum.end(), s);
   std::size_t i = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(it - cum.begin(), 1,
                                                                       static_cast<std::ptrdiff_t>(cum.size()) - 1));
   const double seg = cum[i] - cum[i - 1];
   const double u = seg > 0.0 ? (s - cum[i - 1]) / seg : 0.0;
   const double dx = p[i].x_um - p[i - 1].x_um, dy = p[i].y_um - p[i - 1].y_um;
-  const double len = std::hypot(dx, dy);
-  return {p[i - 1].x_um + u * dx, p[i - 1].y_um + u * dy, len > 0 ? dx / len : 1.0, len > 0 ? dy / len : 0.0};
+  return {p[i - 1].x_um + u * dx, p[i - 1].y_um + u * dy, tangent[i].first, tangent[i].second};
 }
 
 }  // namespace
@@ -56,6 +61,7 @@ Renderer::Renderer(const ClipSetup& clip) : clip_(clip) {
     const double sigma = rng.uniform(40.0, 160.0) / um_per_px;
     const double amp = rng.uniform(-0.08, 0.08);
     const int r = static_cast<int>(3 * sigma);
+    if (clip.look.realistic) continue;  // its own tissue layers (the draws above keep the stream)
     for (int y = std::max(0, static_cast<int>(cy) - r); y < std::min(th, static_cast<int>(cy) + r); ++y) {
       for (int x = std::max(0, static_cast<int>(cx) - r); x < std::min(tw, static_cast<int>(cx) + r); ++x) {
         const double q = ((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * sigma * sigma);
@@ -98,9 +104,13 @@ Renderer::Renderer(const ClipSetup& clip) : clip_(clip) {
     Path path;
     double acc = 0.0;
     path.cumulative_um.push_back(0.0);
+    path.tangent.emplace_back(1.0, 0.0);
     for (std::size_t i = 1; i < v.polyline.size(); ++i) {
-      acc += std::hypot(v.polyline[i].x_um - v.polyline[i - 1].x_um, v.polyline[i].y_um - v.polyline[i - 1].y_um);
+      const double dx = v.polyline[i].x_um - v.polyline[i - 1].x_um, dy = v.polyline[i].y_um - v.polyline[i - 1].y_um;
+      const double len = std::hypot(dx, dy);
+      acc += len;
       path.cumulative_um.push_back(acc);
+      path.tangent.emplace_back(len > 0 ? dx / len : 1.0, len > 0 ? dy / len : 0.0);
     }
     paths_.push_back(std::move(path));
   }
@@ -161,7 +171,7 @@ void Renderer::render(const FrameScene& f, GreyImage& out) {
                        vs.velocity_um_per_s * f.motion_blur_s * b / blur_steps;
           arc = std::fmod(arc, v.length_um);
           if (arc < 0.0) arc += v.length_um;
-          const OnPath p = point_at(v.polyline, path.cumulative_um, arc);
+          const OnPath p = point_at(v.polyline, path.cumulative_um, path.tangent, arc);
           const double x_um = p.x - p.ty * lateral[k] + f.offset_x_um;
           const double y_um = p.y + p.tx * lateral[k] + f.offset_y_um;
           splat(x_um / um_per_px, y_um / um_per_px, sigma_px, amplitude);
@@ -207,18 +217,26 @@ void add_value_noise(std::vector<float>& out, int w, int h, double cell, double 
     return p1 + 0.5f * t * (p2 - p0 + t * (2 * p0 - 5 * p1 + 4 * p2 - p3 + t * (3 * (p1 - p2) + p3 - p0)));
   };
   const auto G = [&](int gx, int gy) { return grid[static_cast<std::size_t>(gy) * gw + gx]; };
-  std::vector<float> col(4);
-  for (int y = 0; y < h; ++y) {
-    const double fy = y / cell + 1.0;
-    const int iy = static_cast<int>(fy);
-    const float ty = static_cast<float>(fy - iy);
+  // Each grid row interpolated along x once (the same arithmetic as per pixel, so the same floats).
+  std::vector<float> rows(static_cast<std::size_t>(gh) * w);
+  for (int gy = 0; gy < gh; ++gy) {
     for (int x = 0; x < w; ++x) {
       const double fx = x / cell + 1.0;
       const int ix = static_cast<int>(fx);
       const float tx = static_cast<float>(fx - ix);
-      for (int k = 0; k < 4; ++k) col[k] = cr(G(ix - 1, iy - 1 + k), G(ix, iy - 1 + k), G(ix + 1, iy - 1 + k), G(ix + 2, iy - 1 + k), tx);
-      out[static_cast<std::size_t>(y) * w + x] += static_cast<float>(amplitude) * cr(col[0], col[1], col[2], col[3], ty);
+      rows[static_cast<std::size_t>(gy) * w + x] = cr(G(ix - 1, gy), G(ix, gy), G(ix + 1, gy), G(ix + 2, gy), tx);
     }
+  }
+  for (int y = 0; y < h; ++y) {
+    const double fy = y / cell + 1.0;
+    const int iy = static_cast<int>(fy);
+    const float ty = static_cast<float>(fy - iy);
+    const float* r0 = rows.data() + static_cast<std::size_t>(iy - 1) * w;
+    const float* r1 = r0 + w;
+    const float* r2 = r1 + w;
+    const float* r3 = r2 + w;
+    float* o = out.data() + static_cast<std::size_t>(y) * w;
+    for (int x = 0; x < w; ++x) o[x] += static_cast<float>(amplitude) * cr(r0[x], r1[x], r2[x], r3[x], ty);
   }
 }
 
@@ -337,25 +355,36 @@ void Renderer::draw_cells_realistic(const FrameScene& f) {
     const double sigma_um = std::sqrt(cell_sigma_um * cell_sigma_um + f.psf_sigma_um * f.psf_sigma_um + defocus_um * defocus_um);
     const double sigma_px = sigma_um / um_per_px;
     const double scatter = std::exp(-look.depth_blur * depth / 120.0);
-    // Cells stretched along a narrow lumen (columns): up to ~13 um long dashes.
-    const double half_dash = 2.6 + 2.4 * look.columns;
-    const int parts = wide ? 1 : 4;
-    const double smear_um = std::abs(vs.velocity_um_per_s) * smear_s;
-    const int steps = std::clamp(static_cast<int>(std::ceil(smear_um / 2.0)), 1, 6);
-    const double amplitude = (wide ? 0.16 : 0.08 * 3.0 / parts) * contrast * vs.absorbance_scale * scatter / steps;
+    // Cells stretched along a narrow lumen (columns): up to ~13 um long dashes, smeared backwards
+    // along the flow over the exposure. Both lie along the axis: the cell is drawn as splats
+    // evenly spaced over the whole dash + smear, at most 0.8 sigma apart (closer than the blur
+    // resolves), with the cell's total absorbance.
+    const double half_dash = wide ? 0.0 : 2.6 + 2.4 * look.columns;
+    const double smear = vs.velocity_um_per_s * smear_s;  // signed: the trail lies upstream
+    const double lo = -half_dash + std::min(0.0, -smear), hi = half_dash + std::max(0.0, -smear);
+    const int samples = hi - lo < 0.5 * sigma_um ? 1 : static_cast<int>(std::ceil((hi - lo) / (0.8 * sigma_um))) + 1;
+    const double spacing = samples > 1 ? (hi - lo) / (samples - 1) : 0.0;
+    const double first = samples > 1 ? lo : 0.5 * (lo + hi);
+    // A venule's cells overlap by the dozen (a saturated column): every `thin`-th cell is drawn
+    // with `thin` times the absorbance, keeping >= 6 splats over each point (the same mean
+    // absorbance, a little more grain; 3-4x fewer splats in a 40-70 um venule).
+    const double overlap = v.diameter_um >= 20.0 && v.length_um > 0.0
+                               ? static_cast<double>(vs.cell_arc_um.size()) / (v.length_um * v.diameter_um) * 2.0 *
+                                     std::numbers::pi * sigma_um * sigma_um
+                               : 0.0;
+    const std::size_t thin = std::max<std::size_t>(1, static_cast<std::size_t>(overlap / 6.0));
+    const double amplitude =
+        (wide ? 0.16 : 0.24) * contrast * vs.absorbance_scale * scatter / samples * static_cast<double>(thin);
     const auto& lateral = clip_.cell_lateral_um[vs.vessel_index];
-    for (std::size_t k = 0; k < vs.cell_arc_um.size(); ++k) {
-      for (int b = 0; b < steps; ++b) {
-        for (int part = 0; part < parts; ++part) {
-          const double along = wide ? 0.0 : half_dash * (2.0 * part / (parts - 1) - 1.0);
-          double arc = vs.cell_arc_um[k] + along - (steps > 1 ? vs.velocity_um_per_s * smear_s * b / (steps - 1) : 0.0);
-          arc = std::fmod(arc, v.length_um);
-          if (arc < 0.0) arc += v.length_um;
-          const OnPath p = point_at(v.polyline, path.cumulative_um, arc);
-          const double x_um = p.x - p.ty * lateral[k] + f.offset_x_um;
-          const double y_um = p.y + p.tx * lateral[k] + f.offset_y_um;
-          splat(x_um / um_per_px, y_um / um_per_px, sigma_px, amplitude);
-        }
+    for (std::size_t k = 0; k < vs.cell_arc_um.size(); k += thin) {
+      for (int j = 0; j < samples; ++j) {
+        double arc = vs.cell_arc_um[k] + first + spacing * j;
+        arc = std::fmod(arc, v.length_um);
+        if (arc < 0.0) arc += v.length_um;
+        const OnPath p = point_at(v.polyline, path.cumulative_um, path.tangent, arc);
+        const double x_um = p.x - p.ty * lateral[k] + f.offset_x_um;
+        const double y_um = p.y + p.tx * lateral[k] + f.offset_y_um;
+        splat(x_um / um_per_px, y_um / um_per_px, sigma_px, amplitude);
       }
     }
   }
@@ -446,10 +475,218 @@ void write_png_rows(const std::filesystem::path& path, int width, int height, in
   if (ec) throw std::runtime_error(path.string() + ": cannot rename into place: " + ec.message());
 }
 
+// Canonical Huffman code lengths for freq[0..n), at most max_bits long (RFC 1951): a Huffman
+// tree built with a deterministic tie-break; if it is too deep the frequencies are halved
+// (rounding up, so no used symbol vanishes) and the tree built again.
+void huffman_lengths(std::vector<std::uint64_t> freq, int max_bits, std::vector<std::uint8_t>& len) {
+  const int n = static_cast<int>(freq.size());
+  len.assign(freq.size(), 0);
+  for (;;) {
+    struct Node {
+      std::uint64_t weight;
+      int id, left, right;
+    };
+    std::vector<Node> nodes;
+    using Entry = std::pair<std::uint64_t, int>;  // (weight, node): smallest first, ties by node
+    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue;
+    for (int i = 0; i < n; ++i) {
+      if (freq[static_cast<std::size_t>(i)] == 0) continue;
+      nodes.push_back({freq[static_cast<std::size_t>(i)], i, -1, -1});
+      queue.emplace(nodes.back().weight, static_cast<int>(nodes.size()) - 1);
+    }
+    if (nodes.empty()) return;
+    if (nodes.size() == 1) {
+      len[static_cast<std::size_t>(nodes[0].id)] = 1;
+      return;
+    }
+    while (queue.size() > 1) {
+      const auto [wa, a] = queue.top();
+      queue.pop();
+      const auto [wb, b] = queue.top();
+      queue.pop();
+      nodes.push_back({wa + wb, -1, a, b});
+      queue.emplace(wa + wb, static_cast<int>(nodes.size()) - 1);
+    }
+    int deepest = 0;
+    std::vector<std::pair<int, int>> stack{{queue.top().second, 0}};
+    while (!stack.empty()) {
+      const auto [node, depth] = stack.back();
+      stack.pop_back();
+      const Node& nd = nodes[static_cast<std::size_t>(node)];
+      if (nd.left < 0) {
+        len[static_cast<std::size_t>(nd.id)] = static_cast<std::uint8_t>(depth);
+        deepest = std::max(deepest, depth);
+      } else {
+        stack.emplace_back(nd.left, depth + 1);
+        stack.emplace_back(nd.right, depth + 1);
+      }
+    }
+    if (deepest <= max_bits) return;
+    for (auto& f : freq) f = f > 0 ? (f + 1) / 2 : 0;
+  }
+}
+
+// Canonical codes for the lengths, bit-reversed for deflate's LSB-first bit order.
+std::vector<std::uint32_t> canonical_codes(const std::vector<std::uint8_t>& len) {
+  std::array<std::uint32_t, 16> count{}, next{};
+  for (std::uint8_t l : len) {
+    if (l > 0) ++count[l];
+  }
+  std::uint32_t code = 0;
+  for (int bits = 1; bits < 16; ++bits) {
+    code = (code + count[static_cast<std::size_t>(bits - 1)]) << 1;
+    next[static_cast<std::size_t>(bits)] = code;
+  }
+  std::vector<std::uint32_t> out(len.size(), 0);
+  for (std::size_t i = 0; i < len.size(); ++i) {
+    if (len[i] == 0) continue;
+    const std::uint32_t c = next[len[i]]++;
+    std::uint32_t r = 0;
+    for (int b = 0; b < len[i]; ++b) r |= ((c >> b) & 1u) << (len[i] - 1 - b);
+    out[i] = r;
+  }
+  return out;
+}
+
+class BitWriter {
+ public:
+  explicit BitWriter(std::vector<std::uint8_t>& out) : out_(out) {}
+  void put(std::uint32_t bits, int count) {
+    acc_ |= static_cast<std::uint64_t>(bits) << used_;
+    used_ += count;
+    if (used_ >= 32) {
+      for (int k = 0; k < 4; ++k) out_.push_back(static_cast<std::uint8_t>(acc_ >> (8 * k)));
+      acc_ >>= 32;
+      used_ -= 32;
+    }
+  }
+  void finish() {
+    while (used_ > 0) {
+      out_.push_back(static_cast<std::uint8_t>(acc_));
+      acc_ >>= 8;
+      used_ = std::max(0, used_ - 8);
+    }
+  }
+
+ private:
+  std::vector<std::uint8_t>& out_;
+  std::uint64_t acc_ = 0;
+  int used_ = 0;
+};
+
+void put_be32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+  for (int k = 3; k >= 0; --k) out.push_back(static_cast<std::uint8_t>(v >> (8 * k)));
+}
+
+void put_chunk(std::vector<std::uint8_t>& png, const char* type, const std::uint8_t* data, std::size_t size) {
+  put_be32(png, static_cast<std::uint32_t>(size));
+  const std::size_t start = png.size();
+  png.insert(png.end(), type, type + 4);
+  png.insert(png.end(), data, data + size);
+  put_be32(png, static_cast<std::uint32_t>(crc32(0L, png.data() + start, static_cast<uInt>(size + 4))));
+}
+
+// An 8-bit greyscale PNG in memory: every row SUB-filtered, the whole image one deflate block of
+// literals with its own Huffman code (what zlib's Z_HUFFMAN_ONLY does, without its per-symbol
+// bookkeeping: about 8x faster; sensor noise leaves LZ matching nothing to find).
+std::vector<std::uint8_t> encode_png8(int width, int height, const std::uint8_t* pixels) {
+  const auto w = static_cast<std::size_t>(width), h = static_cast<std::size_t>(height);
+  std::vector<std::uint8_t> filtered((w + 1) * h);
+  std::vector<std::uint64_t> freq(257, 0);
+  for (std::size_t y = 0; y < h; ++y) {
+    const std::uint8_t* row = pixels + y * w;
+    std::uint8_t* f = filtered.data() + y * (w + 1);
+    f[0] = 1;  // SUB
+    std::uint8_t previous = 0;
+    for (std::size_t x = 0; x < w; ++x) {
+      f[x + 1] = static_cast<std::uint8_t>(row[x] - previous);
+      previous = row[x];
+    }
+  }
+  for (std::uint8_t b : filtered) ++freq[b];
+  freq[256] = 1;  // end of block
+  std::vector<std::uint8_t> lit_len;
+  huffman_lengths(freq, 15, lit_len);
+  const std::vector<std::uint32_t> lit_code = canonical_codes(lit_len);
+  // The code lengths (257 literal/length codes, one unused distance code of length 0) are sent
+  // with a code-length code of their own (symbols 0-15 only; no run-length symbols).
+  std::vector<std::uint8_t> lengths(lit_len);
+  lengths.push_back(0);
+  std::vector<std::uint64_t> cl_freq(19, 0);
+  for (std::uint8_t l : lengths) ++cl_freq[l];
+  std::vector<std::uint8_t> cl_len;
+  huffman_lengths(cl_freq, 7, cl_len);
+  if (std::count_if(cl_len.begin(), cl_len.end(), [](std::uint8_t l) { return l > 0; }) == 1) {
+    // A code-length code must be complete: give a second (unused) symbol the other 1-bit code.
+    cl_len[cl_len[0] > 0 ? 1 : 0] = 1;
+  }
+  const std::vector<std::uint32_t> cl_code = canonical_codes(cl_len);
+  static constexpr std::array<int, 19> kOrder = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+  int hclen = 19;
+  while (hclen > 4 && cl_len[static_cast<std::size_t>(kOrder[static_cast<std::size_t>(hclen - 1)])] == 0) --hclen;
+
+  std::vector<std::uint8_t> z;
+  z.reserve(filtered.size() + filtered.size() / 8 + 1024);
+  z.push_back(0x78);  // deflate, 32 KiB window
+  z.push_back(0x01);  // no dictionary, fastest; (0x78 * 256 + 0x01) % 31 == 0
+  BitWriter bits(z);
+  bits.put(1, 1);  // the final block
+  bits.put(2, 2);  // dynamic Huffman codes
+  bits.put(0, 5);  // HLIT: 257 literal/length codes
+  bits.put(0, 5);  // HDIST: 1 distance code
+  bits.put(static_cast<std::uint32_t>(hclen - 4), 4);
+  for (int i = 0; i < hclen; ++i) bits.put(cl_len[static_cast<std::size_t>(kOrder[static_cast<std::size_t>(i)])], 3);
+  for (std::uint8_t l : lengths) bits.put(cl_code[l], cl_len[l]);
+  for (std::uint8_t b : filtered) bits.put(lit_code[b], lit_len[b]);
+  bits.put(lit_code[256], lit_len[256]);
+  bits.finish();
+  put_be32(z, static_cast<std::uint32_t>(adler32(1L, filtered.data(), static_cast<uInt>(filtered.size()))));
+
+  std::vector<std::uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  std::vector<std::uint8_t> ihdr;
+  put_be32(ihdr, static_cast<std::uint32_t>(width));
+  put_be32(ihdr, static_cast<std::uint32_t>(height));
+  ihdr.insert(ihdr.end(), {8, 0, 0, 0, 0});  // 8 bits, greyscale, deflate, adaptive filters, no interlace
+  put_chunk(png, "IHDR", ihdr.data(), ihdr.size());
+  put_chunk(png, "IDAT", z.data(), z.size());
+  put_chunk(png, "IEND", nullptr, 0);
+  return png;
+}
+
+// Writes `bytes` to NAME.partial, checked, and renames it into place.
+void write_file_checked(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes) {
+  const std::string tmp = path.string() + ".partial";
+  std::FILE* file = std::fopen(tmp.c_str(), "wb");
+  if (!file) throw std::runtime_error(tmp + ": cannot open for writing: " + std::strerror(errno));
+  errno = 0;
+  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+  int saved = ok ? 0 : errno;
+  // Flushed and closed, both checked: a full disk never leaves a short frame under its name.
+  if (ok && (std::fflush(file) != 0 || std::ferror(file) != 0)) {
+    ok = false;
+    saved = errno;
+  }
+  if (std::fclose(file) != 0 && ok) {
+    ok = false;
+    saved = errno;
+  }
+  if (!ok) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(tmp + ": cannot write: " + std::strerror(saved != 0 ? saved : EIO));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error(path.string() + ": cannot rename into place: " + ec.message());
+}
+
 }  // namespace
 
 void write_png(const std::filesystem::path& path, const GreyImage& image) {
-  write_png_rows(path, image.width, image.height, 8, image.pixels.data());
+  if (image.width <= 0 || image.height <= 0 ||
+      image.pixels.size() != static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height)) {
+    throw std::runtime_error(path.string() + ": cannot write an empty or inconsistent image");
+  }
+  write_file_checked(path, encode_png8(image.width, image.height, image.pixels.data()));
 }
 
 void write_png16(const std::filesystem::path& path, int width, int height, const std::vector<std::uint16_t>& pixels) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <utility>
 #include <vector>
 
 #include "viz/scene.hpp"
@@ -32,6 +33,7 @@ class Renderer {
  private:
   struct Path {
     std::vector<double> cumulative_um;  // arc length at each polyline point
+    std::vector<std::pair<double, double>> tangent;  // unit tangent of the segment ending there
   };
   void splat(double cx_px, double cy_px, double sigma_px, double amplitude);
   void build_realistic_layers();
@@ -55,11 +57,12 @@ class Renderer {
   std::vector<float> transmission_;  // exp(-saturated absorbance) over the absorbance table
 };
 
-// 8-bit greyscale PNG (libpng, fast compression, no time chunk: identical bytes for identical
-// pixels). Written to NAME.partial and renamed. Throws std::runtime_error.
+// 8-bit greyscale PNG (the project's own encoder: SUB-filtered rows, one deflate block of
+// Huffman-coded literals; no time chunk: identical bytes for identical pixels). Written to
+// NAME.partial and renamed. Throws std::runtime_error.
 void write_png(const std::filesystem::path& path, const GreyImage& image);
 
-// 16-bit greyscale PNG (for label masks with more than 255 labels).
+// 16-bit greyscale PNG (libpng; for label masks with more than 255 labels).
 void write_png16(const std::filesystem::path& path, int width, int height, const std::vector<std::uint16_t>& pixels);
 
 // Label masks of a site in the image of one frame (scene offset applied): vessel id + 1 and

@@ -317,9 +317,12 @@ int run_render(const RenderOptions& opts) {
   std::vector<std::vector<std::uint64_t>> sums(threads, std::vector<std::uint64_t>(pixels, 0)), sums_sq = sums;
   std::atomic<int> done{0};
   std::vector<std::exception_ptr> errors(threads);
+  // The renderer's fixed layers (tissue, illumination, noise tables) are built once; each thread
+  // works on its own copy.
+  const viz::Renderer prototype(clip);
   auto worker = [&](unsigned t) {
     try {
-      viz::Renderer renderer(clip);
+      viz::Renderer renderer(prototype);
       viz::GreyImage image;
       for (int k = static_cast<int>(t); k < frames; k += static_cast<int>(threads)) {
         renderer.render(viz::build_frame(clip, k), image);

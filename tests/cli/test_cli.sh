@@ -105,7 +105,7 @@ PY
 "$bin" render --preset severe --device idf --seconds 0.2 --out "$work/ri" --video "$work/clip.mp4" >/dev/null 2>&1 \
   && [ -s "$work/clip.mp4" ] && ok || bad "IDF preset with H.264 video"
 
-# Looks: --look clean is today's renderer (the same bytes as the documented clean images of
+# Looks: --look clean is today's renderer (the same pixels as the documented clean images of
 # docs/images/make.sh); the realistic default differs from it and between the presets' frame 0
 # (states visible in a still), and is deterministic too; truth.json states the look.
 "$bin" render --preset septic --look clean --seconds 0.1 --out "$work/lc" >/dev/null 2>&1 && ok || bad "render --look clean"

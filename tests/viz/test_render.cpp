@@ -1,11 +1,17 @@
 // The renderer draws what the model says: cells move by v dt, stopped vessels stay still, and
 // dark pixels lie on the vessels.
 #include <catch2/catch.hpp>
+#include <png.h>
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <cmath>
 #include <vector>
 
 #include "model/microcirculation.hpp"
+#include "model/random.hpp"
 #include "viz/raster.hpp"
 #include "viz/scene.hpp"
 
@@ -362,4 +368,66 @@ TEST_CASE("Looks: oedema and haemodilution change a still frame") {
   severe.inflammation = 1.0;
   severe.injury = 1.5;
   CHECK(viz::oedema_index(severe) == Approx(0.8));
+}
+
+namespace {
+
+// Decodes an 8-bit greyscale PNG with libpng's simplified API (independent of the encoder).
+std::vector<std::uint8_t> decode_with_libpng(const std::filesystem::path& file, int& w, int& h) {
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  REQUIRE(png_image_begin_read_from_file(&image, file.string().c_str()) != 0);
+  image.format = PNG_FORMAT_GRAY;
+  std::vector<std::uint8_t> pixels(PNG_IMAGE_SIZE(image));
+  REQUIRE(png_image_finish_read(&image, nullptr, pixels.data(), 0, nullptr) != 0);
+  w = static_cast<int>(image.width);
+  h = static_cast<int>(image.height);
+  return pixels;
+}
+
+}  // namespace
+
+TEST_CASE("write_png: libpng decodes exactly the pixels written, for noise, flat, skewed and tiny images") {
+  const auto dir = std::filesystem::temp_directory_path() / "coherence_test_png";
+  std::filesystem::create_directories(dir);
+  model::Rng rng = model::Rng::stream(5, 0, 1);
+  auto image = [](int w, int h) { return viz::GreyImage{w, h, std::vector<std::uint8_t>(static_cast<std::size_t>(w) * h)}; };
+  std::vector<std::pair<std::string, viz::GreyImage>> cases;
+  cases.emplace_back("noise", image(640, 480));
+  for (auto& p : cases.back().second.pixels) p = static_cast<std::uint8_t>(rng.uniform() * 256.0);
+  cases.emplace_back("flat", image(37, 5));
+  for (auto& p : cases.back().second.pixels) p = 200;
+  // A geometric distribution of row differences: a Huffman tree deeper than deflate's 15 bits,
+  // so the length limit is exercised.
+  cases.emplace_back("skewed", image(301, 211));
+  std::uint8_t level = 0;
+  for (auto& p : cases.back().second.pixels) {
+    int step = 0;
+    while (rng.uniform() < 0.5 && step < 60) ++step;
+    level = static_cast<std::uint8_t>(level + step);
+    p = level;
+  }
+  cases.emplace_back("one_pixel", image(1, 1));
+  cases.back().second.pixels[0] = 17;
+  cases.emplace_back("gradient", image(256, 3));
+  for (int i = 0; i < 256 * 3; ++i) cases.back().second.pixels[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(i % 256);
+  for (const auto& [name, img] : cases) {
+    INFO(name);
+    const auto file = dir / (name + ".png");
+    viz::write_png(file, img);
+    int w = 0, h = 0;
+    const auto decoded = decode_with_libpng(file, w, h);
+    CHECK(w == img.width);
+    CHECK(h == img.height);
+    CHECK(decoded == img.pixels);
+    CHECK_FALSE(std::filesystem::exists(dir / (name + ".png.partial")));
+  }
+  // The same image gives the same bytes.
+  viz::write_png(dir / "again.png", cases.front().second);
+  auto bytes = [](const std::filesystem::path& f) {
+    std::ifstream in(f, std::ios::binary);
+    return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+  };
+  CHECK(bytes(dir / "again.png") == bytes(dir / "noise.png"));
+  std::filesystem::remove_all(dir);
 }
