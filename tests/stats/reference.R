@@ -51,8 +51,43 @@ lr3 <- survdiff(Surv(time, event) ~ grp3); cat("logrank3", lr3$chisq, 1 - pchisq
 cx <- coxph(Surv(time, event) ~ grp + lac)  # Efron ties (R's default)
 s <- summary(cx)
 cat("cox", coef(cx), sqrt(diag(vcov(cx))), s$coefficients[, "Pr(>|z|)"], s$conf.int[, "lower .95"], s$conf.int[, "upper .95"], cx$loglik, s$logtest["test"], "\n")
-# Paired statistics (issue 25): R was not available on the build machine; the values in
-# test_stats.cpp come from tests/stats/reference_paired.py (independent Python). In R they are:
-#   Newcombe method 10: biostatUZH::confIntPairedProportion(matrix(c(a, c, b, d), 2))
-#   stratified Cox: coxph(Surv(t, e) ~ arm + strata(pair)); coxph(Surv(t3, e3) ~ x3 + strata(s3))
-#   Hodges-Lehmann: median of outer(d, d, "+")/2 over i <= j, Walsh order statistics for the CI
+# Paired statistics (issue 25), in R 4.2.2 + survival 3.5-3 (Debian r-base-core, r-cran-survival).
+# Newcombe's method 10 (Newcombe 1998, Stat Med 17:2635): Wilson limits of the two marginal
+# proportions combined with the phi correction; written out here because the packages that carry
+# it (biostatUZH, PropCIs) are not in Debian. Cells: a both arms, b arm 1 only, c arm 0 only, d neither.
+wilson <- function(x, n, z) {
+  p <- x / n; centre <- (2 * n * p + z^2) / (2 * (n + z^2))
+  half <- z * sqrt(z^2 + 4 * n * p * (1 - p)) / (2 * (n + z^2)); c(centre - half, centre + half)
+}
+newcombe10 <- function(a, b, c, d) {
+  n <- a + b + c + d; z <- qnorm(0.975); p1 <- (a + b) / n; p2 <- (a + c) / n
+  w1 <- wilson(a + b, n, z); w2 <- wilson(a + c, n, z)
+  den <- (a + b) * (c + d) * (a + c) * (b + d)
+  phi <- if (den == 0) 0 else (a * d - b * c) / sqrt(den)
+  if (a * d - b * c > 0) phi <- max(a * d - b * c - n / 2, 0) / sqrt(den)
+  dl <- sqrt((p1 - w1[1])^2 - 2 * phi * (p1 - w1[1]) * (w2[2] - p2) + (w2[2] - p2)^2)
+  du <- sqrt((w1[2] - p1)^2 - 2 * phi * (w1[2] - p1) * (p2 - w2[1]) + (p2 - w2[1])^2)
+  c(p1 - p2, p1 - p2 - dl, p1 - p2 + du)
+}
+for (k in list(c(10, 15, 5, 20), c(3, 9, 2, 36), c(0, 4, 1, 45), c(20, 0, 0, 30)))
+  cat("newcombe10", k, newcombe10(k[1], k[2], k[3], k[4]), "\n")
+tp <- c(5, 9, 28, 3, 12, 7, 28, 28, 2, 4, 15, 28, 6, 6.5, 20, 11)
+ep <- c(1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1)
+arm <- c(1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0)
+pair <- rep(1:8, each = 2)
+cp <- coxph(Surv(tp, ep) ~ arm + strata(pair))
+cat("cox_pairs", coef(cp), sqrt(diag(vcov(cp))), cp$loglik, "\n")
+cat("cox_pairs_flat", coef(coxph(Surv(tp, ep) ~ arm)), "\n")
+t3 <- c(2, 4, 4, 3, 8, 10, 5, 5, 9, 1, 6, 7); e3 <- c(1, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1)
+x3 <- c(1.2, 0.4, 0.9, 2.0, 0.1, 0.7, 1.5, 0.3, 0.2, 1.8, 1.1, 0.6); s3 <- rep(1:4, each = 3)
+c3 <- coxph(Surv(t3, e3) ~ x3 + strata(s3))  # Efron ties
+cat("cox_strata3", coef(c3), sqrt(diag(vcov(c3))), c3$loglik, "\n")
+# Hodges-Lehmann paired shift: the median of the Walsh averages, and the distribution-free
+# interval between their order statistics C and M + 1 - C, C = round(n(n+1)/4 - 1.96 sd) (Hollander,
+# Wolfe & Chicken 2014, 3.2; the order docs/trials.md states); wilcox.test(conf.int = TRUE) is not
+# used because with tied differences it inverts a normal approximation numerically instead.
+ha <- c(0.31, 0.42, 0.18, 0.55, 0.27, 0.39, 0.61, 0.22, 0.35, 0.48)
+hb <- c(0.36, 0.40, 0.25, 0.60, 0.33, 0.38, 0.70, 0.21, 0.41, 0.52)
+dd <- ha - hb; nn <- length(dd); wa <- outer(dd, dd, "+") / 2; wa <- sort(wa[lower.tri(wa, diag = TRUE)])
+C <- round(nn * (nn + 1) / 4 - qnorm(0.975) * sqrt(nn * (nn + 1) * (2 * nn + 1) / 24))
+cat("hodges_lehmann", median(wa), wa[C], wa[length(wa) + 1 - C], "\n")
