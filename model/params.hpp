@@ -295,21 +295,22 @@ struct MicrocirculationParams {
 
 // Patient characteristics that vary between virtual patients.
 struct PatientParams {
-  double weight_kg = 70.0;
-  double saps2 = 30.0;           // 10..120; 30 reproduces Ensinger's healthy NE CL 1.9 L/min
-  double ne_sensitivity = 1.0;   // EC50 / sensitivity; cohorts span 0.1x - 10x (Joosten)
-  double hepatic_function = 1.0; // multiplies lactate clearance; 0.47 = Levraut impaired group
-  double baroreflex_gain = 1.0;  // 1 intact; sedation/anaesthesia blunt it (~0.5, R)
-  double baseline_intake_mL_per_h = 0.0;  // oral/enteral water intake
-  double microvascular_injury = 1.0;       // 0 sepsis spares capillaries, 1 typical, 2 severe
+  // The reference patient; cohorts draw these per patient (docs/trials.md gives each draw's source).
+  double weight_kg = 70.0;       // D the 70 kg reference adult of every default in this file
+  double saps2 = 30.0;           // D 10..120; 30 reproduces Ensinger's healthy NE CL 1.9 L/min
+  double ne_sensitivity = 1.0;   // R EC50 / sensitivity; cohorts span 0.1x - 10x (Joosten)
+  double hepatic_function = 1.0; // V multiplies lactate clearance; 0.47 = Levraut impaired group
+  double baroreflex_gain = 1.0;  // R 1 intact; sedation/anaesthesia blunt it (~0.5)
+  double baseline_intake_mL_per_h = 0.0;  // R oral/enteral water intake (none in the ICU reference)
+  double microvascular_injury = 1.0;       // R 0 sepsis spares capillaries, 1 typical, 2 severe
   // Chronic hypertension: remodelled resistance vessels (R x usual/90), baroreflex reset to the
   // usual MAP, and the capillaries' autoregulation reference moved with it (Xu 2015).
-  double usual_map_mmHg = 90.0;
+  double usual_map_mmHg = 90.0;  // V normotensive adult MAP ~90 (textbook)
   // Age: baroreflex sensitivity falls ~1%/year (Gribbin 1971, R) and healthy capillary refill
   // lengthens (Schriger & Baraff 1988: ~1.2 s young adults, 1.5-1.8 s elderly). 50 = reference.
-  double age_years = 50.0;
-  double cardiac_contractility = 1.0;      // x normal end-systolic elastance (septic cardiomyopathy < 1)
-  double ventricular_stiffness = 1.0;      // x normal diastolic stiffness (diastolic dysfunction > 1)
+  double age_years = 50.0;       // R reference age of the defaults (Gribbin 1971; Schriger & Baraff 1988)
+  double cardiac_contractility = 1.0;      // R x normal end-systolic elastance (septic cardiomyopathy < 1)
+  double ventricular_stiffness = 1.0;      // R x normal diastolic stiffness (diastolic dysfunction > 1)
 };
 
 struct ModelParams {

@@ -9,6 +9,10 @@
 #include <set>
 #include <toml++/toml.h>
 
+#include <deque>
+
+#include "model/parameter_table.hpp"
+
 namespace coherence::scenario {
 
 namespace {
@@ -218,9 +222,34 @@ const std::set<std::string, std::less<>> kFixedPatientKeys = {"patient.weight_kg
                                                               "patient.haematocrit_fraction",
                                                               "patient.arteriolar_ne_response"};
 
+// `model.<group>.<member>`: every model parameter without a named key above, from the parameter
+// table generated from model/params.hpp (docs/model/parameters.md). Range rule: finite, >= 0
+// when the default is >= 0, <= 1 for a fraction.
+const std::vector<KeySpec>& model_keys() {
+  static const std::vector<KeySpec> keys = [] {
+    static std::deque<std::string> paths;
+    std::vector<KeySpec> v;
+    for (const auto& p : model::parameter_table()) {
+      if (!p.named_key.empty()) continue;
+      paths.push_back("model." + std::string(p.key));
+      const double lo = p.default_value >= 0.0 ? 0.0 : -kBig;
+      const double hi = p.key.ends_with("_fraction") ? 1.0 : kBig;
+      v.push_back({paths.back(), p.integer ? KeyType::kInteger : KeyType::kNumber, "", lo, hi, false, p.default_value,
+                   p.note});
+    }
+    return v;
+  }();
+  return keys;
+}
+
 const KeySpec* find_spec(std::string_view path) {
   for (const auto& k : kKeys) {
     if (k.path == path) return &k;
+  }
+  if (path.starts_with("model.")) {
+    for (const auto& k : model_keys()) {
+      if (k.path == path) return &k;
+    }
   }
   return nullptr;
 }
@@ -241,13 +270,21 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string suggestion(std::string_view path) {
+  if (path.starts_with("model.")) {
+    // A parameter that a named key sets.
+    if (const auto* p = model::find_parameter(path.substr(6)); p && !p->named_key.empty()) {
+      return fmt::format(" (this parameter is set by '{}')", p->named_key);
+    }
+  }
   const KeySpec* best = nullptr;
   std::size_t best_d = 4;
-  for (const auto& k : kKeys) {
-    const std::size_t d = edit_distance(path, k.path);
-    if (d < best_d) {
-      best_d = d;
-      best = &k;
+  for (const auto* keys : {&kKeys, &model_keys()}) {
+    for (const auto& k : *keys) {
+      const std::size_t d = edit_distance(path, k.path);
+      if (d < best_d) {
+        best_d = d;
+        best = &k;
+      }
     }
   }
   return best ? fmt::format(" (did you mean '{}'?)", best->path) : std::string();
@@ -303,6 +340,7 @@ class Reader {
                                          describe(*node)));
     if (!std::isfinite(*v)) fail(path, node, fmt::format("= {}: must be a finite number", *v));
     if (*v < spec->min || *v > spec->max) {
+      if (spec->max >= kBig) fail(path, node, fmt::format("= {}: must be >= {}", *v, spec->min));
       fail(path, node, fmt::format("= {}: out of range [{}, {}] {}", *v, spec->min, spec->max, spec->unit));
     }
     return *v;
@@ -480,6 +518,35 @@ static void parse_settings(const Reader& r, const toml::table& root, Scenario& s
   s.duration_min = 60.0 * r.number(*sc, "scenario.", "duration_h", sc);
   s.output_interval_min = r.number(*sc, "scenario.", "output_interval_min", sc);
   s.seed = static_cast<std::uint64_t>(r.integer(*sc, "scenario.", "seed", sc));
+
+  // [model.GROUP]: any model parameter by its params.hpp name (before [patient], whose
+  // arteriolar_ne_response multiplies micro.ne_emax).
+  if (const toml::table* md = subtable(r, root, "model")) {
+    for (const auto& [gkey, gnode] : *md) {
+      const std::string group(gkey.str());
+      const std::string gpath = "model." + group;
+      const bool known = std::any_of(model_keys().begin(), model_keys().end(),
+                                     [&](const KeySpec& k) { return k.path.starts_with(gpath + "."); });
+      if (!known) {
+        r.fail(gpath, &gnode,
+               "unknown parameter group (expected [model.hemodynamics], [model.baroreflex], "
+               "[model.norepinephrine], [model.drugs], [model.sepsis], [model.fluids], [model.oxygen], "
+               "[model.kidney] or [model.micro]; docs/model/parameters.md)");
+      }
+      if (!gnode.is_table()) r.fail(gpath, &gnode, "must be a table ([" + gpath + "])");
+      const toml::table& gt = *gnode.as_table();
+      r.check_known(gt, gpath + ".", gpath + ".");
+      for (const auto& [k, node] : gt) {
+        const std::string name(k.str());
+        const model::ParameterInfo* p = model::find_parameter(group + "." + name);
+        if (p->number) {
+          p->number(s.params) = r.number(gt, gpath + ".", name, md);
+        } else {
+          p->integer(s.params) = static_cast<int>(r.integer(gt, gpath + ".", name, md));
+        }
+      }
+    }
+  }
 
   // [patient]
   static const toml::table kEmpty;
@@ -677,10 +744,11 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
     const bool array = k == "events" || k == "measurements" || k == "captions";
-    if (k != "scenario" && k != "patient" && k != "sepsis" && k != "protocol" && k != "monitoring" && !array) {
+    if (k != "scenario" && k != "patient" && k != "sepsis" && k != "protocol" && k != "monitoring" && k != "model" &&
+        !array) {
       r.fail(k, &node,
-             "unknown table (expected [scenario], [patient], [sepsis], [protocol], [monitoring], [[events]], "
-             "[[measurements]] or [[captions]])");
+             "unknown table (expected [scenario], [patient], [sepsis], [protocol], [monitoring], [model.GROUP], "
+             "[[events]], [[measurements]] or [[captions]])");
     }
     if (!array && !node.is_table()) r.fail(k, &node, "must be a table");
   }

@@ -5,6 +5,7 @@
 #include <regex>
 #include <string>
 
+#include "model/parameter_table.hpp"
 #include "scenario/scenario.hpp"
 #include "trial/trial.hpp"
 
@@ -68,6 +69,46 @@ TEST_CASE("Overrides by --set reach scalars and event fields, and reject unknown
   CHECK_THROWS_WITH(load_scenario(f, {parse_override("patient.weight_kg=900")}),
                     Catch::Contains("--set patient.weight_kg=900: = 900: out of range [30, 250] kg"));
   CHECK_THROWS_WITH(load_scenario(f, {parse_override("events.9.at_min=5")}), Catch::Contains("there is no event 9"));
+}
+
+TEST_CASE("Every model parameter has a key: defaults read from params.hpp, set by [model.GROUP] and --set") {
+  namespace model = coherence::model;
+  // The generated table holds every member with the struct's own default (the generator read
+  // params.hpp's text; ModelParams{} is what the compiler made of it).
+  model::ModelParams defaults;
+  const auto table = model::parameter_table();
+  CHECK(table.size() >= 200);
+  std::size_t labelled = 0;
+  for (const auto& p : table) {
+    INFO(p.key);
+    if (p.number) CHECK(p.number(defaults) == p.default_value);
+    if (p.integer) CHECK(p.integer(defaults) == static_cast<int>(p.default_value));
+    CHECK((p.number != nullptr) != (p.integer != nullptr));
+    if (!p.label.empty()) ++labelled;
+  }
+  CHECK(labelled == table.size());
+  // Two members of one struct resolve to two different places (no accessor mix-up).
+  CHECK(&model::find_parameter("micro.ne_emax")->number(defaults) == &defaults.micro.ne_emax);
+  CHECK(&model::find_parameter("kidney.autoregulation_strength")->number(defaults) ==
+        &defaults.kidney.autoregulation_strength);
+
+  const fs::path f = kSource / "scenarios/septic_shock_ne.toml";
+  const Scenario s = load_scenario(f, {parse_override("model.micro.ne_emax=0"),
+                                       parse_override("model.kidney.autoregulation_strength=0.5"),
+                                       parse_override("model.micro.venules_per_site=3")});
+  CHECK(s.params.micro.ne_emax == 0.0);
+  CHECK(s.params.kidney.autoregulation_strength == 0.5);
+  CHECK(s.params.micro.venules_per_site == 3);
+  // patient.arteriolar_ne_response still multiplies the value set under [model.micro].
+  const Scenario half = load_scenario(f, {parse_override("model.micro.ne_emax=0.4"),
+                                          parse_override("patient.arteriolar_ne_response=0.5")});
+  CHECK(half.params.micro.ne_emax == Approx(0.2));
+  CHECK_THROWS_WITH(parse_override("model.patient.weight_kg=60"),
+                    Catch::Contains("this parameter is set by 'patient.weight_kg'"));
+  CHECK_THROWS_WITH(load_scenario(f, {parse_override("model.micro.ne_emax=-1")}),
+                    Catch::Contains("--set model.micro.ne_emax=-1: = -1: must be >= 0"));
+  CHECK_THROWS_WITH(load_scenario(f, {parse_override("model.hemodynamics.arterial_compliance_mL_per_mmHg=x")}),
+                    Catch::Contains("must be a number"));
 }
 
 TEST_CASE("Bad-input corpus: each file gives one line naming file:line and key") {
