@@ -180,14 +180,12 @@ nlohmann::json paired_comparisons(const TrialSpec& spec, const Table& t) {
   const auto& arm = t.text("arm");
   const auto& status = t.text("status");
   const auto id = t.numeric("patient_id");
-  const std::string& ref = spec.protocols.front();
   // Row of (patient, arm).
   std::map<std::pair<int, std::string>, std::size_t> row;
   for (std::size_t i = 0; i < t.rows(); ++i) {
     if (usable(status[i])) row[{static_cast<int>(id[i]), arm[i]}] = i;
   }
-  for (std::size_t k = 1; k < spec.protocols.size(); ++k) {
-    const std::string& other = spec.protocols[k];
+  for (const auto& [other, ref] : spec.comparisons) {
     nlohmann::json c;
     c["arm"] = other;
     c["reference"] = ref;
@@ -518,9 +516,9 @@ nlohmann::json analyse_trial(const TrialSpec& spec, const Table& patients) {
   j["trial"] = spec.name;
   j["patients"] = spec.patients;
   j["arms"] = spec.protocols;
-  j["method"] = "docs/trials.md: paired comparisons of every arm against the first; the source study's "
+  j["method"] = "docs/trials.md: paired comparisons of the arms of [[comparisons]] (default: every arm against the first); the source study's "
                 "observational analysis per arm";
-  if (spec.protocols.size() > 1) j["paired_comparisons"] = paired_comparisons(spec, patients);
+  if (!spec.comparisons.empty()) j["paired_comparisons"] = paired_comparisons(spec, patients);
   for (const auto& p : spec.protocols) j["observational"][p] = observational(spec, patients, p);
   return j;
 }

@@ -234,8 +234,7 @@ std::string plot_forest(const TrialSpec& spec, const nlohmann::json& analysis, c
     }
     gp += "EOD\n";
   }
-  gp += "set multiplot title " + gnuplot_quoted(spec.name + ": paired effects (arm - " + spec.protocols.front() +
-                                                "), natural units") + "\n";
+  gp += "set multiplot title " + gnuplot_quoted(spec.name + ": paired effects (arm - reference), natural units") + "\n";
   gp += "set lmargin 36\nset grid xtics\nset tmargin 1.5\nset bmargin 2\n";
   double top = 1.0 - 40.0 / height;
   for (std::size_t k = 0; k < panels.size(); ++k) {

@@ -230,7 +230,7 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
     spec.trial_overrides.push_back(o);
   }
   const Reader r(spec.file);
-  r.check_known(root, "", {"trial", "arms", "measurements", "cohort", "outcome_model", "analysis", "inclusion"});
+  r.check_known(root, "", {"trial", "arms", "measurements", "cohort", "outcome_model", "analysis", "inclusion", "comparisons"});
   const toml::table* t = root["trial"].as_table();
   if (!t) r.fail(&root, "trial", "[trial] table missing");
   r.check_known(*t, "trial.", {"name", "description", "scenario", "protocols", "patients", "seed",
@@ -332,6 +332,35 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
     }
   }
   for (const auto& arm : spec.arms) spec.protocols.push_back(arm.name);
+  // [[comparisons]]: which pairs of arms the paired statistics compare (default: each arm
+  // against the first).
+  if (const toml::node* cn = root.get("comparisons")) {
+    const toml::array* a = cn->as_array();
+    if (!a || a->empty() || !a->is_array_of_tables()) r.fail(cn, "comparisons", "must be an array of tables ([[comparisons]])");
+    if (spec.arms.size() < 2) r.fail(cn, "comparisons", "needs at least two arms");
+    for (const auto& e : *a) {
+      const toml::table& ct = *e.as_table();
+      r.check_known(ct, "comparisons[].", {"arm", "reference"});
+      const std::string arm = r.string(ct, "comparisons[].", "arm", std::nullopt);
+      const std::string ref = r.string(ct, "comparisons[].", "reference", std::nullopt);
+      for (const auto& [key, name] : {std::pair{"arm", arm}, std::pair{"reference", ref}}) {
+        if (std::find(spec.protocols.begin(), spec.protocols.end(), name) == spec.protocols.end()) {
+          std::string names;
+          for (const auto& n : spec.protocols) names += (names.empty() ? "" : ", ") + n;
+          r.fail(ct.get(key), std::string("comparisons[].") + key, fmt::format("'{}' is not an arm (arms: {})", name, names));
+        }
+      }
+      if (arm == ref) r.fail(ct.get("reference"), "comparisons[].reference", fmt::format("'{}' compared with itself", arm));
+      for (const auto& [x, y] : spec.comparisons) {
+        if ((x == arm && y == ref) || (x == ref && y == arm)) {
+          r.fail(&ct, "comparisons[]", fmt::format("'{}' and '{}' compared twice", arm, ref));
+        }
+      }
+      spec.comparisons.emplace_back(arm, ref);
+    }
+  } else {
+    for (std::size_t k = 1; k < spec.protocols.size(); ++k) spec.comparisons.emplace_back(spec.protocols[k], spec.protocols[0]);
+  }
   spec.patients = static_cast<int>(r.integer(*t, "trial.", "patients", 1, 1000000, std::nullopt));
   spec.seed = static_cast<std::uint64_t>(r.integer(*t, "trial.", "seed", 0, 2147483647, 1));
   spec.output_interval_min = r.number(*t, "trial.", "output_interval_min", 1.0, 60.0, 15.0);

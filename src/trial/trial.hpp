@@ -50,6 +50,8 @@ struct TrialSpec {
   std::filesystem::path scenario_file;       // the base patient and events
   std::vector<Arm> arms;                     // run for every patient, in this order
   std::vector<std::string> protocols;        // the arms' names, in order (patients.csv's arm column)
+  // Paired comparisons (arm, reference): [[comparisons]], or every arm against the first.
+  std::vector<std::pair<std::string, std::string>> comparisons;
   int patients = 0;
   std::uint64_t seed = 1;
   double output_interval_min = 15.0;         // sampling of the runs (outcomes integrate over it)

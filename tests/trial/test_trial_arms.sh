@@ -165,6 +165,41 @@ expect_2 "--replay beyond the cohort" "--replay 99: the trial has 8 patients" tr
 sed 's|protocols = \["macro_first", "micro_guided"\]|protocols = ["macro_first", "macro_first"]|; s|scenario = "../../scenarios/|scenario = "'"$src"'/scenarios/|' "$src/tests/trial/trial_small.toml" > "$work/b10.toml"
 expect_2 "one protocol listed twice points to [[arms]]" "'macro_first' listed twice (one protocol at two settings: use \[\[arms\]\]" trial "$work/b10.toml" --out "$work/x"
 
+# [[comparisons]]: any pair of arms. A third arm and two chosen comparisons; the map_80 - map_65
+# comparison is the default one of the two-arm run (same patients, same pairs): identical numbers.
+cat "$trial" > "$work/cmp.toml"
+cat >> "$work/cmp.toml" <<'TOML'
+
+[[arms]]
+name = "map_72"
+protocol = "macro_first"
+settings.protocol.map_target_mmHg = 72
+
+[[comparisons]]
+arm = "map_80"
+reference = "map_65"
+
+[[comparisons]]
+arm = "map_80"
+reference = "map_72"
+TOML
+"$bin" trial "$work/cmp.toml" "${short[@]}" --threads 2 --out "$work/c1" >/dev/null || bad "trial with [[comparisons]] runs"
+python3 - "$work/a1/analysis.json" "$work/c1/analysis.json" <<'PY' && ok "[[comparisons]]: the chosen pairs, in order; map_80 - map_65 equals the two-arm run's" || bad "[[comparisons]] wrong"
+import json, sys
+a = json.load(open(sys.argv[1])); c = json.load(open(sys.argv[2]))
+pc = c["paired_comparisons"]
+assert [x["difference"] for x in pc] == ["map_80 - map_65", "map_80 - map_72"], [x["difference"] for x in pc]
+assert pc[0]["outcomes"] == a["paired_comparisons"][0]["outcomes"]
+assert pc[0]["death_28d"] == a["paired_comparisons"][0]["death_28d"]
+assert pc[1]["reference"] == "map_72" and pc[1]["pairs"] > 0
+PY
+sed 's|^reference = "map_72"|reference = "map_99"|' "$work/cmp.toml" > "$work/b11.toml"
+expect_2 "a comparison of an unknown arm" "b11.toml:[0-9]*: comparisons\[\].reference: 'map_99' is not an arm (arms: map_65, map_80, map_72)" trial "$work/b11.toml" --out "$work/x"
+sed 's|^reference = "map_72"|reference = "map_80"|' "$work/cmp.toml" > "$work/b12.toml"
+expect_2 "an arm compared with itself" "b12.toml:[0-9]*: comparisons\[\].reference: 'map_80' compared with itself" trial "$work/b12.toml" --out "$work/x"
+sed 's|^reference = "map_72"|reference = "map_65"|' "$work/cmp.toml" > "$work/b13.toml"
+expect_2 "one pair compared twice" "b13.toml:[0-9]*: comparisons\[\]: 'map_80' and 'map_65' compared twice" trial "$work/b13.toml" --out "$work/x"
+
 # km.png as clinical papers draw it: each arm's curve with its 95% band (filled between the
 # Greenwood limits), numbers at risk at days 0-28 under the axis (day 0 = the arm's analysed n),
 # and the cliff panel only with at least 5 patients on each side (here: a stated "no comparison").
