@@ -90,6 +90,20 @@ if command -v mpirun >/dev/null && "$bin" trial --help >/dev/null; then
   else
     bad "mpirun -n 2 trial failed: $(head -3 "$work/mpi.err")"
   fi
+  # --decisions on 2 ranks: each rank writes its own patients' logs; together the bytes of one process.
+  "$bin" trial "$trial" "${short[@]}" --threads 1 --decisions --out "$work/d1" >/dev/null || bad "trial --decisions runs"
+  if ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+     mpirun -x ASAN_OPTIONS -n 2 "$bin" trial "$trial" "${short[@]}" --decisions --out "$work/mpid" >/dev/null 2>"$work/mpid.err"; then
+    n=$(ls "$work/d1/decisions" 2>/dev/null | wc -l)
+    if [ "$n" -gt 0 ] && diff -r "$work/d1/decisions" "$work/mpid/decisions" >/dev/null &&
+       cmp -s "$work/d1/patients.csv" "$work/mpid/patients.csv"; then
+      ok "2 MPI ranks with --decisions: the same $n decision logs and patients.csv as one process"
+    else
+      bad "MPI --decisions: logs or patients.csv differ from one process ($n logs)"
+    fi
+  else
+    bad "mpirun -n 2 trial --decisions failed: $(head -3 "$work/mpid.err")"
+  fi
 else
   echo "skip: mpirun not found"
 fi
