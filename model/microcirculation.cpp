@@ -191,11 +191,13 @@ double ne_precapillary_factor(const MicrocirculationParams& m, const MicroDriver
 
 double mean_drive(const MicrocirculationParams& m, const MicroDrivers& d, bool skin) {
   const double sepsis = d.inflammation * d.injury;
-  const double autoregulation = m.autoregulation_index * std::max(0.0, 1.0 - m.autoregulation_loss * sepsis);
+  // The skin barely autoregulates (Jhanji 2009: skin flux rose with MAP, sublingual flow did not).
+  const double autoregulation = (skin ? m.skin_autoregulation_index : m.autoregulation_index) *
+                                std::max(0.0, 1.0 - m.autoregulation_loss * sepsis);
   const double pressure = std::pow(std::max(d.perfusion_ratio, 1e-3), 1.0 - autoregulation);
   const double ne = ne_precapillary_factor(m, d, skin);
   const double viscosity = std::exp(1.5 * (d.reference_haematocrit - d.haematocrit));
-  double drive = pressure * ne * viscosity * d.drug_drive_factor;
+  double drive = pressure * ne * viscosity * (skin ? d.skin_drug_drive_factor : d.drug_drive_factor);
   if (skin) drive *= std::exp(-m.skin_sympathetic_log_gain * (d.sympathetic_activity - 0.5));
   return drive;
 }
@@ -239,7 +241,9 @@ std::vector<VesselState> site_states(const MicrocirculationParams& m, const Site
   if (skin) d.injury *= m.skin_sepsis_factor;
   const Spreads sp = spreads(m, d);
   const double d_mean = mean_drive(m, d, skin) * std::exp(sp.site * site.site_z);
-  const double compression = tissue_compression(m, d);
+  // Compliant subcutaneous tissue: the skin's capillaries are not compressed by oedema as the
+  // confined mucosa's are.
+  const double compression = skin ? 1.0 : tissue_compression(m, d);
   const double w = m.stop_go_width;
   const double theta0 = m.opening_threshold;
   const double sd_skim = skimming_sd(m, d);
@@ -464,7 +468,9 @@ SkinMetrics evaluate_skin(const MicrocirculationParams& m, const Network& net, c
   out.perfused_fraction = length > 0.0 ? perfused / length : 0.0;
   out.flow_index = reference > 0.0 ? flow / reference : 0.0;
   const double crt_healthy_s = m.crt_healthy_s * std::max(0.5, 1.0 + m.crt_age_slope_per_year * (d.age_years - 50.0));
-  out.crt_s = crt_healthy_s * std::pow(std::max(out.flow_index, m.crt_min_flow_index), -m.crt_flow_exponent);
+  // Refill through the skin's flow plus a floor (refill from the surrounding tissue), no hard ceiling.
+  const double f0 = m.crt_min_flow_index;
+  out.crt_s = crt_healthy_s * std::pow((out.flow_index + f0) / (1.0 + f0), -m.crt_flow_exponent);
   // Mottling: the extent of non-perfused skin, on the 0-5 clinical scale (Ait-Oufella 2011).
   out.mottling_score = std::clamp(std::round(5.0 * (0.95 - out.perfused_fraction) / 0.7), 0.0, 5.0) + 0.0;
   return out;

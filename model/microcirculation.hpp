@@ -10,7 +10,8 @@
 //   D_i = r_P^(1 - a) * G_NE * V_visc * G_drug * exp(sd_site z_k + sd_unit z_u)
 //   r_P    = (MAP - P_out) / (MAP - P_out)_ref,  P_out = softmax(P_v, P_i + offset)   (Starling
 //            resistor: venous congestion and tissue pressure both reduce perfusion pressure)
-//   a      = a0 (1 - loss I J)                     autoregulation, lost in sepsis (J = injury)
+//   a      = a0 (1 - loss I J)                     autoregulation, lost in sepsis (J = injury);
+//            the skin: a0_skin (weak), no oedema compression, its own drug factor (nitroglycerin)
 //   G_NE   = 1 - Emax_m H(C_e; EC50_m, n),  EC50_m = EC50_m0 (1 + k I) / sensitivity
 //            precapillary alpha-1 closure: the steep high-concentration arm (the "cliff")
 //   V_visc = exp(k_mu (Hct_ref - Hct))         thinner blood flows faster
@@ -102,6 +103,7 @@ struct MicroDrivers {
   double perfusion_ratio = 1.0;         // r_P
   double alpha_ne_equivalent_ug_per_L = 0.0;  // NE effect site + epinephrine's alpha share
   double drug_drive_factor = 1.0;             // vasopressin, dobutamine, nitroglycerin (drugs.hpp)
+  double skin_drug_drive_factor = 1.0;        // the same for the skin (nitroglycerin acts more there)
   double inflammation = 0.0;
   double haematocrit = 0.42;
   double tissue_pressure_rise_mmHg = 0.0;  // above the healthy reference

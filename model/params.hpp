@@ -111,6 +111,7 @@ struct DrugParams {
   double nitroglycerin_resistance_emax_log = 0.35;         // R
   double nitroglycerin_micro_ec50_ug_per_min = 60.0;       // R Lima 2014: CRT 9.4 -> 4.8 s at 2-16 mg/h
   double nitroglycerin_micro_emax = 0.6;                   // R drive x (1 + E H)
+  double nitroglycerin_skin_emax = 2.0;                    // C skin drive x (1 + E H): NTG-1 (Lima 2014)
   double nitroglycerin_hill = 1.5;                         // R
   // Fluids.
   double albumin_5pct_g_per_L = 50.0;                      // V 5% albumin
@@ -278,15 +279,16 @@ struct MicrocirculationParams {
   double window_s = 4.0;                            // V DESIGN.md flow-class window
   // Skin (capillary refill, mottling).
   double skin_sympathetic_log_gain = 0.6;           // R skin arterioles: strong sympathetic tone
-  double skin_ne_ec50_ug_per_L = 9.5;               // R skin more NE-sensitive (mottling from ~0.25, Dai)
+  double skin_autoregulation_index = 0.0;           // C weak skin autoregulation (Jhanji 2009; plan 4.5)
+  double skin_ne_ec50_ug_per_L = 42.5;              // R as sublingual: no net skin closure at NE 0.2-0.4 (Jhanji 2009)
   double skin_ne_emax = 0.65;                       // R skin arterioles close more completely
-  double skin_sepsis_factor = 0.4;                  // R skin capillaries less obstructed (CRT 2-6 s)
+  double skin_sepsis_factor = 0.15;                 // R skin capillaries less obstructed (CRT 2-6 s)
   double skin_ne_hill = 2.5;                        // R gradual skin arm (mottling r = 0.36, Dai)
   double crt_healthy_s = 1.5;                       // V 1.2-1.8 s (Schriger & Baraff 1988), at age 50
   double crt_age_slope_per_year = 0.008;            // D 1.2 s at ~25 y, 1.8 s at ~75 y (Schriger & Baraff 1988)
   double baroreflex_age_slope_per_year = 0.01;      // R gain x (1 - k (age - 50)) (Gribbin 1971)
   double crt_flow_exponent = 0.7;                   // R CRT ~ skin flow^-k
-  double crt_min_flow_index = 0.08;                 // R bounds CRT (~9 s) when skin flow stops
+  double crt_min_flow_index = 0.08;                 // R CRT ~ ((F + F0) / (1 + F0))^-k: ~9 s when skin flow stops
   // Coupling to oxygen extraction.
   double extraction_perfusion_exponent = 1.0;       // R capacity ~ perfused fraction^k
   double extraction_heterogeneity_loss = 0.3;       // R shunting by heterogeneous flow

@@ -265,6 +265,10 @@ struct PatientOutcomes {
   double fl3_sv_before = 0, fl3_sv_after = 0;
   // DOB-3: 2.5 h of dobutamine 5 ug/kg/min vs placebo from 12 h.
   Reading dob_base, dob_drug, dob_placebo;
+  // DOB-2 / DOB-1: the same dobutamine branch at 30 min and at 2 h.
+  Reading dob_30, dob_120;
+  // SKIN-NE: NE titrated to MAP 55, then to 65 (30 min each) at 12 h.
+  Reading skin55, skin65;
   // NTG-2: NTG 0.5 mg + 2 mg/h vs placebo for 24 h from 6 h.
   Reading ntg_base, ntg_drug, ntg_placebo;
   // VP-2: MAP 70 at 12 h, then vasopressin 0.04 U/min vs placebo for 6 h (NE titrated to 70).
@@ -329,6 +333,11 @@ PatientOutcomes run_patient(const CohortPatient& pt) {
     out.kid85 = step(s, 85, 120);
   }
   {
+    Course s = c.branch();
+    out.skin55 = step(s, 55, 30);
+    out.skin65 = step(s, 65, 30);
+  }
+  {
     Course low = c.branch();
     Course high = c.branch();
     out.bourgoin_low = step(low, 65, 240);
@@ -352,7 +361,12 @@ PatientOutcomes run_patient(const CohortPatient& pt) {
     Course drug = c.branch();
     out.dob_base = c.read();
     drug.in.dobutamine_ug_per_kg_min = 5.0;
-    drug.usual_care_until(drug.sim->time_min() + 150.0);
+    const double start = drug.sim->time_min();
+    drug.usual_care_until(start + 30.0);
+    out.dob_30 = drug.read();
+    drug.usual_care_until(start + 120.0);
+    out.dob_120 = drug.read();
+    drug.usual_care_until(start + 150.0);
     base.usual_care_until(base.sim->time_min() + 150.0);
     out.dob_drug = drug.read();
     out.dob_placebo = base.read();
@@ -538,6 +552,21 @@ std::vector<ValidationResult> intervention_studies(const ModelParams& base, int 
           count(lac));
   }
 
+  // Skin in untreated shock (plan section 4.5).
+  b.start("SKIN-UNT", "calibration", "Plan 4.5 (untreated shock at MAP 45-55: CRT 4-9 s, mottling 2-4)");
+  {
+    auto in = [](const PatientOutcomes& o) { return o.untreated.map >= 45 && o.untreated.map <= 55; };
+    const auto crt = each(all, [&](const PatientOutcomes& o) { return in(o) ? o.untreated.crt : kNaN; });
+    const auto mot = each(all, [&](const PatientOutcomes& o) { return in(o) ? o.untreated.mottling : kNaN; });
+    b.add("skin_unt_crt", "Untreated, 3 h, MAP 45-55: median CRT", "s", median(crt), 4, 9, count(crt));
+    b.add("skin_unt_mottling", "Untreated, 3 h, MAP 45-55: median mottling score", "", median(mot), 2, 4, count(mot));
+  }
+  b.start("SKIN-NE", "calibration", "Plan 4.5 (CRT falls, not rises, as NE restores MAP 55 -> 65)");
+  {
+    const auto d = each(all, [](const PatientOutcomes& o) { return o.skin65.crt - o.skin55.crt; });
+    b.add("skin_ne_dcrt", "At 12 h, NE MAP 55 -> 65: mean CRT change", "s", mean(d), -kInf, -1e-6, n);
+  }
+
   // MAP-1 Dubin 2009.
   b.start("MAP-1", "calibration", "Dubin 2009 (NE MAP 65 -> 85: MFI 2.1 -> 2.0, PPV 72 -> 67%, lactate, VO2, HR unchanged)");
   {
@@ -658,6 +687,38 @@ std::vector<ValidationResult> intervention_studies(const ModelParams& base, int 
     b.add("fl3_high_dmfi", "Fluid at 18 h, MFI >= 2.6: median MFI change", "", median(high), -0.10, 0.10, count(high));
     b.add("fl3_nonresponder_dmfi", "Fluid at 18 h, MFI < 2.6 and SV +< 10%: median MFI change", "", median(nonresp),
           1e-6, kInf, count(nonresp));
+  }
+
+  // DOB-1 De Backer 2006 (cohort): poor-baseline patients, 2 h of dobutamine 5.
+  b.start("DOB-1", "calibration", "De Backer 2006 (dobutamine 5, 2 h: perfused capillaries 48 -> 67%, unrelated to CI change)");
+  {
+    auto in = [](const PatientOutcomes& o) { return o.dob_base.ppv < 65.0; };
+    const auto dppv = each(all, [&](const PatientOutcomes& o) { return in(o) ? o.dob_120.ppv - o.dob_base.ppv : kNaN; });
+    const auto dci = each(all, [&](const PatientOutcomes& o) { return in(o) ? o.dob_120.ci - o.dob_base.ci : kNaN; });
+    const auto dlac = each(all, [&](const PatientOutcomes& o) {
+      return in(o) ? o.dob_120.lactate - o.dob_base.lactate : kNaN;
+    });
+    const int m = count(dppv);
+    auto pearson_r = [](const std::vector<double>& x, const std::vector<double>& y) {
+      const auto [a, c] = pairs(x, y);
+      return a.size() >= 5 ? stats::pearson(a, c).r : kNaN;
+    };
+    b.add("dob1_dppv", "PPV < 65%, dobutamine 2 h: mean PPV change", "points", mean(dppv), 4, 30, m);
+    b.add("dob1_abs_r_ci", "PPV < 65%, dobutamine 2 h: |Pearson r(PPV change, CI change)|", "",
+          std::abs(pearson_r(dppv, dci)), 0, 0.4, m);
+    b.add("dob1_r_lactate", "PPV < 65%, dobutamine 2 h: Pearson r(lactate change, PPV change)", "",
+          pearson_r(dlac, dppv), -1, -1e-6, m);
+  }
+  // DOB-2 Enrico 2012 (cohort): 30 min of dobutamine 5.
+  b.start("DOB-2", "calibration", "Enrico 2012 (dobutamine 5: PCD 14.0 -> 14.8 overall; 9.1 -> 12.5 if baseline <= 12)");
+  {
+    const auto d = each(all, [](const PatientOutcomes& o) { return o.dob_30.pvd - o.dob_base.pvd; });
+    const auto low = each(all, [](const PatientOutcomes& o) {
+      return o.dob_base.pvd <= 12.0 ? o.dob_30.pvd - o.dob_base.pvd : kNaN;
+    });
+    b.add("dob2_dpvd", "Dobutamine 30 min: mean PVD change", "mm/mm2", mean(d), -1, 2.5, n);
+    b.add("dob2_dpvd_low", "Baseline PVD <= 12, dobutamine 30 min: mean PVD change", "mm/mm2", mean(low), 1, 6,
+          count(low));
   }
 
   // DOB-3 Hernandez 2013.
