@@ -48,6 +48,10 @@ DrugEffects drug_effects(const ModelParams& p, const DrugLevels& c) {
   e.beta_ne_equivalent_ug_per_L = d.epinephrine_beta_potency * epi;
   e.micro_drive_factor = (1.0 - d.vasopressin_micro_emax * h_vp) * (1.0 + d.dobutamine_micro_emax * h_dob) *
                          (1.0 + d.nitroglycerin_micro_emax * h_ntg_m);
+  // The skin's arterioles carry a high constrictor tone in shock that NO donors reverse (Lima 2014),
+  // the sublingual mucosa's much less (Boerma 2010): nitroglycerin dilates the skin more.
+  e.skin_micro_drive_factor = e.micro_drive_factor / (1.0 + d.nitroglycerin_micro_emax * h_ntg_m) *
+                              (1.0 + d.nitroglycerin_skin_emax * h_ntg_m);
   return e;
 }
 

@@ -39,6 +39,7 @@ struct DrugEffects {
   double alpha_ne_equivalent_ug_per_L = 0.0;  // epinephrine's alpha effect as NE concentration
   double beta_ne_equivalent_ug_per_L = 0.0;   // epinephrine's beta-1 effect as NE concentration
   double micro_drive_factor = 1.0;            // multiplies the capillary drive
+  double skin_micro_drive_factor = 1.0;       // the same for the skin (nitroglycerin acts more there)
 };
 
 DrugEffects drug_effects(const ModelParams& p, const DrugLevels& c);

@@ -186,16 +186,33 @@ double ne_precapillary_factor(const MicrocirculationParams& m, const MicroDriver
   // Metabolic escape: lactic acidosis takes away part of the alpha-1 constriction NE can produce.
   const double capacity =
       1.0 - m.acidosis_escape * (1.0 - alpha1_capacity_at_ph(lactic_acidosis_ph(m, d.lactate_mmol_per_L)));
-  return 1.0 - (skin ? m.skin_ne_emax : m.ne_emax) * capacity * hill(ce, ec50, skin ? m.skin_ne_hill : m.ne_hill);
+  // Two arms: a gentle tonic constriction from clinical doses on, and the steep closure (the cliff).
+  const double tonic =
+      skin ? 1.0 : 1.0 - m.ne_tonic_emax * capacity * hill(ce, m.ne_tonic_ec50_ug_per_L / sensitivity, 1.0);
+  const double cliff =
+      1.0 - (skin ? m.skin_ne_emax : m.ne_emax) * capacity * hill(ce, ec50, skin ? m.skin_ne_hill : m.ne_hill);
+  return tonic * cliff;
+}
+
+double autoregulated_pressure_factor(const MicrocirculationParams& m, double perfusion_ratio, double sepsis,
+                                     bool skin) {
+  // Local flow vs perfusion pressure: above the lower limit the arterioles take up a share `a` of
+  // every change in ln r_P (a plateau); below it they are maximally dilated and flow follows
+  // pressure. Sepsis lowers the gain and raises the lower limit. Exactly 1 at r_P = 1.
+  const double gain =
+      (skin ? m.skin_autoregulation_index : m.autoregulation_index) / (1.0 + m.autoregulation_loss * sepsis);
+  const double lower = std::log(m.autoregulation_lower_limit * (1.0 + m.autoregulation_lower_limit_sepsis * sepsis));
+  const double w = m.autoregulation_corner_width;
+  const double x = std::log(std::max(perfusion_ratio, 1e-3));
+  return std::exp(x - gain * (soft_positive(x - lower, w) - soft_positive(-lower, w)));
 }
 
 double mean_drive(const MicrocirculationParams& m, const MicroDrivers& d, bool skin) {
   const double sepsis = d.inflammation * d.injury;
-  const double autoregulation = m.autoregulation_index * std::max(0.0, 1.0 - m.autoregulation_loss * sepsis);
-  const double pressure = std::pow(std::max(d.perfusion_ratio, 1e-3), 1.0 - autoregulation);
+  const double pressure = autoregulated_pressure_factor(m, d.perfusion_ratio, sepsis, skin);
   const double ne = ne_precapillary_factor(m, d, skin);
   const double viscosity = std::exp(1.5 * (d.reference_haematocrit - d.haematocrit));
-  double drive = pressure * ne * viscosity * d.drug_drive_factor;
+  double drive = pressure * ne * viscosity * (skin ? d.skin_drug_drive_factor : d.drug_drive_factor);
   if (skin) drive *= std::exp(-m.skin_sympathetic_log_gain * (d.sympathetic_activity - 0.5));
   return drive;
 }
@@ -239,7 +256,9 @@ std::vector<VesselState> site_states(const MicrocirculationParams& m, const Site
   if (skin) d.injury *= m.skin_sepsis_factor;
   const Spreads sp = spreads(m, d);
   const double d_mean = mean_drive(m, d, skin) * std::exp(sp.site * site.site_z);
-  const double compression = tissue_compression(m, d);
+  // Compliant subcutaneous tissue: the skin's capillaries are not compressed by oedema as the
+  // confined mucosa's are.
+  const double compression = skin ? 1.0 : tissue_compression(m, d);
   const double w = m.stop_go_width;
   const double theta0 = m.opening_threshold;
   const double sd_skim = skimming_sd(m, d);
@@ -464,7 +483,9 @@ SkinMetrics evaluate_skin(const MicrocirculationParams& m, const Network& net, c
   out.perfused_fraction = length > 0.0 ? perfused / length : 0.0;
   out.flow_index = reference > 0.0 ? flow / reference : 0.0;
   const double crt_healthy_s = m.crt_healthy_s * std::max(0.5, 1.0 + m.crt_age_slope_per_year * (d.age_years - 50.0));
-  out.crt_s = crt_healthy_s * std::pow(std::max(out.flow_index, m.crt_min_flow_index), -m.crt_flow_exponent);
+  // Refill through the skin's flow plus a floor (refill from the surrounding tissue), no hard ceiling.
+  const double f0 = m.crt_min_flow_index;
+  out.crt_s = crt_healthy_s * std::pow((out.flow_index + f0) / (1.0 + f0), -m.crt_flow_exponent);
   // Mottling: the extent of non-perfused skin, on the 0-5 clinical scale (Ait-Oufella 2011).
   out.mottling_score = std::clamp(std::round(5.0 * (0.95 - out.perfused_fraction) / 0.7), 0.0, 5.0) + 0.0;
   return out;

@@ -7,15 +7,23 @@
 // an arteriolar unit (a square territory) and carries its own random draws.
 //
 // Drive of vessel i at site k in unit u (1 = healthy reference):
-//   D_i = r_P^(1 - a) * G_NE * V_visc * G_drug * exp(sd_site z_k + sd_unit z_u)
+//   D_i = F(r_P) * G_NE * V_visc * G_drug * exp(sd_site z_k + sd_unit z_u)   (skin: also x S_skin)
 //   r_P    = (MAP - P_out) / (MAP - P_out)_ref,  P_out = softmax(P_v, P_i + offset)   (Starling
-//            resistor: venous congestion and tissue pressure both reduce perfusion pressure)
-//   a      = a0 (1 - loss I J)                     autoregulation, lost in sepsis (J = injury)
-//   G_NE   = 1 - Emax_m H(C_e; EC50_m, n),  EC50_m = EC50_m0 (1 + k I) / sensitivity
-//            precapillary alpha-1 closure: the steep high-concentration arm (the "cliff")
+//            resistor: venous congestion and tissue pressure both reduce perfusion pressure; the
+//            reference is the patient's own healthy state, at the usual MAP of a hypertensive)
+//   F      = exp(x - a [sp(x - x_L) - sp(-x_L)]),  x = ln r_P,  sp = soft_positive (width w)
+//            autoregulation: a plateau (flow ~ r_P^(1 - a)) above the lower limit x_L, pressure-
+//            passive flow below it; with sepsis s = I J the gain falls and the limit rises:
+//            a = a0 / (1 + loss s) (skin: a0_skin),  x_L = ln(r_L0 (1 + k_L s))
+//   G_NE   = (1 - E_t A H(C_e; EC50_t, 1)) (1 - E_m A H(C_e; EC50_m, n)),
+//            EC50_m = EC50_m0 (1 + k I) / sensitivity^e,  A = alpha-1 capacity left at the pH
+//            a gentle tonic alpha-1 arm and the steep high-concentration closure (the "cliff")
 //   V_visc = exp(k_mu (Hct_ref - Hct))         thinner blood flows faster
 //   G_drug = drug drive factor                 vasopressin constricts; dobutamine, nitroglycerin dilate
+//   S_skin = exp(-g (s_v - 0.5))               the skin's sympathetic constriction
 //   sd_*   = sd_healthy + sd_sepsis I J        heterogeneity grows with sepsis
+// Skin: CRT = CRT_healthy(age) ((F_skin + F0) / (1 + F0))^-k from the skin's flow index F_skin
+// (no hard ceiling); mottling = round(5 (0.95 - skin perfused fraction) / 0.7), 0-5.
 // Opening threshold theta_i = theta0 exp(sd_theta z_i) (1 + g I J) (1 + c dP_tissue) (obstruction,
 // plugging, compression by tissue pressure). Flow margin f_i = (D_i - theta_i) / (1 - theta0):
 //   f_i >= w: flows throughout at v0_i f_i;  f_i <= -w: stopped;
@@ -102,6 +110,7 @@ struct MicroDrivers {
   double perfusion_ratio = 1.0;         // r_P
   double alpha_ne_equivalent_ug_per_L = 0.0;  // NE effect site + epinephrine's alpha share
   double drug_drive_factor = 1.0;             // vasopressin, dobutamine, nitroglycerin (drugs.hpp)
+  double skin_drug_drive_factor = 1.0;        // the same for the skin
   double inflammation = 0.0;
   double haematocrit = 0.42;
   double tissue_pressure_rise_mmHg = 0.0;  // above the healthy reference
@@ -216,6 +225,10 @@ double micro_healthy_perfused_fraction(const MicrocirculationParams& m);
 
 // Mean drive of a site before unit/site heterogeneity (exposed for tests and docs).
 double mean_drive(const MicrocirculationParams& m, const MicroDrivers& d, bool skin);
+
+// The autoregulated pressure factor F(r_P) of the drive (1 at r_P = 1); `sepsis` = I J.
+double autoregulated_pressure_factor(const MicrocirculationParams& m, double perfusion_ratio, double sepsis,
+                                     bool skin = false);
 
 // The NE precapillary factor G_NE (1 = no closure).
 double ne_precapillary_factor(const MicrocirculationParams& m, const MicroDrivers& d, bool skin);

@@ -131,6 +131,7 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   md.perfusion_ratio = (o.circulation.arterial_mmHg - outflow) / ref.micro_perfusion_pressure_mmHg;
   md.alpha_ne_equivalent_ug_per_L = std::max(0.0, y[kNeEffectSite]) + o.drugs.alpha_ne_equivalent_ug_per_L;
   md.drug_drive_factor = o.drugs.micro_drive_factor;
+  md.skin_drug_drive_factor = o.drugs.skin_micro_drive_factor;
   // The microvascular dysfunction (obstruction, heterogeneity, lost autoregulation) follows the
   // endothelial injury state: it lags inflammation and outlasts it.
   md.inflammation = std::max(0.0, y[kEndothelialInjury]);

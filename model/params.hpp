@@ -111,6 +111,7 @@ struct DrugParams {
   double nitroglycerin_resistance_emax_log = 0.35;         // R
   double nitroglycerin_micro_ec50_ug_per_min = 60.0;       // R Lima 2014: CRT 9.4 -> 4.8 s at 2-16 mg/h
   double nitroglycerin_micro_emax = 0.6;                   // R drive x (1 + E H)
+  double nitroglycerin_skin_emax = 2.0;                    // C skin drive x (1 + E H): NTG-1 (Lima 2014)
   double nitroglycerin_hill = 1.5;                         // R
   // Fluids.
   double albumin_5pct_g_per_L = 50.0;                      // V 5% albumin
@@ -239,11 +240,15 @@ struct MicrocirculationParams {
   // Flow.
   double capillary_velocity_um_per_s = 1330.0;      // V healthy RBC velocity 1332 (Edul 2012)
   double velocity_log_sd = 0.25;                    // R vessel-to-vessel spread
-  double autoregulation_index = 0.8;                // R healthy flow ~ P^(1 - 0.8)
-  double autoregulation_loss = 0.9;                 // R fraction lost at I = 1 (septic loss)
+  // Autoregulation: a plateau above a lower limit (docs/model/microcirculation.md).
+  double autoregulation_index = 1.0;                // C gain a0 on the plateau: flow ~ r_P^(1 - a) (MAP-1)
+  double autoregulation_loss = 1.0;                 // C gain a = a0 / (1 + k I J) (MAP-1, MAP-2)
+  double autoregulation_lower_limit = 0.5;          // R lower limit, r_P units (MAP ~55 healthy)
+  double autoregulation_lower_limit_sepsis = 0.3;   // C lower limit x (1 + k I J) (MAP-1, MAP-2)
+  double autoregulation_corner_width = 0.08;        // R rounding of the limit, ln r_P units
   double opening_threshold = 0.22;                  // R drive below which a capillary stops
   double threshold_log_sd = 0.35;                   // R vessel-to-vessel spread of thresholds
-  double sepsis_threshold_gain = 1.3;               // R obstruction: threshold x (1 + g I injury)
+  double sepsis_threshold_gain = 1.45;              // R obstruction: threshold x (1 + g I injury)
   double unit_log_sd_healthy = 0.08;                // R arteriolar-unit heterogeneity
   double unit_log_sd_sepsis = 0.45;                 // R added at I = 1 x injury
   double site_log_sd_healthy = 0.03;                // R site-to-site heterogeneity
@@ -258,6 +263,8 @@ struct MicrocirculationParams {
   double ne_emax = 0.55;                            // R maximal fractional drive loss
   double ne_ec50_sepsis_shift = 1.0;                // R EC50 x (1 + k I) / sensitivity^e
   double ne_sensitivity_exponent = 0.0;             // R e: the arterioles do not follow pressor sensitivity
+  double ne_tonic_emax = 0.35;                      // C gentle alpha-1 arm (MAP-1: harm where normal)
+  double ne_tonic_ec50_ug_per_L = 20.0;             // C Hill 1
   // Acidosis blunts alpha-1 constriction (metabolic escape): the arteriolar NE E_max is scaled by
   // the alpha-1 contraction left at the arterial pH (Ives 2013), pH from lactate below.
   double acidosis_escape = 1.0;                     // R share of Ives' loss applied (1 = all, 0 = none)
@@ -278,15 +285,16 @@ struct MicrocirculationParams {
   double window_s = 4.0;                            // V DESIGN.md flow-class window
   // Skin (capillary refill, mottling).
   double skin_sympathetic_log_gain = 0.6;           // R skin arterioles: strong sympathetic tone
-  double skin_ne_ec50_ug_per_L = 9.5;               // R skin more NE-sensitive (mottling from ~0.25, Dai)
+  double skin_autoregulation_index = 0.0;           // C weak skin autoregulation (Jhanji 2009; plan 4.5)
+  double skin_ne_ec50_ug_per_L = 42.5;              // R as sublingual: no net skin closure at NE 0.2-0.4 (Jhanji 2009)
   double skin_ne_emax = 0.65;                       // R skin arterioles close more completely
-  double skin_sepsis_factor = 0.4;                  // R skin capillaries less obstructed (CRT 2-6 s)
+  double skin_sepsis_factor = 0.15;                 // R skin capillaries less obstructed (CRT 2-6 s)
   double skin_ne_hill = 2.5;                        // R gradual skin arm (mottling r = 0.36, Dai)
   double crt_healthy_s = 1.5;                       // V 1.2-1.8 s (Schriger & Baraff 1988), at age 50
   double crt_age_slope_per_year = 0.008;            // D 1.2 s at ~25 y, 1.8 s at ~75 y (Schriger & Baraff 1988)
   double baroreflex_age_slope_per_year = 0.01;      // R gain x (1 - k (age - 50)) (Gribbin 1971)
   double crt_flow_exponent = 0.7;                   // R CRT ~ skin flow^-k
-  double crt_min_flow_index = 0.08;                 // R bounds CRT (~9 s) when skin flow stops
+  double crt_min_flow_index = 0.08;                 // R CRT ~ ((F + F0) / (1 + F0))^-k: ~9 s when skin flow stops
   // Coupling to oxygen extraction.
   double extraction_perfusion_exponent = 1.0;       // R capacity ~ perfused fraction^k
   double extraction_heterogeneity_loss = 0.3;       // R shunting by heterogeneous flow

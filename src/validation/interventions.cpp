@@ -75,6 +75,7 @@ struct Reading {
   double map = 0, hr = 0, co_L = 0, ci = 0, vo2 = 0, do2 = 0, lactate = 0, urine_mL_h = 0, ne = 0;
   double mfi = 0, ppv = 0, pvd = 0, tvd = 0, crt = 0, mottling = 0;
   double creatinine = 0, aki_stage = 0;
+  double inflammation = 0, perfusion_ratio = 0, skin_flow = 0;
 };
 
 // Body surface area from weight alone (Livingston & Lee 2001: 0.1173 W^0.6466 m2), for the
@@ -110,6 +111,9 @@ struct Course {
     r.mottling = m.mottling_score;
     r.creatinine = sim->state()[model::kCreatinine];
     r.aki_stage = model::kdigo_creatinine_stage(r.creatinine, model::healthy_creatinine_umol_per_L(patient->params));
+    r.inflammation = o.micro_drivers.inflammation;
+    r.perfusion_ratio = o.micro_drivers.perfusion_ratio;
+    r.skin_flow = m.skin_flow_index;
     return r;
   }
 
@@ -265,6 +269,10 @@ struct PatientOutcomes {
   double fl3_sv_before = 0, fl3_sv_after = 0;
   // DOB-3: 2.5 h of dobutamine 5 ug/kg/min vs placebo from 12 h.
   Reading dob_base, dob_drug, dob_placebo;
+  // DOB-2 / DOB-1: the same dobutamine branch at 30 min and at 2 h.
+  Reading dob_30, dob_120;
+  // SKIN-NE: NE titrated to MAP 55, then to 65 (30 min each) at 12 h.
+  Reading skin55, skin65;
   // NTG-2: NTG 0.5 mg + 2 mg/h vs placebo for 24 h from 6 h.
   Reading ntg_base, ntg_drug, ntg_placebo;
   // VP-2: MAP 70 at 12 h, then vasopressin 0.04 U/min vs placebo for 6 h (NE titrated to 70).
@@ -329,6 +337,11 @@ PatientOutcomes run_patient(const CohortPatient& pt) {
     out.kid85 = step(s, 85, 120);
   }
   {
+    Course s = c.branch();
+    out.skin55 = step(s, 55, 30);
+    out.skin65 = step(s, 65, 30);
+  }
+  {
     Course low = c.branch();
     Course high = c.branch();
     out.bourgoin_low = step(low, 65, 240);
@@ -352,7 +365,12 @@ PatientOutcomes run_patient(const CohortPatient& pt) {
     Course drug = c.branch();
     out.dob_base = c.read();
     drug.in.dobutamine_ug_per_kg_min = 5.0;
-    drug.usual_care_until(drug.sim->time_min() + 150.0);
+    const double start = drug.sim->time_min();
+    drug.usual_care_until(start + 30.0);
+    out.dob_30 = drug.read();
+    drug.usual_care_until(start + 120.0);
+    out.dob_120 = drug.read();
+    drug.usual_care_until(start + 150.0);
     base.usual_care_until(base.sim->time_min() + 150.0);
     out.dob_drug = drug.read();
     out.dob_placebo = base.read();
@@ -538,29 +556,48 @@ std::vector<ValidationResult> intervention_studies(const ModelParams& base, int 
           count(lac));
   }
 
+  // Skin in untreated shock (plan section 4.5).
+  b.start("SKIN-UNT", "calibration", "Plan 4.5 (untreated shock at MAP 45-55: CRT 4-9 s, mottling 2-4)");
+  {
+    auto in = [](const PatientOutcomes& o) { return o.untreated.map >= 45 && o.untreated.map <= 55; };
+    const auto crt = each(all, [&](const PatientOutcomes& o) { return in(o) ? o.untreated.crt : kNaN; });
+    const auto mot = each(all, [&](const PatientOutcomes& o) { return in(o) ? o.untreated.mottling : kNaN; });
+    b.add("skin_unt_crt", "Untreated, 3 h, MAP 45-55: median CRT", "s", median(crt), 4, 9, count(crt));
+    b.add("skin_unt_mottling", "Untreated, 3 h, MAP 45-55: median mottling score", "", median(mot), 2, 4, count(mot));
+  }
+  b.start("SKIN-NE", "calibration", "Plan 4.5 (CRT falls, not rises, as NE restores MAP 55 -> 65)");
+  {
+    const auto d = each(all, [](const PatientOutcomes& o) { return o.skin65.crt - o.skin55.crt; });
+    b.add("skin_ne_dcrt", "At 12 h, NE MAP 55 -> 65: mean CRT change", "s", mean(d), -kInf, -1e-6, n);
+  }
+
   // MAP-1 Dubin 2009.
   b.start("MAP-1", "calibration", "Dubin 2009 (NE MAP 65 -> 85: MFI 2.1 -> 2.0, PPV 72 -> 67%, lactate, VO2, HR unchanged)");
   {
-    const auto dmfi = each(all, [](const PatientOutcomes& o) { return o.map85.mfi - o.map65.mfi; });
-    const auto dppv = each(all, [](const PatientOutcomes& o) { return o.map85.ppv - o.map65.ppv; });
-    const auto dpvd = each(all, [](const PatientOutcomes& o) { return o.map85.pvd - o.map65.pvd; });
-    const auto pvd0 = each(all, [](const PatientOutcomes& o) { return o.map65.pvd; });
-    const auto dlac = each(all, [](const PatientOutcomes& o) { return o.map85.lactate - o.map65.lactate; });
-    const auto dvo2 = each(all, [](const PatientOutcomes& o) { return pct(o.map85.vo2, o.map65.vo2); });
-    const auto dhr = each(all, [](const PatientOutcomes& o) { return o.map85.hr - o.map65.hr; });
-    b.add("map1_dmfi", "MAP 65 -> 85: mean MFI change", "", mean(dmfi), -0.30, 0.10, n);
-    b.add("map1_dppv", "MAP 65 -> 85: mean PPV change", "points", mean(dppv), -12, 3, n);
-    b.add("map1_pvd_baseline_rho", "MAP 65 -> 85: Spearman(PVD change, baseline PVD)", "", spearman_rho(dpvd, pvd0), -1,
-          -0.5, n);
-    b.add("map1_dlactate", "MAP 65 -> 85: mean lactate change", "mmol/L", mean(dlac), -0.3, 0.3, n);
-    b.add("map1_dvo2", "MAP 65 -> 85: mean VO2 change", "%", mean(dvo2), -5, 7, n);
-    b.add("map1_dhr", "MAP 65 -> 85: mean heart-rate change", "bpm", mean(dhr), -5, 5, n);
+    // Dubin's patients all reached the targets: those whose MAP cannot be brought to 85 are left out.
+    auto in = [](const PatientOutcomes& o) { return o.map85.map >= 84.0; };
+    auto of = [&](auto f) { return each(all, [&](const PatientOutcomes& o) { return in(o) ? f(o) : kNaN; }); };
+    const auto dmfi = of([](const PatientOutcomes& o) { return o.map85.mfi - o.map65.mfi; });
+    const auto dppv = of([](const PatientOutcomes& o) { return o.map85.ppv - o.map65.ppv; });
+    const auto dpvd = of([](const PatientOutcomes& o) { return o.map85.pvd - o.map65.pvd; });
+    const auto pvd0 = of([](const PatientOutcomes& o) { return o.map65.pvd; });
+    const auto dlac = of([](const PatientOutcomes& o) { return o.map85.lactate - o.map65.lactate; });
+    const auto dvo2 = of([](const PatientOutcomes& o) { return pct(o.map85.vo2, o.map65.vo2); });
+    const auto dhr = of([](const PatientOutcomes& o) { return o.map85.hr - o.map65.hr; });
+    const int m = count(dmfi);
+    b.add("map1_dmfi", "MAP 65 -> 85 reached: mean MFI change", "", mean(dmfi), -0.30, 0.10, m);
+    b.add("map1_dppv", "MAP 65 -> 85 reached: mean PPV change", "points", mean(dppv), -12, 3, m);
+    b.add("map1_pvd_baseline_rho", "MAP 65 -> 85 reached: Spearman(PVD change, baseline PVD)", "",
+          spearman_rho(dpvd, pvd0), -1, -0.5, m);
+    b.add("map1_dlactate", "MAP 65 -> 85 reached: mean lactate change", "mmol/L", mean(dlac), -0.3, 0.3, m);
+    b.add("map1_dvo2", "MAP 65 -> 85 reached: mean VO2 change", "%", mean(dvo2), -5, 7, m);
+    b.add("map1_dhr", "MAP 65 -> 85 reached: mean heart-rate change", "bpm", mean(dhr), -5, 5, m);
   }
 
   // MAP-2 Thooft 2011: the SDF subgroup's baseline (MFI 2.2-2.6 at MAP 65).
-  b.start("MAP-2", "calibration", "Thooft 2011 (MAP 65 -> 85, MFI 2.4: MFI +0.5, PVD 11.0 -> 13.2, CO +10%, VO2 stable)");
+  b.start("MAP-2", "calibration", "Thooft 2011 (MAP 65 -> 85 reached, MFI 2.4: MFI +0.5, PVD 11.0 -> 13.2, CO +10%, VO2 stable)");
   {
-    auto in = [](const PatientOutcomes& o) { return o.map65.mfi >= 2.2 && o.map65.mfi <= 2.6; };
+    auto in = [](const PatientOutcomes& o) { return o.map65.mfi >= 2.2 && o.map65.mfi <= 2.6 && o.map85.map >= 84.0; };
     const auto dmfi = each(all, [&](const PatientOutcomes& o) { return in(o) ? o.map85.mfi - o.map65.mfi : kNaN; });
     const auto dpvd = each(all, [&](const PatientOutcomes& o) { return in(o) ? o.map85.pvd - o.map65.pvd : kNaN; });
     const auto dco = each(all, [&](const PatientOutcomes& o) { return in(o) ? pct(o.map85.co_L, o.map65.co_L) : kNaN; });
@@ -658,6 +695,38 @@ std::vector<ValidationResult> intervention_studies(const ModelParams& base, int 
     b.add("fl3_high_dmfi", "Fluid at 18 h, MFI >= 2.6: median MFI change", "", median(high), -0.10, 0.10, count(high));
     b.add("fl3_nonresponder_dmfi", "Fluid at 18 h, MFI < 2.6 and SV +< 10%: median MFI change", "", median(nonresp),
           1e-6, kInf, count(nonresp));
+  }
+
+  // DOB-1 De Backer 2006 (cohort): poor-baseline patients, 2 h of dobutamine 5.
+  b.start("DOB-1", "calibration", "De Backer 2006 (dobutamine 5, 2 h: perfused capillaries 48 -> 67%, unrelated to CI change)");
+  {
+    auto in = [](const PatientOutcomes& o) { return o.dob_base.ppv < 65.0; };
+    const auto dppv = each(all, [&](const PatientOutcomes& o) { return in(o) ? o.dob_120.ppv - o.dob_base.ppv : kNaN; });
+    const auto dci = each(all, [&](const PatientOutcomes& o) { return in(o) ? o.dob_120.ci - o.dob_base.ci : kNaN; });
+    const auto dlac = each(all, [&](const PatientOutcomes& o) {
+      return in(o) ? o.dob_120.lactate - o.dob_base.lactate : kNaN;
+    });
+    const int m = count(dppv);
+    auto pearson_r = [](const std::vector<double>& x, const std::vector<double>& y) {
+      const auto [a, c] = pairs(x, y);
+      return a.size() >= 5 ? stats::pearson(a, c).r : kNaN;
+    };
+    b.add("dob1_dppv", "PPV < 65%, dobutamine 2 h: mean PPV change", "points", mean(dppv), 4, 30, m);
+    b.add("dob1_abs_r_ci", "PPV < 65%, dobutamine 2 h: |Pearson r(PPV change, CI change)|", "",
+          std::abs(pearson_r(dppv, dci)), 0, 0.4, m);
+    b.add("dob1_r_lactate", "PPV < 65%, dobutamine 2 h: Pearson r(lactate change, PPV change)", "",
+          pearson_r(dlac, dppv), -1, -1e-6, m);
+  }
+  // DOB-2 Enrico 2012 (cohort): 30 min of dobutamine 5.
+  b.start("DOB-2", "calibration", "Enrico 2012 (dobutamine 5: PCD 14.0 -> 14.8 overall; 9.1 -> 12.5 if baseline <= 12)");
+  {
+    const auto d = each(all, [](const PatientOutcomes& o) { return o.dob_30.pvd - o.dob_base.pvd; });
+    const auto low = each(all, [](const PatientOutcomes& o) {
+      return o.dob_base.pvd <= 12.0 ? o.dob_30.pvd - o.dob_base.pvd : kNaN;
+    });
+    b.add("dob2_dpvd", "Dobutamine 30 min: mean PVD change", "mm/mm2", mean(d), -1, 2.5, n);
+    b.add("dob2_dpvd_low", "Baseline PVD <= 12, dobutamine 30 min: mean PVD change", "mm/mm2", mean(low), 1, 6,
+          count(low));
   }
 
   // DOB-3 Hernandez 2013.

@@ -192,6 +192,8 @@ TEST_CASE("Lactic acidosis takes away the arterioles' NE constriction as Ives 20
   MicroDrivers d;
   d.inflammation = 0.8;
   d.alpha_ne_equivalent_ug_per_L = 90.0;
+  // The cliff arm alone (the tonic arm is scaled by A(pH) too, so the ratio holds for each arm).
+  m.ne_tonic_emax = 0.0;
   MicrocirculationParams off = m;
   off.acidosis_escape = 0.0;
   for (const bool skin : {false, true}) {
@@ -203,4 +205,23 @@ TEST_CASE("Lactic acidosis takes away the arterioles' NE constriction as Ives 20
     CHECK(ne_precapillary_factor(off, d, skin) == Approx(1.0 - closure_off).epsilon(1e-14));
     CHECK(1.0 - ne_precapillary_factor(m, d, skin) == Approx(closure_off * 57.0 / 85.0).epsilon(1e-12));
   }
+}
+
+TEST_CASE("Autoregulation is a plateau above a lower limit that sepsis raises") {
+  const MicrocirculationParams m;
+  // MAP 65 -> 85 moves r_P ~0.60 -> 0.76 (issue 20). Mild sepsis (I J = 0.3): on the plateau,
+  // flow changes by under 10% (the old r_P^(1 - 0.8 (1 - 0.9 I J)) gave +10.3%).
+  const double mild = autoregulated_pressure_factor(m, 0.76, 0.3) / autoregulated_pressure_factor(m, 0.60, 0.3);
+  CHECK(mild < 1.08);
+  // Injured (I J = 1.3): the lower limit (r_P 0.5 x 1.39 = 0.70) is above MAP 65: the bed recruits.
+  const double injured = autoregulated_pressure_factor(m, 0.76, 1.3) / autoregulated_pressure_factor(m, 0.60, 1.3);
+  CHECK(injured > 1.15);
+  // Below the limit flow follows pressure (slope 1 in logs); the healthy reference is exactly 1.
+  const double below = std::log(autoregulated_pressure_factor(m, 0.40, 0.3) / autoregulated_pressure_factor(m, 0.30, 0.3)) /
+                       std::log(0.40 / 0.30);
+  CHECK(below == Approx(1.0).margin(0.05));
+  CHECK(autoregulated_pressure_factor(m, 1.0, 0.7) == Approx(1.0).epsilon(1e-12));
+  // The skin does not autoregulate (Jhanji 2009: skin flux rose with MAP, sublingual flow did not).
+  CHECK(autoregulated_pressure_factor(m, 0.76, 0.3, true) / autoregulated_pressure_factor(m, 0.60, 0.3, true) ==
+        Approx(0.76 / 0.60).epsilon(1e-9));
 }

@@ -45,7 +45,8 @@ TEST_CASE("Coherence loss 1: heterogeneous flow from septic obstruction") {
   // haemodilution or oedema.
   CHECK(e.stopped + e.stop_go > 25.0);
   CHECK(e.few_rbc < 5.0);
-  CHECK(e.ne_factor > 0.95);
+  // G_NE includes the gentle tonic arm (0.35 Emax, EC50 20 ug/L: ~0.83 at NE 0.3); no cliff closure.
+  CHECK(e.ne_factor > 0.8);
   CHECK(e.hi > 0.3);
 }
 

@@ -84,3 +84,35 @@ TEST_CASE("The intervention studies' cohort is scenarios/trial_macro_vs_micro.to
   CHECK(cohort[1].params.patient.hepatic_function == draw.values[10]);
   CHECK(cohort[1].params.patient.baroreflex_gain == 0.5);  // ventilated, sedated
 }
+
+// Issue 20 items 1, 6 and 7 on the 60-patient cohort (plan sections 3, 4.5 and 8). At 899d0c2 the
+// model gave MAP-1 mean MFI change +0.144 and Spearman(PVD change, baseline PVD) +0.25
+// (pressure-passive capillaries), and a median CRT of 3.58 s in low-NE resuscitated patients.
+TEST_CASE("Issue 20: autoregulation, dobutamine and the skin on the intervention cohort") {
+  const auto results = validation::intervention_studies(model::ModelParams{}, 2);
+  auto value = [&](const std::string& id) {
+    for (const auto& r : results) {
+      if (r.id == id) return r.measured;
+    }
+    FAIL("no result " << id);
+    return 0.0;
+  };
+  // Dubin 2009 (MAP 65 -> 85 with NE: MFI 2.1 -> 2.0; PCD change inversely related to baseline).
+  CHECK(value("map1_dmfi") >= -0.30);
+  CHECK(value("map1_dmfi") <= 0.10);
+  CHECK(value("map1_dppv") <= 3.0);
+  CHECK(value("map1_pvd_baseline_rho") <= -0.5);
+  // Enrico 2012 (dobutamine 5: PCD 14.0 -> 14.8 overall, 9.1 -> 12.5 if baseline <= 12).
+  CHECK(value("dob2_dpvd") >= -1.0);
+  CHECK(value("dob2_dpvd") <= 2.5);
+  CHECK(value("dob2_dpvd_low") >= 1.0);
+  // De Backer 2006: poor-baseline recruitment unrelated to the CI change.
+  CHECK(value("dob1_dppv") >= 4.0);
+  CHECK(value("dob1_abs_r_ci") < 0.4);
+  // Skin (plan 4.5; source study Table 1: CRT 2 [2-4] s, mottling 0 at low NE).
+  CHECK(value("beh_mottling_low_ne") <= 1.0);
+  CHECK(value("skin_unt_crt") >= 4.0);
+  CHECK(value("skin_unt_crt") <= 9.0);
+  CHECK(value("skin_unt_mottling") >= 2.0);
+  CHECK(value("skin_ne_dcrt") < 0.0);
+}
