@@ -185,7 +185,10 @@ nlohmann::json paired_comparisons(const TrialSpec& spec, const Table& t) {
   for (std::size_t i = 0; i < t.rows(); ++i) {
     if (usable(status[i])) row[{static_cast<int>(id[i]), arm[i]}] = i;
   }
-  for (const auto& [other, ref] : spec.comparisons) {
+  for (const auto& comparison : spec.comparisons) {
+    // Named copies: lambdas below capture them (clang 14 cannot capture structured bindings).
+    const std::string& other = comparison.first;
+    const std::string& ref = comparison.second;
     nlohmann::json c;
     c["arm"] = other;
     c["reference"] = ref;
