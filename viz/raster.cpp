@@ -428,6 +428,27 @@ void Renderer::compose_realistic(const FrameScene& f, GreyImage& out) {
 
 namespace {
 
+// Flushes and closes `file` (written to `tmp`), both checked, and renames `tmp` to `path`; on any
+// failure (`ok` false on entry, with `saved` its errno) removes `tmp` and throws: a full disk never
+// leaves a short frame under its name.
+void close_and_rename(std::FILE* file, const std::string& tmp, const std::filesystem::path& path, bool ok, int saved) {
+  if (ok && (std::fflush(file) != 0 || std::ferror(file) != 0)) {
+    ok = false;
+    saved = errno;
+  }
+  if (std::fclose(file) != 0 && ok) {
+    ok = false;
+    saved = errno;
+  }
+  if (!ok) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(tmp + ": cannot write: " + std::strerror(saved != 0 ? saved : EIO));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error(path.string() + ": cannot rename into place: " + ec.message());
+}
+
 // Writes rows of `bytes_per_pixel` (1 or 2) greyscale samples; 16-bit samples are native-endian
 // uint16 (libpng swaps them to PNG's big-endian order).
 void write_png_rows(const std::filesystem::path& path, int width, int height, int bit_depth, const std::uint8_t* data) {
@@ -459,20 +480,7 @@ void write_png_rows(const std::filesystem::path& path, int width, int height, in
   for (int y = 0; y < height; ++y) png_write_row(png, data + static_cast<std::size_t>(y) * row_bytes);
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
-  // Flushed and closed, both checked: a full disk never leaves a short frame under its name.
-  bool ok = std::fflush(file) == 0 && std::ferror(file) == 0;
-  int saved = ok ? 0 : errno;
-  if (std::fclose(file) != 0 && ok) {
-    ok = false;
-    saved = errno;
-  }
-  if (!ok) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(tmp + ": cannot write: " + std::strerror(saved != 0 ? saved : EIO));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error(path.string() + ": cannot rename into place: " + ec.message());
+  close_and_rename(file, tmp, path, true, 0);
 }
 
 // Canonical Huffman code lengths for freq[0..n), at most max_bits long (RFC 1951): a Huffman
@@ -659,24 +667,8 @@ void write_file_checked(const std::filesystem::path& path, const std::vector<std
   std::FILE* file = std::fopen(tmp.c_str(), "wb");
   if (!file) throw std::runtime_error(tmp + ": cannot open for writing: " + std::strerror(errno));
   errno = 0;
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
-  int saved = ok ? 0 : errno;
-  // Flushed and closed, both checked: a full disk never leaves a short frame under its name.
-  if (ok && (std::fflush(file) != 0 || std::ferror(file) != 0)) {
-    ok = false;
-    saved = errno;
-  }
-  if (std::fclose(file) != 0 && ok) {
-    ok = false;
-    saved = errno;
-  }
-  if (!ok) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(tmp + ": cannot write: " + std::strerror(saved != 0 ? saved : EIO));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error(path.string() + ": cannot rename into place: " + ec.message());
+  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+  close_and_rename(file, tmp, path, ok, ok ? 0 : errno);
 }
 
 }  // namespace

@@ -637,17 +637,18 @@ struct KeptSegment {
   double radius_px;
 };
 
-// Chains of kept segments joined at shared junctions where they continue nearly straight
-// (greedy, most collinear pairs first, at most one partner per segment end). Each chain is a list
-// of (segment index, reversed) in walking order.
-std::vector<std::vector<std::pair<std::size_t, bool>>> flow_paths(const std::vector<KeptSegment>& kept) {
-  struct End {
-    std::size_t seg;
-    bool at_start;
-    cv::Point2f dir;  // pointing out of the segment, into the junction
-  };
+// A kept segment's end at a junction: which segment, which end, and the unit direction of its
+// last few pixels pointing out of the segment into the junction.
+struct JunctionEnd {
+  std::size_t seg;
+  bool at_start;
+  cv::Point2f dir;
+};
+
+// The kept segments' ends grouped by the junction they meet (junction centres keyed at 1/16 px).
+std::map<std::pair<long, long>, std::vector<JunctionEnd>> ends_by_junction(const std::vector<KeptSegment>& kept) {
   auto key = [](cv::Point2f c) { return std::make_pair(std::lround(c.x * 16.0f), std::lround(c.y * 16.0f)); };
-  std::map<std::pair<long, long>, std::vector<End>> at_junction;
+  std::map<std::pair<long, long>, std::vector<JunctionEnd>> at_junction;
   for (std::size_t k = 0; k < kept.size(); ++k) {
     const auto& px = kept[k].segment->pixels;
     const std::size_t back = std::min<std::size_t>(px.size() - 1, 6);
@@ -661,9 +662,17 @@ std::vector<std::vector<std::pair<std::size_t, bool>>> flow_paths(const std::vec
       at_junction[key(*kept[k].segment->end_junction)].push_back({k, false, direction(px.size() - 1 - back, px.size() - 1)});
     }
   }
+  return at_junction;
+}
+
+// Chains of kept segments joined at shared junctions where they continue nearly straight
+// (greedy, most collinear pairs first, at most one partner per segment end). Each chain is a list
+// of (segment index, reversed) in walking order.
+std::vector<std::vector<std::pair<std::size_t, bool>>> flow_paths(const std::vector<KeptSegment>& kept) {
+  const auto at_junction = ends_by_junction(kept);
   // partner[k][0] = segment joined at k's start, [1] at its end.
   std::vector<std::array<long, 2>> partner(kept.size(), {-1, -1});
-  for (auto& [where, ends] : at_junction) {
+  for (const auto& [where, ends] : at_junction) {
     std::vector<std::tuple<double, std::size_t, std::size_t>> pairs;
     for (std::size_t a = 0; a < ends.size(); ++a) {
       for (std::size_t b = a + 1; b < ends.size(); ++b) {
@@ -717,26 +726,7 @@ std::vector<std::vector<std::pair<std::size_t, bool>>> flow_paths(const std::vec
 // at its start).
 std::vector<std::array<std::vector<std::pair<std::size_t, bool>>, 2>> junction_neighbours(
     const std::vector<KeptSegment>& kept, double min_straight) {
-  auto key = [](cv::Point2f c) { return std::make_pair(std::lround(c.x * 16.0f), std::lround(c.y * 16.0f)); };
-  struct End {
-    std::size_t seg;
-    bool at_start;
-    cv::Point2f dir;
-  };
-  std::map<std::pair<long, long>, std::vector<End>> at_junction;
-  for (std::size_t k = 0; k < kept.size(); ++k) {
-    const auto& px = kept[k].segment->pixels;
-    const std::size_t back = std::min<std::size_t>(px.size() - 1, 6);
-    auto direction = [&](std::size_t from, std::size_t to) {
-      cv::Point2f d(static_cast<float>(px[to].x - px[from].x), static_cast<float>(px[to].y - px[from].y));
-      const float n = static_cast<float>(cv::norm(d));
-      return n > 0.0f ? d * (1.0f / n) : d;
-    };
-    if (kept[k].segment->start_junction) at_junction[key(*kept[k].segment->start_junction)].push_back({k, true, direction(back, 0)});
-    if (kept[k].segment->end_junction) {
-      at_junction[key(*kept[k].segment->end_junction)].push_back({k, false, direction(px.size() - 1 - back, px.size() - 1)});
-    }
-  }
+  const auto at_junction = ends_by_junction(kept);
   std::vector<std::array<std::vector<std::pair<std::size_t, bool>>, 2>> out(kept.size());
   for (const auto& [where, ends] : at_junction) {
     for (const auto& a : ends) {
