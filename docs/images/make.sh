@@ -47,4 +47,8 @@ $bin render --preset septic --look clean --seed 7 --seconds 4 --out "$tmp/sc" >/
 $bin score "$tmp/sc" --json "$tmp/sc.json" --overlay "$tmp/sc_ov" >/dev/null
 cp "$tmp/sc_ov/overlay_site1.png" $img/score_overlay_septic.png
 cp "$tmp/sc/motion.png" $img/score_overlay_septic_motion.png
+# The same on the default realistic look: what the pipeline finds there, beside the truth.
+$bin render --preset septic --seed 7 --seconds 4 --out "$tmp/scr" >/dev/null
+$bin score "$tmp/scr" --json "$tmp/scr.json" --overlay "$tmp/scr_ov" >/dev/null
+cp "$tmp/scr_ov/overlay_site1.png" $img/score_overlay_septic_realistic.png
 echo "images written to $img"

@@ -45,7 +45,7 @@ void setup_score(CLI::App& app, const std::shared_ptr<ScoreOptions>& opts) {
   sub->add_option("--json", opts->json_file, "Write the JSON here (default: print it)");
   sub->add_option("--csv", opts->csv_file, "Write one row per detected vessel here");
   sub->add_option("--overlay", opts->overlay_dir,
-                  "Write overlay_site<K>.png here (vessels coloured by flow class; K: the input's position)");
+                  "Write overlay_site<K>.png here (vessels coloured by flow class and numbered by the CSV's vessel id, a legend; beside it the truth when a truth.json lies beside the input; K: the input's position)");
   sub->add_option("--threads", opts->threads, "Sites scored in parallel (default: all cores)")
       ->check(CLI::Range(1, 256));
 }
@@ -128,6 +128,37 @@ std::vector<std::string> batch_inputs(const std::filesystem::path& batch) {
   return out;
 }
 
+// overlay_site<K>.png for each site, with a truth panel when a renderer's truth.json lies beside
+// the input (the folder of frames, or the video's folder) and describes one site of that size.
+void write_overlays(const std::vector<scoring::SiteScore>& sites, const std::vector<std::string>& inputs,
+                    const std::filesystem::path& dir) {
+  output::prepare_output_folder(dir, [](const std::string& n) { return n.rfind("overlay_site", 0) == 0; });
+  for (std::size_t k = 0; k < sites.size(); ++k) {
+    const std::filesystem::path in = inputs[k];
+    std::error_code ec;
+    const std::filesystem::path folder =
+        std::filesystem::is_directory(in, ec) ? in : (in.parent_path().empty() ? std::filesystem::path(".") : in.parent_path());
+    const std::filesystem::path truth_file = folder / "truth.json";
+    nlohmann::json truth;
+    bool with_truth = false;
+    if (std::filesystem::exists(truth_file, ec)) {
+      std::ifstream f(truth_file);
+      try {
+        truth = nlohmann::json::parse(f);
+      } catch (const std::exception&) {
+        throw scenario::InputError(fmt::format("{}: not valid JSON", truth_file.string()));
+      }
+      const std::string problem = scoring::overlay_truth_problem(truth, sites[k]);
+      with_truth = problem.empty();
+      if (!with_truth) {
+        std::fprintf(stderr, "coherence: note: %s: overlay without a truth panel: %s\n", truth_file.string().c_str(),
+                     problem.c_str());
+      }
+    }
+    scoring::write_overlay(sites[k], dir / fmt::format("overlay_site{}.png", k + 1), with_truth ? &truth : nullptr);
+  }
+}
+
 }  // namespace
 
 int run_score(const ScoreOptions& opts) {
@@ -176,13 +207,7 @@ int run_score(const ScoreOptions& opts) {
     nlohmann::json j;
     j["videos"] = nlohmann::json::array();
     for (const auto& s : sites) j["videos"].push_back(scoring::score_json(scoring::combine_sites({s})));
-    if (!opts.overlay_dir.empty()) {
-      const std::filesystem::path dir = opts.overlay_dir;
-      output::prepare_output_folder(dir, [](const std::string& n) { return n.rfind("overlay_site", 0) == 0; });
-      for (std::size_t k = 0; k < sites.size(); ++k) {
-        scoring::write_overlay(sites[k], dir / fmt::format("overlay_site{}.png", k + 1));
-      }
-    }
+    if (!opts.overlay_dir.empty()) write_overlays(sites, inputs, opts.overlay_dir);
     if (!opts.csv_file.empty()) output::write_file_atomic(opts.csv_file, scoring::vessels_csv(all));
     if (!opts.json_file.empty()) output::write_json(opts.json_file, j);
     const std::string table = scoring::videos_csv(all, "");
@@ -201,13 +226,7 @@ int run_score(const ScoreOptions& opts) {
   nlohmann::json j = scoring::score_json(score);
   if (!opts.patient.empty()) j["patient"] = opts.patient;
   if (!opts.summary_csv.empty()) output::write_file_atomic(opts.summary_csv, scoring::videos_csv(score, opts.patient));
-  if (!opts.overlay_dir.empty()) {
-    const std::filesystem::path dir = opts.overlay_dir;
-    output::prepare_output_folder(dir, [](const std::string& n) { return n.rfind("overlay_site", 0) == 0; });
-    for (std::size_t k = 0; k < score.sites.size(); ++k) {
-      scoring::write_overlay(score.sites[k], dir / fmt::format("overlay_site{}.png", k + 1));
-    }
-  }
+  if (!opts.overlay_dir.empty()) write_overlays(score.sites, inputs, opts.overlay_dir);
   if (!opts.csv_file.empty()) output::write_file_atomic(opts.csv_file, scoring::vessels_csv(score));
   if (batch && opts.summary_csv.empty()) {
     std::printf("%s", scoring::videos_csv(score, opts.patient).c_str());

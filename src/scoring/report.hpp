@@ -26,7 +26,15 @@ std::string videos_csv(const ClipSetScore& videos, const std::string& patient);
 const char* vessel_class_name(const ScoredVessel& v);
 
 // The stabilised mean image with centrelines coloured by class: none red, intermittent orange,
-// sluggish yellow, continuous green, unmeasured violet; vessels >= 20 um blue. Written atomically as PNG.
-void write_overlay(const SiteScore& site, const std::filesystem::path& png);
+// sluggish yellow, continuous green, unmeasured violet; vessels >= 20 um blue; each vessel
+// numbered by its id (the per-vessel CSV's `vessel`, the JSON's "id"), the scored TVD / PPV / MFI
+// at the top, the analysed field outlined and a legend strip below. With `truth` (a renderer's
+// truth.json of one site, checked by overlay_truth_problem) a second panel to the right draws the
+// truth's visible vessels by their true class, with the true measures. Written atomically as PNG.
+void write_overlay(const SiteScore& site, const std::filesystem::path& png, const nlohmann::json* truth = nullptr);
+
+// Why `truth` cannot be drawn beside `site` (not one site, another pixel size or frame size, a
+// vessel without polyline / class), or empty when it can.
+std::string overlay_truth_problem(const nlohmann::json& truth, const SiteScore& site);
 
 }  // namespace coherence::scoring

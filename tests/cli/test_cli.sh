@@ -299,6 +299,30 @@ ffmpeg -v error -y -framerate 30 -i "$work/sc/frame_%04d.png" -c:v libx264 -crf 
 "$bin" score "$work/sc" --json "$work/sc_png.json" --csv "$work/sc.csv" --overlay "$work/sc_ov" >/dev/null 2>&1 \
   && ok || bad "score a PNG folder"
 [ -s "$work/sc_ov/overlay_site1.png" ] && [ -s "$work/sc.csv" ] && ok || bad "overlay / vessels CSV missing"
+# The overlay: the scored panel with the truth panel beside it (truth.json lies in the folder) over
+# a legend strip; without truth.json (frames copied alone) the scored panel only; a truth.json of
+# another frame size gives a note and no truth panel.
+mkdir -p "$work/sc_alone" "$work/sc_other" && cp "$work"/sc/frame_*.png "$work/sc_alone/" && cp "$work"/sc/frame_*.png "$work/sc_other/"
+python3 -c "import json,sys; t=json.load(open(sys.argv[1])); t['width_px']=320; json.dump(t, open(sys.argv[2],'w'))" \
+  "$work/sc/truth.json" "$work/sc_other/truth.json"
+"$bin" score "$work/sc_alone" --um-per-px 1.46875 --fps 30 --overlay "$work/sc_ov_alone" --json "$work/sc_alone.json" >/dev/null 2>&1 \
+  && ok || bad "score frames without truth.json"
+"$bin" score "$work/sc_other" --overlay "$work/sc_ov_other" --json "$work/sc_other.json" >/dev/null 2>"$work/sc_other.err" \
+  && grep -q "overlay without a truth panel: 320x480 px, the clip is 640x480" "$work/sc_other.err" \
+  && ok "overlay: a truth.json of another size is noted, not drawn" || bad "overlay truth size note: $(cat "$work/sc_other.err")"
+python3 - "$work" <<'PY' && ok "overlay: scored + truth panels over a legend; scored only without truth.json" || bad "overlay layout"
+import struct, sys
+w = sys.argv[1]
+def size(p):
+    b = open(p, "rb").read(24)
+    assert b[:8] == b"\x89PNG\r\n\x1a\n", p
+    return struct.unpack(">II", b[16:24])
+tw, th = size(f"{w}/sc_ov/overlay_site1.png")
+aw, ah = size(f"{w}/sc_ov_alone/overlay_site1.png")
+ow, oh = size(f"{w}/sc_ov_other/overlay_site1.png")
+assert (tw, aw, ow) == (1280, 640, 640), (tw, aw, ow)
+assert th == ah == oh and 480 < th <= 600, (th, ah, oh)
+PY
 "$bin" score "$work/sc.mkv" --um-per-px 1.46875 --json "$work/sc_mkv.json" >/dev/null 2>&1 && ok || bad "score FFV1 video"
 "$bin" score "$work/sc.mp4" --um-per-px 1.46875 --json "$work/sc_mp4.json" >/dev/null 2>&1 && ok || bad "score H.264 video"
 python3 - "$work" <<'PY' && ok || bad "video scores differ from the PNG score"
