@@ -1,5 +1,7 @@
 #include "validation/scoring_accuracy.hpp"
 
+#include <optional>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +10,7 @@
 
 #include "run/parallel.hpp"
 #include "scoring/analysis.hpp"
+#include "viz/bed.hpp"
 #include "viz/presets.hpp"
 #include "viz/raster.hpp"
 
@@ -83,6 +86,16 @@ std::vector<AccuracyClip> severe_artifact_clips() {
   };
 }
 
+std::vector<AccuracyClip> realistic_clips() {
+  std::vector<AccuracyClip> out;
+  std::uint64_t seed = 300;
+  for (const std::string preset : {"healthy", "septic", "severe"}) {
+    out.push_back({"sdf_" + preset + "_realistic", "sdf", preset, {}, viz::Artifacts{}, seed++, true});
+  }
+  out.push_back({"idf_septic_realistic", "idf", "septic", {}, viz::Artifacts{}, seed++, true});
+  return out;
+}
+
 ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
   ClipComparison out;
   out.clip = c;
@@ -91,14 +104,30 @@ ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
   micro.field_width_um = device.field_width_um;
   micro.field_height_um = device.field_height_um;
   micro.window_s = seconds;
-  const model::Network net = model::generate_network(micro, c.seed);
-  model::Site site = model::with_field(net.sublingual.front(), device.field_width_um, device.field_height_um);
   const model::MicroDrivers drivers = viz::preset_drivers(c.preset.empty() ? "healthy" : c.preset);
-  auto states = model::site_states(micro, site, drivers, 0.0);
-  if (c.preset.empty()) viz::assign_classes(micro, site, states, c.fractions, c.seed);
-  const viz::ClipSetup setup = viz::make_clip(device, c.artifacts, site, states, 0.0, c.seed);
+  model::Site site;
+  std::vector<model::VesselState> states;
+  std::optional<viz::Bed> bed;
+  viz::Look look;
+  if (c.realistic) {  // as `coherence render --preset P` draws the default look
+    look = viz::look_preset("realistic");
+    look.oedema = viz::oedema_index(drivers);
+    bed = viz::connected_bed(micro, c.seed, 0, device.field_width_um, device.field_height_um);
+    states = model::site_states(micro, bed->site, drivers, 0.0);
+    if (c.preset.empty()) viz::assign_bed_classes(micro, *bed, states, c.fractions, c.seed);
+    viz::bed_flow(micro, *bed, states, 0.0);
+    site = bed->site;
+  } else {
+    const model::Network net = model::generate_network(micro, c.seed);
+    site = model::with_field(net.sublingual.front(), device.field_width_um, device.field_height_um);
+    states = model::site_states(micro, site, drivers, 0.0);
+    if (c.preset.empty()) viz::assign_classes(micro, site, states, c.fractions, c.seed);
+  }
+  viz::ClipSetup setup = viz::make_clip(device, c.artifacts, site, states, 0.0, c.seed, look);
+  if (bed) viz::share_depths(*bed, setup.depth_um);
   const int frames = static_cast<int>(std::lround(seconds * device.fps));
-  out.truth = viz::visible_metrics(setup, frames);
+  const std::vector<viz::VisiblePiece> pieces = viz::visible_pieces(setup, viz::visible_arcs(setup, frames));
+  out.truth = viz::visible_metrics(setup, pieces);
   double offset_x = 0.0, offset_y = 0.0;
   // The velocity actually drawn while moving (artifacts such as probe pressure slow the cells:
   // the pixels show that, and it is what a scorer can measure).
@@ -180,6 +209,47 @@ ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
     }
   }
   out.matched_length_fraction = scored_small > 0.0 ? matched / scored_small : 0.0;
+
+  // Recall: each visible small truth piece, sampled every 2 um; a sample is found when a scored
+  // centreline (frame 0's image, moved back into the site's coordinates) passes within half the
+  // true diameter + 3 um, the matching tolerance above.
+  std::vector<std::vector<model::PointUm>> scored_lines;
+  for (const auto& v : score.vessels) {
+    std::vector<model::PointUm> line;
+    for (const auto& p : v.polyline_um) line.push_back({p.x_um - offset_x, p.y_um - offset_y});
+    scored_lines.push_back(std::move(line));
+  }
+  const double margin_um = score.margin_px * device.um_per_px();
+  for (const auto& piece : pieces) {
+    const auto i = piece.vessel_index;
+    if (!states[i].small) continue;
+    const double tol = 0.5 * site.vessels[i].diameter_um + 3.0;
+    const auto cls = static_cast<std::size_t>(states[i].flow_class);
+    for (std::size_t k = 1; k < piece.polyline.size(); ++k) {
+      const auto& a = piece.polyline[k - 1];
+      const auto& b = piece.polyline[k];
+      const double len = std::hypot(b.x_um - a.x_um, b.y_um - a.y_um);
+      const int n = std::max(1, static_cast<int>(std::ceil(len / 2.0)));
+      for (int j = 0; j < n; ++j) {
+        const double f = (j + 0.5) / n;
+        const double x = a.x_um + f * (b.x_um - a.x_um), y = a.y_um + f * (b.y_um - a.y_um);
+        // Only the analysed field counts (the scorer leaves the edge strip out by design).
+        const double xi = x + offset_x, yi = y + offset_y;
+        if (xi < margin_um || yi < margin_um || xi > device.field_width_um - margin_um ||
+            yi > device.field_height_um - margin_um) {
+          continue;
+        }
+        out.truth_small_length_um[cls] += len / n;
+        const bool found = std::any_of(scored_lines.begin(), scored_lines.end(), [&](const auto& line) {
+          for (std::size_t q = 1; q < line.size(); ++q) {
+            if (point_segment_distance(x, y, line[q - 1], line[q]) < tol) return true;
+          }
+          return line.size() == 1 && std::hypot(line[0].x_um - x, line[0].y_um - y) < tol;
+        });
+        if (found) out.found_small_length_um[cls] += len / n;
+      }
+    }
+  }
   return out;
 }
 
@@ -285,6 +355,14 @@ AccuracySummary summarise(const std::vector<ClipComparison>& accuracy, const std
     s.velocity_within_15_pct = len > 0.0 ? 100.0 * within / len : 0.0;
   }
   s.velocity_coverage_pct = cont_matched > 0 ? 100.0 * cont_measured / cont_matched : 0.0;
+  for (std::size_t k = 0; k < 4; ++k) {
+    double truth = 0.0, found = 0.0;
+    for (const auto& c : accuracy) {
+      truth += c.truth_small_length_um[k];
+      found += c.found_small_length_um[k];
+    }
+    s.recall_pct[k] = truth > 0.0 ? 100.0 * found / truth : std::numeric_limits<double>::quiet_NaN();
+  }
   s.severe_clips = static_cast<int>(severe.size());
   for (const auto& c : severe) s.severe_flagged += c.acceptable ? 0 : 1;
   return s;

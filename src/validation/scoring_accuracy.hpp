@@ -24,6 +24,9 @@ struct AccuracyClip {
   std::array<double, 4> fractions{};  // none, intermittent, sluggish, continuous
   viz::Artifacts artifacts;
   std::uint64_t seed = 1;
+  // The default realistic look (issue 22), drawn as `coherence render --preset P` draws it: the
+  // connected bed, its conserved flow and depths, the look's optics and the preset's oedema.
+  bool realistic = false;
 };
 
 // Renders `frames` frames of a clip in memory, as the scoring pipeline's input (8-bit grey);
@@ -34,6 +37,9 @@ scoring::Clip render_clip(const viz::ClipSetup& setup, int frames, std::string n
 // The accuracy set (>= 40 clips) and the severe-artifact set.
 std::vector<AccuracyClip> accuracy_clips();
 std::vector<AccuracyClip> severe_artifact_clips();
+// Clips on the default realistic look (healthy, septic, severe on SDF; septic on IDF), scored
+// and summarised on their own (issue 22 Build 7, issue 23 Build 5).
+std::vector<AccuracyClip> realistic_clips();
 
 struct ClipComparison {
   AccuracyClip clip;
@@ -52,6 +58,10 @@ struct ClipComparison {
   int continuous_matched = 0;              // continuous in both
   int continuous_measured = 0;             // ... with a measured velocity
   double matched_length_fraction = 0.0;    // of scored small-vessel length
+  // Detection recall by truth class (none, intermittent, sluggish, continuous): the truth's
+  // visible small-vessel length, and the part of it within a scored vessel's reach (any scored
+  // vessel's centreline within half the true diameter + 3 um), um.
+  std::array<double, 4> truth_small_length_um{}, found_small_length_um{};
 };
 
 ClipComparison evaluate_clip(const AccuracyClip& clip, double seconds = 4.0);
@@ -75,6 +85,7 @@ struct AccuracySummary {
   double velocity_within_15_pct = 0.0;
   double clip_velocity_error_pct = 0.0;  // median over clips of |scored / true clip velocity - 1|
   double unmeasured_pct = 0.0;           // of the matched small-vessel length
+  std::array<double, 4> recall_pct{};    // detection recall of the visible small-vessel length, by truth class
 };
 
 // The sublingual microcirculation measured as a clinician's device would: each of the 5 sites
