@@ -11,6 +11,7 @@
 #include <cmath>
 #include <fstream>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -174,9 +175,14 @@ int run_score(const ScoreOptions& opts) {
                                      : "score: give one input per site, or --batch DIR_OR_LIST");
   }
   const std::vector<std::string> inputs = batch ? batch_inputs(opts.batch) : opts.inputs;
-  auto score_one = [](const scoring::Clip& clip) {
+  // COHERENCE_SCORE_DEBUG=1: each stage's wall time on stderr (docs/scoring.md).
+  scoring::ScoringSettings settings;
+  if (std::getenv("COHERENCE_SCORE_DEBUG") != nullptr) {
+    settings.stage_time = [](const char* name, double ms) { std::fprintf(stderr, "  %-14s %6.0f ms\n", name, ms); };
+  }
+  auto score_one = [&settings](const scoring::Clip& clip) {
     try {
-      return scoring::score_site(clip);
+      return scoring::score_site(clip, settings);
     } catch (const cv::Exception& e) {
       // OpenCV refuses what the frames cannot give (e.g. a vessel filter wider than the frame).
       throw scenario::InputError(fmt::format("{}: {}x{} px at {:g} um/px cannot be scored (OpenCV: {})", clip.source,

@@ -751,19 +751,18 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   out.width_um = clip.width() * clip.um_per_px;
   out.height_um = clip.height() * clip.um_per_px;
 
-  const bool debug = std::getenv("COHERENCE_SCORE_DEBUG") != nullptr;
   auto stage_start = std::chrono::steady_clock::now();
   auto stage = [&](const char* name) {
-    if (!debug) return;
+    if (!s.stage_time) return;
     const auto now = std::chrono::steady_clock::now();
-    std::fprintf(stderr, "  %-14s %6.0f ms\n", name, std::chrono::duration<double, std::milli>(now - stage_start).count());
+    s.stage_time(name, std::chrono::duration<double, std::milli>(now - stage_start).count());
     stage_start = now;
   };
   // 1-2. Flicker and stabilisation.
   const std::vector<cv::Mat>& raw = clip.frames;
   const std::vector<double> gain = flicker_gains(raw);
   stage("flicker");
-  out.drift_px = register_frames(raw, gain, 30.0 / clip.um_per_px);
+  out.drift_px = register_frames(raw, gain, s.registration_search_um / clip.um_per_px);
   stage("coarse");
   {
     // The reference for the second pass: frames moved back by whole pixels (cheap) and averaged.
@@ -813,7 +812,7 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
 
   // 3. Detection on absorbance-like contrast.
   const double um = clip.um_per_px;
-  const int bg_radius = std::max(5, static_cast<int>(std::lround(30.0 / um)));
+  const int bg_radius = std::max(5, static_cast<int>(std::lround(s.background_radius_um / um)));
   cv::Mat background;
   cv::morphologyEx(mean, background, cv::MORPH_CLOSE,
                    cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * bg_radius + 1, 2 * bg_radius + 1)));
@@ -832,7 +831,7 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   flicker = flicker / background;
   cv::Mat contrast = a_mean + flicker;
   cv::Mat smooth;
-  cv::GaussianBlur(contrast, smooth, cv::Size(), std::max(0.8, 1.2 / um));
+  cv::GaussianBlur(contrast, smooth, cv::Size(), std::max(0.8, s.contrast_smoothing_um / um));
   // The threshold comes from the background's own distribution (vessels are a minority of
   // pixels): its median and robust spread, which include tissue texture, not only noise.
   double sd = 0.0, level0 = 0.0;
@@ -852,9 +851,9 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   for (double su : s.scales_um) sigmas.push_back(std::max(0.7, su / um));
   const cv::Mat vness = vesselness(smooth, sigmas, s.frangi_beta, s.frangi_c_sd * sd);
   // Hysteresis: strong = contrast high and tubular; weak pixels join strong components.
-  const cv::Mat tubular = vness > 0.05;
+  const cv::Mat tubular = vness > s.tubular_strong;
   cv::Mat strong = (smooth > level0 + s.threshold_high_sd * sd) & tubular;
-  cv::Mat weak = (smooth > level0 + s.threshold_low_sd * sd) & (vness > 0.02);
+  cv::Mat weak = (smooth > level0 + s.threshold_low_sd * sd) & (vness > s.tubular_weak);
   cv::Mat labels, stats, centroids;
   const int ncomp = cv::connectedComponentsWithStats(weak, labels, stats, centroids, 8, CV_32S);
   std::vector<char> keep(static_cast<std::size_t>(ncomp), 0);
@@ -863,7 +862,7 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
       if (strong.at<std::uint8_t>(y, x)) keep[static_cast<std::size_t>(labels.at<int>(y, x))] = 1;
     }
   }
-  const double min_area_px = std::pow(6.0 / um, 2.0) * 3.0;
+  const double min_area_px = std::pow(s.min_component_side_um / um, 2.0) * 3.0;
   cv::Mat mask = cv::Mat::zeros(mean.size(), CV_8U);
   for (int y = 0; y < labels.rows; ++y) {
     for (int x = 0; x < labels.cols; ++x) {

@@ -33,6 +33,8 @@
 //     MFI, velocity) refused: NaN, written as null, with the reason.
 #pragma once
 
+#include <functional>
+
 #include <opencv2/core.hpp>
 
 #include <string>
@@ -71,6 +73,15 @@ struct ScoringSettings {
   double evidence_acceptable = 0.6;
   double evidence_unacceptable = 0.3;
   double min_flow_duration_s = 2.0;     // shorter clips: flow measures refused (duration item 10)
+  // Detection (R, tuned on the accuracy set with the thresholds above).
+  double registration_search_um = 30.0;  // coarse stabilisation: +- this
+  double background_radius_um = 30.0;    // grey closing: removes dark structures narrower than twice this
+  double contrast_smoothing_um = 1.2;    // Gaussian sigma on the contrast before thresholds (>= 0.8 px)
+  double tubular_strong = 0.05;          // vesselness a strong (seed) pixel needs
+  double tubular_weak = 0.02;            // ... and a weak (joining) pixel
+  double min_component_side_um = 6.0;    // components smaller than 3 x this^2 are dropped
+  // Called with each stage's name and wall time (ms) when set (`COHERENCE_SCORE_DEBUG=1 coherence score`).
+  std::function<void(const char*, double)> stage_time;
 };
 
 struct ScoredVessel {

@@ -192,12 +192,6 @@ ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
                              : std::numeric_limits<double>::infinity();
       out.perfused_velocity_errors.push_back({err, v.length_um});
     }
-    if (std::getenv("COHERENCE_ACCURACY_DEBUG") && states[i].flow_class != v.flow_class) {
-      std::fprintf(stderr, "%s truth %d (v %.0f drawn %.0f occ %.2f duty %.2f) scored %d (v %.0f mf %.2f corr %.2f) len %.0f\n",
-                   c.name.c_str(), static_cast<int>(states[i].flow_class), states[i].velocity_moving_um_per_s,
-                   drawn_n[i] > 0 ? drawn_sum[i] / drawn_n[i] : 0.0, states[i].occupancy, states[i].duty,
-                   static_cast<int>(v.flow_class), v.velocity_um_per_s, v.moving_fraction, v.correlation, v.length_um);
-    }
     const bool both_continuous = states[i].flow_class == model::FlowClass::kContinuous && v.flow_measured &&
                                  v.flow_class == model::FlowClass::kContinuous;
     out.continuous_matched += both_continuous ? 1 : 0;
