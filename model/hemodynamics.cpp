@@ -77,4 +77,12 @@ double baroreflex_target(const BaroreflexParams& b, double map_mmHg) {
   return 1.0 / (1.0 + std::exp(z));
 }
 
+double vascular_sympathetic_target(const BaroreflexParams& b, double map_mmHg, double cvp_mmHg) {
+  // Cardiopulmonary term: slope 1/k_cp near the set point, bounded at +-A (receptor saturation).
+  const double a = b.cvp_term_bound;
+  const double z = (map_mmHg - b.map_set_point_mmHg) / b.map_slope_mmHg +
+                   a * std::tanh((cvp_mmHg - b.cvp_set_point_mmHg) / (b.cvp_slope_mmHg * a));
+  return 1.0 / (1.0 + std::exp(z));
+}
+
 }  // namespace coherence::model

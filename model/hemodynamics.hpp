@@ -15,9 +15,12 @@
 //   T_sys = 0.3 sqrt(60/HR) s                      incomplete filling at high heart rates
 //   LV: P_es = P_a.  RV: P_es = P_p + Q_rv * PVR, solved in closed form for SV.
 // Mean systemic filling pressure: Pmsf = sum(V_i - V0_i) / sum(C_i) over all compartments.
-// Baroreflex: sympathetic activity target s* = 1 / (1 + exp((MAP - MAP_set) / k)); a cardiac
-//   arm (HR, elastance) and a vascular arm (R_sys, venous V0) each follow s* with a first-order
-//   lag; both gains are reduced by sepsis.
+// Baroreflex: cardiac target s*_c = 1 / (1 + exp((MAP - MAP_set) / k)); vascular target adds the
+//   cardiopulmonary (low-pressure) receptors, s*_v = 1 / (1 + exp((MAP - MAP_set) / k +
+//   A tanh((CVP - CVP_set) / (k_cp A)))); a cardiac arm (HR, elastance) follows s*_c and a vascular
+//   arm (R_sys, venous V0, endogenous NE, skin arterioles, splanchnic flow) follows s*_v, each with
+//   a first-order lag; both gains are reduced by sepsis. MAP_set = 90 + R, R the slow partial
+//   resetting toward the prevailing MAP (model.hpp state baroreflex_reset_mmHg).
 #pragma once
 
 #include "model/params.hpp"
@@ -68,7 +71,10 @@ double diastolic_filling_fraction(double heart_rate_bpm, double filling_time_con
 CirculationState circulation(const HemodynamicParams& h, double weight_scale, double capacity_scale,
                              const CirculationTone& tone, const CirculationVolumes& v);
 
-// Baroreflex target sympathetic activity (0..1, 0.5 at the set point).
+// Baroreflex target sympathetic activity (0..1, 0.5 at the set point): the cardiac arm's target.
 double baroreflex_target(const BaroreflexParams& b, double map_mmHg);
+
+// Vascular arm's target: arterial and cardiopulmonary (CVP) receptors summed in the sigmoid.
+double vascular_sympathetic_target(const BaroreflexParams& b, double map_mmHg, double cvp_mmHg);
 
 }  // namespace coherence::model

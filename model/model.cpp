@@ -106,8 +106,11 @@ Observables observe(const ModelParams& p, const ModelReference& ref, const Input
   o.ne_plasma_ug_per_L = y[kNeExogenous] + y[kNeEndogenous];
   o.ne_clearance_L_per_min = ne_clearance_L_per_min(p);
   // The baroreflex of a chronic hypertensive is reset to the usual MAP.
-  o.sympathetic_target = baroreflex_target(
-      p.baroreflex, o.circulation.arterial_mmHg - (p.patient.usual_map_mmHg - 90.0));
+  // Resetting shifts the set point toward the prevailing MAP (state kBaroreflexReset).
+  const double sensed_map_mmHg = o.circulation.arterial_mmHg - (p.patient.usual_map_mmHg - 90.0) - y[kBaroreflexReset];
+  o.sympathetic_target = baroreflex_target(p.baroreflex, sensed_map_mmHg);
+  o.vascular_sympathetic_target =
+      vascular_sympathetic_target(p.baroreflex, sensed_map_mmHg, o.circulation.central_mmHg);
 
   FluidInputs fi;
   fi.arterial_mmHg = o.circulation.arterial_mmHg;
@@ -226,7 +229,14 @@ int derivatives(const ModelParams& p, const ModelReference& ref, const Inputs& i
 
   // Baroreflex arms follow the sympathetic target with first-order lags.
   dydt[kCardiacSympathetic] = (o.sympathetic_target - y[kCardiacSympathetic]) / b.cardiac_time_constant_min;
-  dydt[kVascularSympathetic] = (o.sympathetic_target - y[kVascularSympathetic]) / b.vascular_time_constant_min;
+  dydt[kVascularSympathetic] = (o.vascular_sympathetic_target - y[kVascularSympathetic]) / b.vascular_time_constant_min;
+  // Partial resetting of the arterial set point toward the prevailing MAP.
+  {
+    const double map_change_mmHg =
+        c.arterial_mmHg - (p.patient.usual_map_mmHg - 90.0) - ref.baroreflex_reference_map_mmHg;
+    dydt[kBaroreflexReset] =
+        (b.reset_fraction * map_change_mmHg - y[kBaroreflexReset]) / (b.reset_time_constant_h * 60.0);
+  }
 
   // Norepinephrine: one compartment, exogenous and endogenous, and an effect site.
   const double volume_L = ne.volume_L * weight_scale(p);
@@ -305,7 +315,7 @@ void settle_circulation(const ModelParams& p, const ModelReference& ref, StateVe
     dz[2] = c.venous_return_mL_per_min - c.rv_output_mL_per_min;
     dz[3] = c.rv_output_mL_per_min - c.lv_output_mL_per_min;
     dz[4] = (o.sympathetic_target - z[4]) / p.baroreflex.cardiac_time_constant_min;
-    dz[5] = (o.sympathetic_target - z[5]) / p.baroreflex.vascular_time_constant_min;
+    dz[5] = (o.vascular_sympathetic_target - z[5]) / p.baroreflex.vascular_time_constant_min;
     return 0;
   };
   std::array<double, kFast.size()> z0{};
@@ -347,6 +357,8 @@ InitialCondition reference_state(const ModelParams& p) {
   y[kInterstitialProtein] = ic.reference.fluids.interstitial_protein_g;
   y[kIl6] = p.sepsis.il6_baseline_pg_per_mL;
   settle_circulation(p, ic.reference, y);
+  ic.reference.baroreflex_reference_map_mmHg =
+      observe(p, ic.reference, Inputs{}, y).circulation.arterial_mmHg - (p.patient.usual_map_mmHg - 90.0);
 
   // Fluid exchange in balance at the settled pressures.
   const Observables o0 = observe(p, ic.reference, Inputs{}, y);

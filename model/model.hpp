@@ -3,7 +3,8 @@
 //
 // State vector (units in the names; see docs/model/*.md for each system's equations):
 //   circulation   arterial_mL, venous_mL, central_mL, pulmonary_mL
-//   baroreflex    cardiac_sympathetic, vascular_sympathetic        (activity 0..1)
+//   baroreflex    cardiac_sympathetic, vascular_sympathetic        (activity 0..1);
+//                 baroreflex_reset_mmHg (set-point shift toward the prevailing MAP, slow)
 //   norepinephrine ne_exogenous_ug_per_L, ne_endogenous_ug_per_L, ne_effect_site_ug_per_L
 //   sepsis        inflammation (0..1), il6_pg_per_mL, infection_load (1 = half-maximal host
 //                 response), endothelial_injury (0..1, glycocalyx/endothelium, slow recovery)
@@ -62,6 +63,7 @@ enum StateIndex : int {
   kEpinephrine,
   kDobutamine,
   kNitroglycerinEffect,
+  kBaroreflexReset,
   kFluidIn,
   kFluidOut,
   kStateCount
@@ -76,7 +78,7 @@ inline constexpr std::array<const char*, kStateCount> kStateNames = {
     "plasma_protein_g",       "interstitial_protein_g", "red_cell_volume_mL",
     "lactate_mmol_per_L",     "glycolytic_drive_mmol_per_kg_h", "hepatic_dysfunction",
     "renal_injury",           "creatinine_umol_per_L",  "vasopressin_pg_per_mL",  "epinephrine_ug_per_L",
-    "dobutamine_ug_per_L",    "nitroglycerin_effect_ug_per_min",
+    "dobutamine_ug_per_L",    "nitroglycerin_effect_ug_per_min", "baroreflex_reset_mmHg",
     "fluid_in_mL",            "fluid_out_mL"};
 
 // Inputs held constant between two discontinuities (events, protocol decisions).
@@ -117,7 +119,8 @@ struct Observables {
   double ne_clearance_L_per_min = 0.0;
   MicroDrivers micro_drivers;
   MicroMeanField micro;
-  double sympathetic_target = 0.5;
+  double sympathetic_target = 0.5;           // cardiac arm: arterial baroreflex
+  double vascular_sympathetic_target = 0.5;  // vascular arm: arterial + cardiopulmonary
 };
 
 // Values fixed at model construction (derived once from the parameters).
@@ -127,6 +130,7 @@ struct ModelReference {
   double tissue_pressure_mmHg = 2.0;            // interstitial + offset, healthy
   double interstitial_volume_mL = 11900.0;
   double micro_healthy_perfused_fraction = 1.0;  // mean-field normaliser of extraction capacity
+  double baroreflex_reference_map_mmHg = 90.0;   // MAP the arterial receptors sense at rest (no resetting)
 };
 
 using StateVector = std::array<double, kStateCount>;

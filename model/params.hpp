@@ -48,6 +48,18 @@ struct BaroreflexParams {
   double contractility_gain = 0.8;           // R elastance +-40%
   double resistance_log_gain = 1.0;          // R R = R0 exp(g (s - 0.5))
   double venous_unstressed_shift_mL = 500.0;  // R +-500 mL capacitance mobilisation
+  // Cardiopulmonary (low-pressure) reflex: the vascular arm's target also falls as CVP rises.
+  // Nonhypotensive LBNP lowers CVP and raises muscle sympathetic activity and forearm and
+  // splanchnic resistance at unchanged MAP and HR (Victor & Leimbach 1987; Hirsch 1989; Floras 2001;
+  // Sundlof & Wallin 1978), so the term enters the vascular arm only.
+  double cvp_set_point_mmHg = 3.1;            // D the model's healthy supine CVP (healthy_cvp check): s* = 0.5 at rest
+  double cvp_slope_mmHg = 2.5;                // C calibrated in 1.2-5 (rows barely differ); LBNP -5..-15: CVP falls, MSNA +61..+149% (Victor & Leimbach 1987)
+  double cvp_term_bound = 2.0;                // R |CVP term| <= 2 (receptors saturate; linear over CVP 6 -> -1, Pawelczyk & Raven 1989)
+  // Resetting: the arterial set point follows the prevailing MAP partially over hours to days
+  // (baroreceptor firing falls back toward control over 1-2 days at a sustained pressure, Guyton &
+  // Hall; resetting is rarely complete, Kougias 2010; Chapleau, Hajduczok & Abboud).
+  double reset_fraction = 0.3;                // C calibrated on BEH-LAC24, OBS-1 (0.5-0.7: OBS-1 PPV breakpoint out); partial (Kougias 2010)
+  double reset_time_constant_h = 12.0;        // R first-order; 1-2 days to settle (Guyton & Hall)
 };
 
 // Norepinephrine pharmacokinetics and pharmacodynamics (docs/model/norepinephrine.md).
