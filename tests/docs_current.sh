@@ -19,7 +19,7 @@ cp -r "$src/docs" "$work/docs"
 case "$mode" in
   validate) "$bin" validate --docs "$work/docs" --quiet >/dev/null ;;
   score-check)
-    if ! "$bin" score-check --docs "$work/docs" > "$work/score-check.txt"; then
+    if ! "$bin" score-check --scenarios "$src/scenarios" --docs "$work/docs" > "$work/score-check.txt"; then
       cat "$work/score-check.txt"
       echo "score-check: an accuracy limit fails"
       exit 1

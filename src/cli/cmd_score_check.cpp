@@ -10,12 +10,15 @@
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
 #include "cli/commands.hpp"
 #include "output/files.hpp"
 #include "run/parallel.hpp"
+#include "run/runner.hpp"
 #include "scenario/scenario.hpp"
 #include "validation/scoring_accuracy.hpp"
 
@@ -28,6 +31,8 @@ void setup_score_check(CLI::App& app, const std::shared_ptr<ScoreCheckOptions>& 
   sub->add_option("--seconds", opts->seconds, "Clip length (s)")->capture_default_str()->check(CLI::Range(0.5, 20.0));
   sub->add_option("--docs", opts->docs_dir, "Rewrite the accuracy table in DIR/scoring.md");
   sub->add_option("--threads", opts->threads, "Clips in parallel (default: all cores)")->check(CLI::Range(1, 256));
+  sub->add_option("--scenarios", opts->scenarios_dir,
+                  "Folder of the scenario files whose sites join the accuracy set (default: scenarios, the source tree's)");
 }
 
 namespace {
@@ -39,6 +44,59 @@ std::vector<validation::ClipComparison> evaluate_all(const std::vector<validatio
                                                      unsigned threads) {
   return run::parallel_map(clips.size(), threads,
                            [&clips, seconds](std::size_t k) { return validation::evaluate_clip(clips[k], seconds); });
+}
+
+// The scenario sites of the accuracy set (issue 23 Build 3): the model's own networks and drivers,
+// chosen where the scenarios' lessons and the demo look at them.
+std::vector<validation::AccuracyClip> scenario_clips(const std::filesystem::path& dir) {
+  struct Pick {
+    const char* file;
+    std::vector<std::string> overrides;
+    double at_min;
+    std::vector<std::size_t> sites;  // 1-based
+    const char* name;
+  };
+  const std::vector<Pick> picks = {
+      {"ne_cliff.toml", {}, 780.0, {1, 3}, "ne_cliff_780"},
+      {"macro_vs_micro.toml", {}, 1200.0, {1}, "macro_first_1200"},
+      {"macro_vs_micro.toml", {"protocol.name=micro_guided"}, 1200.0, {1}, "micro_guided_1200"},
+      {"septic_shock_ne.toml", {}, 720.0, {2}, "septic_shock_ne_720"},
+      {"coherence_loss_3_vasoconstriction.toml", {}, 600.0, {1}, "coherence_loss_3_600"},
+  };
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw scenario::InputError(fmt::format("--scenarios {}: no such folder (run from the source tree, or give the "
+                                           "folder of ne_cliff.toml and the other scenario files)",
+                                           dir.string()));
+  }
+  std::vector<validation::AccuracyClip> out;
+  for (const auto& p : picks) {
+    std::vector<scenario::Override> overrides;
+    for (const auto& o : p.overrides) overrides.push_back(scenario::parse_override(o));
+    const scenario::Scenario s = scenario::load_scenario((dir / p.file).string(), overrides);
+    const run::RunResult r = run::run_scenario(s, {p.at_min}, video_measurer(s));
+    if (!r.completed || r.snapshots.empty()) {
+      throw std::runtime_error(fmt::format("{}: the simulation did not reach t = {} min{}", s.file, p.at_min,
+                                           r.error.empty() ? "" : ": " + r.error));
+    }
+    for (std::size_t k : p.sites) {
+      auto site = std::make_shared<validation::ScenarioSite>();
+      site->label = fmt::format("{} at {:g} min, site {}", p.file, p.at_min, k);
+      site->micro = s.params.micro;
+      site->network = r.network;
+      site->drivers = r.snapshots.front().drivers;
+      site->start_s = p.at_min * 60.0;
+      site->site_index = k - 1;
+      validation::AccuracyClip c;
+      c.name = fmt::format("scn_{}_s{}", p.name, k);
+      c.device = "sdf";
+      c.preset = "scenario";
+      c.seed = s.seed;
+      c.scenario = std::move(site);
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -60,12 +118,15 @@ std::string num(double v, const char* format) {
 }
 
 // The subset a clip belongs to (its flow mix), for the per-subset verdicts.
-std::string subset_of(const validation::AccuracyClip& c) { return c.preset.empty() ? "assigned mixes" : c.preset; }
+std::string subset_of(const validation::AccuracyClip& c) {
+  return c.scenario ? "scenario sites" : c.preset.empty() ? "assigned mixes" : c.preset;
+}
 
 }  // namespace
 
 int run_score_check(const ScoreCheckOptions& opts) {
   auto clips = validation::accuracy_clips();
+  for (auto& c : scenario_clips(opts.scenarios_dir)) clips.push_back(std::move(c));
   if (opts.clips > 0 && static_cast<std::size_t>(opts.clips) < clips.size()) clips.resize(static_cast<std::size_t>(opts.clips));
   const unsigned threads = opts.threads > 0 ? static_cast<unsigned>(opts.threads)
                                             : std::max(1u, std::thread::hardware_concurrency());

@@ -70,6 +70,7 @@ struct ScoreCheckOptions {
   double seconds = 4.0;
   std::string docs_dir;
   int threads = 0;
+  std::string scenarios_dir = "scenarios";  // the scenario clips' files
 };
 void setup_score_check(CLI::App& app, const std::shared_ptr<ScoreCheckOptions>& opts);
 int run_score_check(const ScoreCheckOptions& opts);

@@ -104,12 +104,21 @@ ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
   micro.field_width_um = device.field_width_um;
   micro.field_height_um = device.field_height_um;
   micro.window_s = seconds;
-  const model::MicroDrivers drivers = viz::preset_drivers(c.preset.empty() ? "healthy" : c.preset);
+  const model::MicroDrivers drivers =
+      c.scenario ? c.scenario->drivers : viz::preset_drivers(c.preset.empty() ? "healthy" : c.preset);
   model::Site site;
   std::vector<model::VesselState> states;
   std::optional<viz::Bed> bed;
   viz::Look look;
-  if (c.realistic) {  // as `coherence render --preset P` draws the default look
+  double start_s = 0.0;
+  if (c.scenario) {  // as `coherence render SCENARIO --at-min T --site K --look clean` draws it
+    micro = c.scenario->micro;
+    micro.window_s = seconds;
+    const model::Network net = viz::network_for_camera(micro, c.scenario->network, c.seed, device);
+    site = viz::site_in_view(net, c.scenario->site_index, device);
+    start_s = c.scenario->start_s;
+    states = model::site_states(micro, site, c.scenario->drivers, start_s);
+  } else if (c.realistic) {  // as `coherence render --preset P` draws the default look
     look = viz::look_preset("realistic");
     look.oedema = viz::oedema_index(drivers);
     bed = viz::connected_bed(micro, c.seed, 0, device.field_width_um, device.field_height_um);
@@ -123,7 +132,7 @@ ClipComparison evaluate_clip(const AccuracyClip& c, double seconds) {
     states = model::site_states(micro, site, drivers, 0.0);
     if (c.preset.empty()) viz::assign_classes(micro, site, states, c.fractions, c.seed);
   }
-  viz::ClipSetup setup = viz::make_clip(device, c.artifacts, site, states, 0.0, c.seed, look);
+  viz::ClipSetup setup = viz::make_clip(device, c.artifacts, site, states, start_s, c.seed, look);
   if (bed) viz::share_depths(*bed, setup.depth_um);
   const int frames = static_cast<int>(std::lround(seconds * device.fps));
   const std::vector<viz::VisiblePiece> pieces = viz::visible_pieces(setup, viz::visible_arcs(setup, frames));

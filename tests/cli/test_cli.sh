@@ -340,6 +340,9 @@ for name in ["sc_mkv", "sc_mp4"]:
 # ... and the PNG score is near the truth (the full accuracy check is `coherence score-check`).
 assert abs(png["tvd_mm_per_mm2"] - truth["tvd_mm_per_mm2"]) < 3.5, (png["tvd_mm_per_mm2"], truth["tvd_mm_per_mm2"])
 PY
+# score-check's scenario sites come from a folder of scenario files: a missing one is bad input.
+expect_2 "score-check without its scenarios folder" "--scenarios $work/no_such_dir: no such folder" \
+  score-check --scenarios "$work/no_such_dir" --clips 1
 # Same input, same bytes.
 "$bin" score "$work/sc" --json "$work/sc_png2.json" >/dev/null 2>&1
 cmp -s "$work/sc_png.json" "$work/sc_png2.json" && ok || bad "score is not deterministic"
