@@ -135,11 +135,8 @@ void write_overlays(const std::vector<scoring::SiteScore>& sites, const std::vec
                     const std::filesystem::path& dir) {
   output::prepare_output_folder(dir, [](const std::string& n) { return n.rfind("overlay_site", 0) == 0; });
   for (std::size_t k = 0; k < sites.size(); ++k) {
-    const std::filesystem::path in = inputs[k];
+    const std::filesystem::path truth_file = scoring::meta_folder(inputs[k]) / "truth.json";
     std::error_code ec;
-    const std::filesystem::path folder =
-        std::filesystem::is_directory(in, ec) ? in : (in.parent_path().empty() ? std::filesystem::path(".") : in.parent_path());
-    const std::filesystem::path truth_file = folder / "truth.json";
     nlohmann::json truth;
     bool with_truth = false;
     if (std::filesystem::exists(truth_file, ec)) {

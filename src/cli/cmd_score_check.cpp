@@ -81,7 +81,6 @@ std::vector<validation::AccuracyClip> scenario_clips(const std::filesystem::path
     }
     for (std::size_t k : p.sites) {
       auto site = std::make_shared<validation::ScenarioSite>();
-      site->label = fmt::format("{} at {:g} min, site {}", p.file, p.at_min, k);
       site->micro = s.params.micro;
       site->network = r.network;
       site->drivers = r.snapshots.front().drivers;
@@ -90,7 +89,6 @@ std::vector<validation::AccuracyClip> scenario_clips(const std::filesystem::path
       validation::AccuracyClip c;
       c.name = fmt::format("scn_{}_s{}", p.name, k);
       c.device = "sdf";
-      c.preset = "scenario";
       c.seed = s.seed;
       c.scenario = std::move(site);
       out.push_back(std::move(c));

@@ -364,7 +364,7 @@ Clip load_video(const std::filesystem::path& file, ClipOptions o) {
     g.convertTo(f, CV_32F, 1.0 / 65535.0);
     c.frames.push_back(f);
   }
-  const std::filesystem::path dir = file.parent_path().empty() ? "." : file.parent_path();
+  const std::filesystem::path dir = meta_folder(file);
   const MetaValues meta = read_meta_file(dir / "meta.json"), truth = read_meta_file(dir / "truth.json");
   o.um_per_px = resolve("pixel size", "--um-per-px", o.um_per_px, meta.um_per_px, truth.um_per_px, std::nullopt, "",
                         dir, c.notes);
@@ -387,6 +387,12 @@ Clip load_video(const std::filesystem::path& file, ClipOptions o) {
 }  // namespace
 
 bool natural_less(const std::string& a, const std::string& b) { return natural_less_impl(a, b); }
+
+std::filesystem::path meta_folder(const std::filesystem::path& input) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(input, ec)) return input;
+  return input.parent_path().empty() ? std::filesystem::path(".") : input.parent_path();
+}
 
 Clip load_clip(const std::filesystem::path& input, const ClipOptions& options) {
   if (options.um_per_px) check_range("--um-per-px", "", *options.um_per_px, kMinUmPerPx, kMaxUmPerPx);

@@ -48,6 +48,10 @@ struct ClipOptions {
 // mismatched or too large input, or a pixel size or frame rate outside the ranges above.
 Clip load_clip(const std::filesystem::path& input, const ClipOptions& options);
 
+// The folder whose meta.json and truth.json describe `input`: the folder of frames itself, or a
+// video file's folder ("." for a bare file name).
+std::filesystem::path meta_folder(const std::filesystem::path& input);
+
 // Whether file name `a` sorts before `b` with digit runs compared as numbers.
 bool natural_less(const std::string& a, const std::string& b);
 

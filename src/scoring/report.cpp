@@ -192,7 +192,7 @@ void label(cv::Mat& img, const std::string& text, cv::Point at, double scale, co
 }
 
 std::string measures_line(const char* who, double tvd, double ppv, double mfi) {
-  auto num = [](double v, const char* f) { return std::isfinite(v) ? fmt::format(fmt::runtime(f), v) : std::string("-"); };
+  auto num = [](double v, const char* f) { return std::isfinite(v) ? cell(v, f) : std::string("-"); };
   return fmt::format("{}: TVD {} mm/mm2  PPV {}%  MFI {}", who, num(tvd, "{:.1f}"), num(ppv, "{:.0f}"), num(mfi, "{:.2f}"));
 }
 
@@ -222,10 +222,11 @@ cv::Point2f midpoint(const std::vector<cv::Point2f>& px) {
   return px.front();
 }
 
+// The truth's class name back to its class (class_name's inverse; "none" for anything else).
 model::FlowClass truth_class(const std::string& name) {
-  if (name == "continuous") return model::FlowClass::kContinuous;
-  if (name == "sluggish") return model::FlowClass::kSluggish;
-  if (name == "intermittent") return model::FlowClass::kIntermittent;
+  for (const auto c : {model::FlowClass::kIntermittent, model::FlowClass::kSluggish, model::FlowClass::kContinuous}) {
+    if (name == class_name(c)) return c;
+  }
   return model::FlowClass::kNone;
 }
 
