@@ -175,7 +175,7 @@ nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
   j["protocol"] = s.protocol.name;
   j["decisions"] = r.decisions.size();
   if (r.varvel) {
-    j["map_control"] = {{"initial_target_mmHg", s.protocol.map_target.map_target_mmHg},
+    j["map_control"] = {{"initial_target_mmHg", s.protocol.settings.at("map_target_mmHg")},
                         {"mdpe_pct", r.varvel->mdpe_pct},
                         {"mdape_pct", r.varvel->mdape_pct},
                         {"wobble_pct", r.varvel->wobble_pct},

@@ -4,6 +4,32 @@
 
 namespace coherence::protocol {
 
+std::vector<Binding<MacroFirstSettings>> macro_first_bindings() {
+  using S = MacroFirstSettings;
+  auto v = nest(map_target_bindings(), &S::ne);
+  v.push_back(bind({"initial_fluid_mL_per_kg", false, "mL/kg", 0, 60,
+                    "crystalloid given over 3 h when the protocol starts (0: none)."},
+                   &S::initial_fluid_mL_per_kg));
+  v.push_back(bind({"fluid_challenge_mL", false, "mL", 0, 2000, "further boluses while the patient is fluid-responsive."},
+                   &S::challenge_mL));
+  v.push_back(bind({"max_fluid_challenges", true, "", 0, 20, "at most this many challenges."}, &S::max_challenges));
+  v.push_back(bind({"vasopressin_at_ne_ug_per_kg_min", false, "ug/kg/min", 0, 5,
+                    "NE dose at which vasopressin is added (SSC 2021: 0.25-0.5)."},
+                   &S::vasopressin_at_ne_ug_per_kg_min));
+  v.push_back(bind({"vasopressin_U_per_min", false, "U/min", 0, 0.1, "vasopressin dose when added (0: never)."},
+                   &S::vasopressin_U_per_min));
+  return v;
+}
+
+ProtocolEntry macro_first_entry() {
+  return make_entry<MacroFirstSettings>(
+      "macro_first",
+      "Surviving Sepsis style: fluids while responsive, NE to MAP 65, vasopressin as second vasopressor. Never "
+      "looks at the microcirculation.",
+      macro_first_bindings(),
+      [](const MacroFirstSettings& s) { return std::make_unique<MacroFirstProtocol>(s); });
+}
+
 void MacroFirstProtocol::set_map_target_mmHg(double target) {
   ne_.set_map_target_mmHg(target);
 }

@@ -55,4 +55,9 @@ class MacroFirstProtocol : public Protocol {
   double vasopressin_started_min_ = -1e300;
 };
 
+// Its keys (with map_target's, for its NE arm; also read by the protocols built on it) and its
+// registry entry.
+std::vector<Binding<MacroFirstSettings>> macro_first_bindings();
+ProtocolEntry macro_first_entry();
+
 }  // namespace coherence::protocol

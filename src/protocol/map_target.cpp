@@ -7,6 +7,30 @@
 
 namespace coherence::protocol {
 
+std::vector<Binding<MapTargetSettings>> map_target_bindings() {
+  using S = MapTargetSettings;
+  return {
+      bind({"map_target_mmHg", false, "mmHg", 40, 120, "the MAP target."}, &S::map_target_mmHg),
+      bind({"decision_interval_min", false, "min", 0.5, 60, "time between titration decisions."},
+           &S::decision_interval_min),
+      bind({"ne_max_ug_per_kg_min", false, "ug/kg/min", 0, 5, "NE dose ceiling."}, &S::ne_max_ug_per_kg_min),
+      bind({"kp_ug_per_kg_min_per_mmHg", false, "ug/kg/min per mmHg", 0, 0.1,
+            "proportional gain of the PI controller."},
+           &S::proportional_ug_per_kg_min_per_mmHg),
+      bind({"ki_ug_per_kg_min_per_mmHg_min", false, "ug/kg/min per mmHg min", 0, 0.1,
+            "integral gain of the PI controller."},
+           &S::integral_ug_per_kg_min_per_mmHg_min),
+      bind({"deadband_mmHg", false, "mmHg", 0, 10, "no change within this error."}, &S::deadband_mmHg),
+  };
+}
+
+ProtocolEntry map_target_entry() {
+  return make_entry<MapTargetSettings>("map_target", "Closed-loop NE titration to a MAP target.",
+                                       map_target_bindings(), [](const MapTargetSettings& s) {
+                                         return std::make_unique<MapTargetProtocol>(s);
+                                       });
+}
+
 void MapTargetProtocol::set_map_target_mmHg(double target) {
   s_.map_target_mmHg = target;
   previous_error_.reset();  // no derivative kick from the step in the target

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "protocol/protocol.hpp"
+#include "protocol/registry.hpp"
 
 namespace coherence::protocol {
 
@@ -32,5 +33,9 @@ class MapTargetProtocol final : public Protocol {
   MapTargetSettings s_;
   std::optional<double> previous_error_;
 };
+
+// Its keys (also read by every protocol built on its NE titration) and its registry entry.
+std::vector<Binding<MapTargetSettings>> map_target_bindings();
+ProtocolEntry map_target_entry();
 
 }  // namespace coherence::protocol

@@ -4,6 +4,27 @@
 
 namespace coherence::protocol {
 
+SettingKey dobutamine_step_key() {
+  return {"dobutamine_ug_per_kg_min", false, "ug/kg/min", 0, 20, "dobutamine dose of their inotrope step."};
+}
+
+ProtocolEntry micro_guided_entry() {
+  using S = MicroGuidedSettings;
+  auto v = nest(macro_first_bindings(), &S::macro);
+  v.push_back(bind({"map_target_floor_mmHg", false, "mmHg", 40, 90, "lowest MAP target its micro-targeted steps may set."},
+                   &S::map_target_floor_mmHg));
+  v.push_back(bind(dobutamine_step_key(), &S::dobutamine_ug_per_kg_min));
+  v.push_back(bind({"nitroglycerin_ug_per_min", false, "ug/min", 0, 400,
+                    "nitroglycerin dose of its vasodilator step (33 ug/min = 2 mg/h)."},
+                   &S::nitroglycerin_ug_per_min));
+  v.push_back(bind({"micro_trial_min", false, "min", 10, 240,
+                    "a micro-targeted step is judged by a new measurement after this time."},
+                   &S::trial_min));
+  return make_entry<S>("micro_guided",
+                       "The editorial's algorithm (BRIEF.md): macro first, micro when coherence is lost.", std::move(v),
+                       [](const S& s) { return std::make_unique<MicroGuidedProtocol>(s); });
+}
+
 namespace {
 const char* step_name(int s) {
   static const char* kNames[] = {"lower MAP target", "fluid challenge", "dobutamine", "nitroglycerin"};

@@ -62,4 +62,8 @@ class MicroGuidedProtocol final : public MacroFirstProtocol {
   bool said_nothing_left_ = false;
 };
 
+// The dose of an inotrope step (micro_guided's; the perfusion-guided protocols' inodilator test).
+SettingKey dobutamine_step_key();
+ProtocolEntry micro_guided_entry();
+
 }  // namespace coherence::protocol

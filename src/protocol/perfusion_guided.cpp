@@ -1,8 +1,35 @@
 #include "protocol/perfusion_guided.hpp"
 
+#include "protocol/micro_guided.hpp"
+
 #include <fmt/format.h>
 
 namespace coherence::protocol {
+
+std::vector<ProtocolEntry> perfusion_guided_entries() {
+  using S = PerfusionGuidedSettings;
+  auto v = nest(macro_first_bindings(), &S::macro);
+  v.push_back(bind(dobutamine_step_key(), &S::dobutamine_ug_per_kg_min));
+  v.push_back(bind({"window_h", false, "h", 1, 72,
+                    "length of the perfusion-targeted period (ANDROMEDA-SHOCK: 8 h)."},
+                   &S::window_h));
+  v.push_back(bind({"crt_target_s", false, "s", 1, 6, "CRT at or below this is normal."}, &S::crt_target_s));
+  v.push_back(bind({"lactate_fall_pct", false, "%", 5, 50,
+                    "a fall of at least this much per reading counts as at target (ANDROMEDA: 20% per 2 h)."},
+                   &S::lactate_fall_pct));
+  v.push_back(bind({"vasopressor_test_map_mmHg", false, "mmHg", 70, 95,
+                    "MAP target of the 1 h vasopressor test in chronic hypertensives."},
+                   &S::vasopressor_test_map_mmHg));
+  using Signal = PerfusionGuidedProtocol::Signal;
+  std::vector<ProtocolEntry> out;
+  out.push_back(make_entry<S>("crt_guided", "ANDROMEDA-SHOCK's CRT arm.", v, [](const S& s) {
+    return std::make_unique<PerfusionGuidedProtocol>(Signal::kCrt, s);
+  }));
+  out.push_back(make_entry<S>("lactate_guided", "ANDROMEDA-SHOCK's lactate arm.", std::move(v), [](const S& s) {
+    return std::make_unique<PerfusionGuidedProtocol>(Signal::kLactate, s);
+  }));
+  return out;
+}
 
 void PerfusionGuidedProtocol::set_map_target_mmHg(double target) {
   base_target_ = target;

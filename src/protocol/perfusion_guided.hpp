@@ -47,4 +47,7 @@ class PerfusionGuidedProtocol final : public MacroFirstProtocol {
   bool vasopressor_test_done_ = false, dobutamine_test_done_ = false, steps_exhausted_ = false;
 };
 
+// The CRT- and the lactate-guided arm.
+std::vector<ProtocolEntry> perfusion_guided_entries();
+
 }  // namespace coherence::protocol

@@ -2,8 +2,7 @@
 // A protocol never reads the model's state; it sees Observations from the Monitor (noisy,
 // scheduled, delayed) and returns Actions, each with the reason a clinician would give.
 //
-// One class per file: map_target.hpp, macro_first.hpp, micro_guided.hpp, perfusion_guided.hpp
-// (crt_guided and lactate_guided). `make_protocol` builds one by name.
+// One class per file; each declares itself in the registry (registry.hpp), which builds one by name.
 #pragma once
 
 #include <memory>

@@ -11,17 +11,12 @@ namespace {
 
 std::unique_ptr<protocol::Protocol> make_protocol(const scenario::ProtocolSpec& spec,
                                                   const model::PatientParams& patient) {
-  std::unique_ptr<protocol::Protocol> p;
-  using Signal = protocol::PerfusionGuidedProtocol::Signal;
-  if (spec.name == "map_target") p = std::make_unique<protocol::MapTargetProtocol>(spec.map_target);
-  if (spec.name == "macro_first") p = std::make_unique<protocol::MacroFirstProtocol>(spec.guided.macro);
-  if (spec.name == "micro_guided") p = std::make_unique<protocol::MicroGuidedProtocol>(spec.guided);
-  if (spec.name == "crt_guided") p = std::make_unique<protocol::PerfusionGuidedProtocol>(Signal::kCrt, spec.perfusion);
-  if (spec.name == "lactate_guided") {
-    p = std::make_unique<protocol::PerfusionGuidedProtocol>(Signal::kLactate, spec.perfusion);
-  }
+  const protocol::ProtocolEntry* entry = protocol::find_protocol(spec.name);
+  if (!entry) throw std::logic_error("session: protocol '" + spec.name + "' is not registered (the loader checks names)");
+  if (!entry->make) return nullptr;  // scripted events only, nothing to decide
+  std::unique_ptr<protocol::Protocol> p = entry->make(spec.settings);
   if (p) p->set_history({patient.weight_kg, patient.usual_map_mmHg});
-  return p;  // null for fixed: scripted events only, nothing to decide
+  return p;
 }
 
 double start_of(const scenario::Scenario& s) {

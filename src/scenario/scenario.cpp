@@ -10,8 +10,10 @@
 #include <toml++/toml.h>
 
 #include <deque>
+#include <mutex>
 
 #include "model/parameter_table.hpp"
+#include "protocol/registry.hpp"
 
 namespace coherence::scenario {
 
@@ -82,43 +84,8 @@ const std::vector<KeySpec> kKeys = {
     {"sepsis.tachycardia_bpm", KeyType::kNumber, "bpm", 0, 80, false, 30,
      "Heart-rate rise at full inflammation (fever and inflammatory tachycardia; ~10 bpm per degree C)."},
     {"protocol.name", KeyType::kString, "", 0, 0, false, 0,
-     "Who titrates: fixed, map_target, macro_first, micro_guided, crt_guided or lactate_guided (docs/protocols.md)."},
+     "Who titrates: a protocol of the registry, src/protocol/registry.hpp (docs/protocols.md)."},
     {"protocol.start_min", KeyType::kNumber, "min", 0, 43200, false, 0, "Time from which the protocol acts."},
-    {"protocol.map_target_mmHg", KeyType::kNumber, "mmHg", 40, 120, false, 65, "map_target: the MAP target."},
-    {"protocol.decision_interval_min", KeyType::kNumber, "min", 0.5, 60, false, 2,
-     "map_target: time between titration decisions."},
-    {"protocol.ne_max_ug_per_kg_min", KeyType::kNumber, "ug/kg/min", 0, 5, false, 2,
-     "map_target: dose ceiling."},
-    {"protocol.kp_ug_per_kg_min_per_mmHg", KeyType::kNumber, "ug/kg/min per mmHg", 0, 0.1, false, 0.003,
-     "map_target: proportional gain of the PI controller."},
-    {"protocol.ki_ug_per_kg_min_per_mmHg_min", KeyType::kNumber, "ug/kg/min per mmHg min", 0, 0.1, false, 0.0015,
-     "map_target: integral gain of the PI controller."},
-    {"protocol.deadband_mmHg", KeyType::kNumber, "mmHg", 0, 10, false, 1, "map_target: no change within this error."},
-    {"protocol.initial_fluid_mL_per_kg", KeyType::kNumber, "mL/kg", 0, 60, false, 30,
-     "macro_first, micro_guided: crystalloid given over 3 h when the protocol starts (0: none)."},
-    {"protocol.fluid_challenge_mL", KeyType::kNumber, "mL", 0, 2000, false, 500,
-     "macro_first, micro_guided: further boluses while the patient is fluid-responsive."},
-    {"protocol.max_fluid_challenges", KeyType::kInteger, "", 0, 20, false, 4,
-     "macro_first, micro_guided: at most this many challenges."},
-    {"protocol.map_target_floor_mmHg", KeyType::kNumber, "mmHg", 40, 90, false, 62,
-     "micro_guided: lowest MAP target its micro-targeted steps may set."},
-    {"protocol.vasopressin_at_ne_ug_per_kg_min", KeyType::kNumber, "ug/kg/min", 0, 5, false, 0.25,
-     "macro_first and those built on it: NE dose at which vasopressin is added (SSC 2021: 0.25-0.5)."},
-    {"protocol.vasopressin_U_per_min", KeyType::kNumber, "U/min", 0, 0.1, false, 0.03,
-     "Vasopressin dose when added (0: never)."},
-    {"protocol.dobutamine_ug_per_kg_min", KeyType::kNumber, "ug/kg/min", 0, 20, false, 5,
-     "micro_guided, crt_guided, lactate_guided: dobutamine dose of their inotrope step."},
-    {"protocol.nitroglycerin_ug_per_min", KeyType::kNumber, "ug/min", 0, 400, false, 33,
-     "micro_guided: nitroglycerin dose of its vasodilator step (33 ug/min = 2 mg/h)."},
-    {"protocol.micro_trial_min", KeyType::kNumber, "min", 10, 240, false, 30,
-     "micro_guided: a micro-targeted step is judged by a new measurement after this time."},
-    {"protocol.window_h", KeyType::kNumber, "h", 1, 72, false, 8,
-     "crt_guided, lactate_guided: length of the perfusion-targeted period (ANDROMEDA-SHOCK: 8 h)."},
-    {"protocol.crt_target_s", KeyType::kNumber, "s", 1, 6, false, 3, "crt_guided: CRT at or below this is normal."},
-    {"protocol.lactate_fall_pct", KeyType::kNumber, "%", 5, 50, false, 20,
-     "lactate_guided: a fall of at least this much per reading counts as at target (ANDROMEDA: 20% per 2 h)."},
-    {"protocol.vasopressor_test_map_mmHg", KeyType::kNumber, "mmHg", 70, 95, false, 80,
-     "crt_guided, lactate_guided: MAP target of the 1 h vasopressor test in chronic hypertensives."},
     {"monitoring.co_monitor_from_min", KeyType::kNumber, "min", -4320, 43200, false, 0,
      "When a cardiac-output monitor is placed; before it no CO is reported (fluid challenges, judged by CO, wait)."},
     {"monitoring.co_noise_pct", KeyType::kNumber, "%", 0, 50, false, 10, "Cardiac-output monitor precision (SD)."},
@@ -242,8 +209,42 @@ const std::vector<KeySpec>& model_keys() {
   return keys;
 }
 
+// kKeys with each registered protocol's `protocol.*` keys after protocol.start_min, their
+// descriptions prefixed by the protocols that read them. Rebuilt when a protocol is registered;
+// earlier versions are kept, so a reference handed out stays valid.
+const std::vector<KeySpec>& all_keys() {
+  static std::mutex mutex;
+  static std::deque<std::vector<KeySpec>> versions;
+  static std::deque<std::string> text;
+  static std::uint64_t built_for = 0;
+  const std::lock_guard lock(mutex);
+  const std::uint64_t generation = protocol::registry_generation();
+  if (versions.empty() || built_for != generation) {
+    std::vector<KeySpec> v;
+    for (const auto& k : kKeys) {
+      v.push_back(k);
+      if (k.path != "protocol.start_min") continue;
+      for (const auto& rk : protocol::registered_keys()) {
+        const auto& p = rk.key;
+        std::string users;
+        for (const auto& u : rk.used_by) users += (users.empty() ? "" : ", ") + u;
+        text.push_back("protocol." + p.key);
+        const std::string_view path = text.back();
+        text.push_back(p.unit);
+        const std::string_view unit = text.back();
+        text.push_back(users + ": " + p.description);
+        v.push_back({path, p.integer ? KeyType::kInteger : KeyType::kNumber, unit, p.min, p.max, false,
+                     p.default_value, text.back()});
+      }
+    }
+    versions.push_back(std::move(v));
+    built_for = generation;
+  }
+  return versions.back();
+}
+
 const KeySpec* find_spec(std::string_view path) {
-  for (const auto& k : kKeys) {
+  for (const auto& k : all_keys()) {
     if (k.path == path) return &k;
   }
   if (path.starts_with("model.")) {
@@ -278,7 +279,7 @@ std::string suggestion(std::string_view path) {
   }
   const KeySpec* best = nullptr;
   std::size_t best_d = 4;
-  for (const auto* keys : {&kKeys, &model_keys()}) {
+  for (const auto* keys : {&all_keys(), &model_keys()}) {
     for (const auto& k : *keys) {
       const std::size_t d = edit_distance(path, k.path);
       if (d < best_d) {
@@ -471,7 +472,7 @@ void apply_override(toml::table& root, const Override& o, toml::node&& value) {
 
 }  // namespace
 
-const std::vector<KeySpec>& scenario_keys() { return kKeys; }
+const std::vector<KeySpec>& scenario_keys() { return all_keys(); }
 
 std::string_view fluid_name(Fluid f) {
   for (const auto& [name, fl] : kFluids) {
@@ -592,39 +593,17 @@ static void parse_settings(const Reader& r, const toml::table& root, Scenario& s
   r.check_known(prot, "protocol.", "protocol.");
   const std::string pname = r.string(prot, "protocol.", "name", pr);
   s.protocol.name = pname.empty() ? "fixed" : pname;
-  static const std::set<std::string, std::less<>> kProtocols = {"fixed",        "map_target", "macro_first",
-                                                                 "micro_guided", "crt_guided", "lactate_guided"};
-  if (!kProtocols.contains(s.protocol.name)) {
+  if (!protocol::find_protocol(s.protocol.name)) {
     r.fail("protocol.name", prot.get("name"),
-           fmt::format("= \"{}\": must be fixed, map_target, macro_first, micro_guided, crt_guided or lactate_guided",
-                       s.protocol.name));
+           fmt::format("= \"{}\": must be {}", s.protocol.name, protocol::protocol_names()));
   }
   s.protocol.start_min = r.number(prot, "protocol.", "start_min", pr);
-  auto& mt = s.protocol.map_target;
-  mt.map_target_mmHg = r.number(prot, "protocol.", "map_target_mmHg", pr);
-  mt.decision_interval_min = r.number(prot, "protocol.", "decision_interval_min", pr);
-  mt.ne_max_ug_per_kg_min = r.number(prot, "protocol.", "ne_max_ug_per_kg_min", pr);
-  mt.proportional_ug_per_kg_min_per_mmHg = r.number(prot, "protocol.", "kp_ug_per_kg_min_per_mmHg", pr);
-  mt.integral_ug_per_kg_min_per_mmHg_min = r.number(prot, "protocol.", "ki_ug_per_kg_min_per_mmHg_min", pr);
-  mt.deadband_mmHg = r.number(prot, "protocol.", "deadband_mmHg", pr);
-  auto& g = s.protocol.guided;
-  g.macro.ne = mt;
-  g.macro.initial_fluid_mL_per_kg = r.number(prot, "protocol.", "initial_fluid_mL_per_kg", pr);
-  g.macro.challenge_mL = r.number(prot, "protocol.", "fluid_challenge_mL", pr);
-  g.macro.max_challenges = static_cast<int>(r.integer(prot, "protocol.", "max_fluid_challenges", pr));
-  g.macro.vasopressin_at_ne_ug_per_kg_min = r.number(prot, "protocol.", "vasopressin_at_ne_ug_per_kg_min", pr);
-  g.macro.vasopressin_U_per_min = r.number(prot, "protocol.", "vasopressin_U_per_min", pr);
-  g.map_target_floor_mmHg = r.number(prot, "protocol.", "map_target_floor_mmHg", pr);
-  g.dobutamine_ug_per_kg_min = r.number(prot, "protocol.", "dobutamine_ug_per_kg_min", pr);
-  g.nitroglycerin_ug_per_min = r.number(prot, "protocol.", "nitroglycerin_ug_per_min", pr);
-  g.trial_min = r.number(prot, "protocol.", "micro_trial_min", pr);
-  auto& pg = s.protocol.perfusion;
-  pg.macro = g.macro;
-  pg.window_h = r.number(prot, "protocol.", "window_h", pr);
-  pg.crt_target_s = r.number(prot, "protocol.", "crt_target_s", pr);
-  pg.lactate_fall_pct = r.number(prot, "protocol.", "lactate_fall_pct", pr);
-  pg.vasopressor_test_map_mmHg = r.number(prot, "protocol.", "vasopressor_test_map_mmHg", pr);
-  pg.dobutamine_ug_per_kg_min = g.dobutamine_ug_per_kg_min;
+  s.protocol.settings.clear();
+  for (const auto& rk : protocol::registered_keys()) {
+    const std::string& key = rk.key.key;
+    s.protocol.settings[key] =
+        rk.key.integer ? static_cast<double>(r.integer(prot, "protocol.", key, pr)) : r.number(prot, "protocol.", key, pr);
+  }
 
   // [monitoring]
   const toml::table* mo = subtable(r, root, "monitoring");
@@ -836,7 +815,7 @@ Scenario load_scenario(const std::filesystem::path& path, const std::vector<Over
         Scenario changed;
         parse_settings(Reader(file, {}), after_sets, changed);
         e.after_set = std::make_shared<const SettingsAfterSet>(
-            SettingsAfterSet{changed.params, changed.protocol.map_target.map_target_mmHg, changed.monitoring});
+            SettingsAfterSet{changed.params, changed.protocol.settings.at("map_target_mmHg"), changed.monitoring});
         break;
       }
     }

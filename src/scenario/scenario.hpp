@@ -15,9 +15,8 @@
 
 #include "model/params.hpp"
 #include "protocol/monitor.hpp"
-#include "protocol/micro_guided.hpp"
-#include "protocol/perfusion_guided.hpp"
 #include "protocol/protocol.hpp"
+#include "protocol/registry.hpp"
 
 namespace coherence::scenario {
 
@@ -60,11 +59,9 @@ enum class EventAction {
 enum class Fluid { kCrystalloid, kAlbumin5pct, kAlbumin20pct, kPackedCells };
 
 struct ProtocolSpec {
-  std::string name = "fixed";   // fixed, map_target, macro_first, micro_guided, crt_guided, lactate_guided
-  double start_min = 0.0;       // the protocol acts from this time
-  protocol::MapTargetSettings map_target;
-  protocol::MicroGuidedSettings guided;        // macro_first uses guided.macro
-  protocol::PerfusionGuidedSettings perfusion; // crt_guided, lactate_guided
+  std::string name = "fixed";       // a protocol of the registry (protocol/registry.hpp)
+  double start_min = 0.0;           // the protocol acts from this time
+  protocol::SettingValues settings; // every registered protocol.* key, defaults filled in
 };
 
 // The settings a `set` event leaves in force (every earlier `set` applied too).

@@ -21,6 +21,7 @@
 #include <toml++/toml.h>
 
 #include "output/files.hpp"
+#include "protocol/registry.hpp"
 #include "run/runner.hpp"
 
 namespace coherence::trial {
@@ -28,9 +29,6 @@ namespace coherence::trial {
 using scenario::InputError;
 
 namespace {
-
-const std::set<std::string, std::less<>> kProtocols = {"fixed",       "map_target",  "macro_first",
-                                                       "micro_guided", "crt_guided", "lactate_guided"};
 
 const std::set<std::string, std::less<>> kOutcomeModelKeys = {
     "intercept", "saps_weight", "lactate_log_odds", "mfi_log_odds", "hypotension_log_odds", "dysoxia_log_odds",
@@ -248,8 +246,7 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
     });
   };
-  const std::string protocol_rule =
-      "each must be one of fixed, map_target, macro_first, micro_guided, crt_guided, lactate_guided";
+  const std::string protocol_rule = "each must be one of " + protocol::protocol_names(", ");
   const toml::node* arms_node = root.get("arms");
   if (arms_node && t->get("protocols")) {
     r.fail(t->get("protocols"), "trial.protocols", "give trial.protocols or [[arms]], not both");
@@ -268,7 +265,7 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
         if (other.name == arm.name) r.fail(at.get("name"), "arms[].name", fmt::format("'{}' used twice", arm.name));
       }
       arm.protocol = r.string(at, "arms[].", "protocol", std::nullopt);
-      if (!kProtocols.contains(arm.protocol)) r.fail(at.get("protocol"), "arms[].protocol", fmt::format("'{}': {}", arm.protocol, protocol_rule));
+      if (!protocol::find_protocol(arm.protocol)) r.fail(at.get("protocol"), "arms[].protocol", fmt::format("'{}': {}", arm.protocol, protocol_rule));
       if (const toml::node* sn = at.get("settings")) {
         const toml::table* st = sn->as_table();
         if (!st) r.fail(sn, "arms[].settings", "must be a table of scenario keys, e.g. settings.protocol.map_target_mmHg = 80");
@@ -321,7 +318,7 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
                                            "required: a non-empty array of protocol names, or [[arms]]");
     for (const auto& e : *protos) {
       const auto name = e.value_exact<std::string>();
-      if (!name || !kProtocols.contains(*name)) r.fail(&e, "trial.protocols", protocol_rule);
+      if (!name || !protocol::find_protocol(*name)) r.fail(&e, "trial.protocols", protocol_rule);
       for (const auto& other : spec.arms) {
         if (other.name == *name) {
           r.fail(&e, "trial.protocols", fmt::format("'{}' listed twice (one protocol at two settings: use [[arms]], "

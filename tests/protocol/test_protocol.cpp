@@ -3,6 +3,9 @@
 #include <map>
 #include <string>
 
+#include "protocol/map_target.hpp"
+#include "protocol/micro_guided.hpp"
+#include "protocol/perfusion_guided.hpp"
 #include "protocol/monitor.hpp"
 #include "protocol/protocol.hpp"
 #include "run/runner.hpp"

@@ -1,5 +1,7 @@
 // Scenario loading: good files, --set overrides, and the bad-input corpus.
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -149,4 +151,73 @@ TEST_CASE("Every accepted key is documented in docs/scenarios.md") {
     INFO(k.path);
     CHECK(doc.find("`" + std::string(k.path) + "`") != std::string::npos);
   }
+}
+
+namespace {
+// The cells of docs/scenarios.md's row for `path` (key, type, unit, range, default, meaning), or
+// empty when there is none.
+std::vector<std::string> doc_row(const std::string& doc, std::string_view path) {
+  const std::string start = "| `" + std::string(path) + "` |";
+  const auto at = doc.find(start);
+  if (at == std::string::npos) return {};
+  const std::string line = doc.substr(at, doc.find('\n', at) - at);
+  std::vector<std::string> cells;
+  std::size_t p = 1;
+  while (p < line.size()) {
+    const auto q = line.find('|', p);
+    if (q == std::string::npos) break;
+    std::string c = line.substr(p, q - p);
+    c.erase(0, c.find_first_not_of(' '));
+    c.erase(c.find_last_not_of(' ') + 1);
+    cells.push_back(c);
+    p = q + 1;
+  }
+  return cells;
+}
+
+constexpr double kBigRange = 1e300;
+
+std::string without_spaces(std::string s) {
+  s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
+  return s;
+}
+}  // namespace
+
+TEST_CASE("docs/scenarios.md states each key's type, unit, range and default as the loader declares them") {
+  std::ifstream in(kSource / "docs/scenarios.md");
+  REQUIRE(in);
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  int numeric_rows = 0;
+  for (const auto& k : scenario_keys()) {
+    INFO(k.path);
+    const auto cells = doc_row(doc, k.path);
+    REQUIRE(cells.size() >= 6);
+    const char* type = k.type == KeyType::kNumber    ? "number"
+                       : k.type == KeyType::kInteger ? "integer"
+                       : k.type == KeyType::kString  ? "string"
+                                                     : "array of strings";
+    CHECK(cells[1] == type);
+    if (k.type != KeyType::kNumber && k.type != KeyType::kInteger) continue;
+    if (cells[2] != "the key's unit") CHECK(without_spaces(cells[2]) == without_spaces(std::string(k.unit)));
+    // Range: "min - max", optionally followed by a further rule (", <= duration"), or a range per
+    // event action ("0 - 5 (`dobutamine` 0 - 20)"), whose widest bound the table declares.
+    if (cells[3] != "the key's own range") {
+      static const std::regex range(R"((-?[0-9.]+) - (-?[0-9.]+))");
+      double lo = kBigRange, hi = -kBigRange;
+      for (auto it = std::sregex_iterator(cells[3].begin(), cells[3].end(), range); it != std::sregex_iterator(); ++it) {
+        lo = std::min(lo, std::stod((*it)[1].str()));
+        hi = std::max(hi, std::stod((*it)[2].str()));
+      }
+      CHECK(lo == k.min);
+      CHECK(hi == k.max);
+    }
+    if (cells[4].starts_with("required")) {
+      CHECK((k.required || cells[4].starts_with("required for")));  // "required for `rrt`": the loader's own rule
+    } else if (!cells[4].empty()) {
+      CHECK_FALSE(k.required);
+      CHECK(std::stod(cells[4]) == Approx(k.default_value).epsilon(1e-12));
+    }
+    ++numeric_rows;
+  }
+  CHECK(numeric_rows >= 60);
 }
