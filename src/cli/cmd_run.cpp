@@ -14,6 +14,7 @@
 #include "output/vessel_dump.hpp"
 #include "run/captions.hpp"
 #include "run/runner.hpp"
+#include "run/sample.hpp"
 #include "scenario/scenario.hpp"
 
 namespace coherence::cli {
@@ -114,7 +115,6 @@ std::vector<std::pair<double, double>> map_target_steps(const scenario::Scenario
 
 // Summary figures of a finished run (from the sampled rows).
 nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
-  using run::column_index;
   nlohmann::json j;
   j["scenario"] = s.name;
   j["scenario_file"] = s.file;
@@ -129,14 +129,14 @@ nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
   j["simulation_start_min"] = r.start_min;
   j["rows"] = r.rows.size();
   if (!r.rows.empty()) {
-    const auto col = [&](const char* name) {
+    const auto col = [&](run::SampleMember m) {
       std::vector<double> v;
-      for (const auto& row : r.rows) v.push_back(row[column_index(name)]);
+      for (const auto& row : r.rows) v.push_back(row.*m);
       return v;
     };
-    const auto map = col("map_mmHg");
-    const auto ne = col("ne_dose_ug_per_kg_min");
-    const auto lac = col("lactate_mmol_per_L");
+    const auto map = col(&run::Sample::map_mmHg);
+    const auto ne = col(&run::Sample::ne_dose_ug_per_kg_min);
+    const auto lac = col(&run::Sample::lactate_mmol_per_L);
     const double dt_h = s.output_interval_min / 60.0;
     const auto below = std::count_if(map.begin(), map.end(), [](double m) { return m < 65.0; });
     const auto& last = r.rows.back();
@@ -151,24 +151,26 @@ nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
     }
     j["ne_cumulative_ug_per_kg"] = ne_cumulative;
     j["hours_ne_above_0_8"] = ne_above_cliff_h;
-    const auto dob = col("dobutamine_ug_per_kg_min");
-    const auto ntg = col("nitroglycerin_ug_per_min");
-    const auto vp = col("vasopressin_U_per_min");
+    const auto dob = col(&run::Sample::dobutamine_ug_per_kg_min);
+    const auto ntg = col(&run::Sample::nitroglycerin_ug_per_min);
+    const auto vp = col(&run::Sample::vasopressin_U_per_min);
     j["hours_on_dobutamine"] = dt_h * static_cast<double>(std::count_if(dob.begin(), dob.end(), [](double v) { return v > 0; }));
     j["hours_on_nitroglycerin"] = dt_h * static_cast<double>(std::count_if(ntg.begin(), ntg.end(), [](double v) { return v > 0; }));
     j["hours_on_vasopressin"] = dt_h * static_cast<double>(std::count_if(vp.begin(), vp.end(), [](double v) { return v > 0; }));
+    using S = run::Sample;
     nlohmann::json fin;
-    for (const char* c : {"time_min", "map_mmHg", "hr_bpm", "co_L_per_min", "cvp_mmHg", "lactate_mmol_per_L",
-                          "ne_dose_ug_per_kg_min", "fluids_in_mL", "fluid_balance_mL", "mfi", "ppv_pct",
-                          "tvd_mm_per_mm2", "pvd_mm_per_mm2", "hi", "crt_s", "mottling_score"}) {
-      fin[c] = last[column_index(c)];
+    for (const run::SampleMember m :
+         {&S::time_min, &S::map_mmHg, &S::hr_bpm, &S::co_L_per_min, &S::cvp_mmHg, &S::lactate_mmol_per_L,
+          &S::ne_dose_ug_per_kg_min, &S::fluids_in_mL, &S::fluid_balance_mL, &S::mfi, &S::ppv_pct,
+          &S::tvd_mm_per_mm2, &S::pvd_mm_per_mm2, &S::hi, &S::crt_s, &S::mottling_score}) {
+      fin[std::string(run::column_name(m))] = last.*m;
     }
     j["final"] = fin;
   }
   nlohmann::json measured = nlohmann::json::object();
   for (const auto& [name, row] : r.measurements) {
     nlohmann::json m;
-    for (std::size_t k = 0; k < row.size(); ++k) m[run::timeseries_columns()[k]] = row[k];
+    for (const auto& c : run::kSampleColumns) m[std::string(c.name)] = row.*c.member;
     measured[name] = m;
   }
   j["measurements"] = measured;
@@ -226,7 +228,7 @@ int run_run(const RunOptions& opts) {
     output::write_json(out / name, j);
     dumps.push_back(name);
   }
-  output::write_file_atomic(out / "timeseries.csv", output::format_csv(run::timeseries_columns(), r.rows));
+  output::write_file_atomic(out / "timeseries.csv", run::format_timeseries_csv(r.rows));
   nlohmann::json summary = summarise(s, r);
   std::vector<std::string> plots;
   if (r.completed && !opts.no_plot) {
@@ -237,14 +239,13 @@ int run_run(const RunOptions& opts) {
     trends.end_h = s.duration_min / 60.0;
     trends.map_target_h = map_target_steps(s, r);
     trends.markers = trend_markers(s, r, trends.end_h);
-    const auto given = [&](const char* column) {
-      const std::size_t c = run::column_index(column);
-      return std::any_of(r.rows.begin(), r.rows.end(), [&](const auto& row) { return row[c] > 0.0; });
+    const auto given = [&](run::SampleMember m) {
+      return std::any_of(r.rows.begin(), r.rows.end(), [&](const run::Sample& row) { return row.*m > 0.0; });
     };
-    trends.vasopressin = given("vasopressin_U_per_min");
-    trends.epinephrine = given("epinephrine_ug_per_kg_min");
-    trends.dobutamine = given("dobutamine_ug_per_kg_min");
-    trends.nitroglycerin = given("nitroglycerin_ug_per_min");
+    trends.vasopressin = given(&run::Sample::vasopressin_U_per_min);
+    trends.epinephrine = given(&run::Sample::epinephrine_ug_per_kg_min);
+    trends.dobutamine = given(&run::Sample::dobutamine_ug_per_kg_min);
+    trends.nitroglycerin = given(&run::Sample::nitroglycerin_ug_per_min);
     if (output::plot_time_figure(output::trends_figure(trends), out / "trends.png", reason)) {
       plots = {"trends.png", "trends.svg"};
     } else {

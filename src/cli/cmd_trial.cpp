@@ -20,6 +20,7 @@
 
 #include "cli/commands.hpp"
 #include "output/files.hpp"
+#include "run/sample.hpp"
 #include "scenario/scenario.hpp"
 #include "trial/plots.hpp"
 #include "trial/trial.hpp"
@@ -433,7 +434,7 @@ int replay_patient(const trial::TrialSpec& spec, const TrialOptions& opts) {
     const trial::PatientRows rows = trial::run_patient(spec, opts.replay, {}, arm.name, &r);
     for (const auto& row : rows.rows) csv += row;
     output::write_file_atomic(out / fmt::format("timeseries_{}.csv", arm.name),
-                              output::format_csv(run::timeseries_columns(), r.rows));
+                              run::format_timeseries_csv(r.rows));
     output::write_file_atomic(out / fmt::format("decisions_{}.csv", arm.name), run::format_decisions_csv(r.decisions));
     overrides += fmt::format("# arm {}: coherence run {}", arm.name, spec.scenario_file.string());
     for (const auto& o : trial::patient_overrides(spec, p, arm)) overrides += " --set " + o.key + "=" + o.value;

@@ -8,16 +8,13 @@
 #include <optional>
 #include <regex>
 #include <sstream>
-#include <stdexcept>
-
-#include "run/runner.hpp"
 
 namespace coherence::run {
 
 namespace {
 
 struct Reference {
-  std::size_t column = 0;
+  const SampleColumn* column = nullptr;
   std::optional<double> at_min;  // else: the caption's time
   double divisor = 1.0;
   std::string format = ".3g";
@@ -38,9 +35,8 @@ std::optional<Reference> parse_reference(const std::string& text, std::string& w
     return std::nullopt;
   }
   Reference r;
-  try {
-    r.column = column_index(m[1].str());
-  } catch (const std::out_of_range&) {
+  r.column = find_column(m[1].str());
+  if (!r.column) {
     why = fmt::format("no timeseries column '{}'", m[1].str());
     return std::nullopt;
   }
@@ -118,18 +114,19 @@ std::optional<Claim> parse_claim(const std::string& text, std::string& why) {
 }
 
 // Linear interpolation of a column at time t (NaN outside the rows or at an empty cell).
-double value_at(const std::vector<std::vector<double>>& rows, std::size_t column, double t) {
-  if (rows.empty() || t < rows.front()[0] - 1e-9 || t > rows.back()[0] + 1e-9) {
+double value_at(const std::vector<Sample>& rows, SampleMember column, double t) {
+  if (rows.empty() || t < rows.front().time_min - 1e-9 || t > rows.back().time_min + 1e-9) {
     return std::numeric_limits<double>::quiet_NaN();
   }
-  const auto it = std::lower_bound(rows.begin(), rows.end(), t, [](const auto& row, double x) { return row[0] < x; });
-  if (it == rows.begin()) return (*it)[column];
-  if (it == rows.end()) return rows.back()[column];
-  const auto& b = *it;
-  const auto& a = *(it - 1);
-  if (b[0] - a[0] <= 0.0) return b[column];
-  const double u = (t - a[0]) / (b[0] - a[0]);
-  return a[column] + u * (b[column] - a[column]);
+  const auto it = std::lower_bound(rows.begin(), rows.end(), t,
+                                   [](const Sample& row, double x) { return row.time_min < x; });
+  if (it == rows.begin()) return (*it).*column;
+  if (it == rows.end()) return rows.back().*column;
+  const Sample& b = *it;
+  const Sample& a = *(it - 1);
+  if (b.time_min - a.time_min <= 0.0) return b.*column;
+  const double u = (t - a.time_min) / (b.time_min - a.time_min);
+  return a.*column + u * (b.*column - a.*column);
 }
 
 std::string formatted(double v, const std::string& format) {
@@ -159,9 +156,8 @@ bool captions_have_placeholders(const scenario::Scenario& s) {
                      [](const scenario::Caption& c) { return c.text.find('{') != std::string::npos; });
 }
 
-std::vector<CaptionResult> evaluate_captions(const scenario::Scenario& s, const std::vector<std::vector<double>>& rows) {
+std::vector<CaptionResult> evaluate_captions(const scenario::Scenario& s, const std::vector<Sample>& rows) {
   check_captions(s);
-  const auto& names = timeseries_columns();
   std::vector<CaptionResult> out;
   for (std::size_t i = 0; i < s.captions.size(); ++i) {
     const auto& c = s.captions[i];
@@ -172,7 +168,7 @@ std::vector<CaptionResult> evaluate_captions(const scenario::Scenario& s, const 
       std::string why;
       const Reference ref = *parse_reference(inside, why);
       r.text += c.text.substr(from, start - from);
-      r.text += formatted(value_at(rows, ref.column, ref.at_min.value_or(c.at_min)) / ref.divisor, ref.format);
+      r.text += formatted(value_at(rows, ref.column->member, ref.at_min.value_or(c.at_min)) / ref.divisor, ref.format);
       from = start + length;
     }
     r.text += c.text.substr(from);
@@ -180,9 +176,9 @@ std::vector<CaptionResult> evaluate_captions(const scenario::Scenario& s, const 
     for (const auto& text : c.claims) {
       std::string why;
       const Claim claim = *parse_claim(text, why);
-      const std::string& name = names[claim.ref.column];
+      const std::string_view name = claim.ref.column->name;
       const double t = claim.ref.at_min.value_or(c.at_min);
-      const double v = value_at(rows, claim.ref.column, t) / claim.ref.divisor;
+      const double v = value_at(rows, claim.ref.column->member, t) / claim.ref.divisor;
       ClaimResult cr;
       cr.claim = text;
       if (claim.kind == Claim::Kind::kCompare) {
@@ -194,7 +190,7 @@ std::vector<CaptionResult> evaluate_captions(const scenario::Scenario& s, const 
         cr.detail = fmt::format("{} = {:.4g} at {:g} min", name, v, t);
       } else {
         const double t0 = claim.since_min.value_or(previous);
-        const double v0 = value_at(rows, claim.ref.column, t0) / claim.ref.divisor;
+        const double v0 = value_at(rows, claim.ref.column->member, t0) / claim.ref.divisor;
         const double scale = std::max({std::abs(v0), std::abs(v), 1e-12});
         const double d = v - v0;
         cr.holds = std::isfinite(d) && (claim.kind == Claim::Kind::kRises   ? d > 0.01 * scale

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "run/sample.hpp"
 #include "scenario/scenario.hpp"
 
 namespace coherence::run {
@@ -34,8 +35,8 @@ struct CaptionResult {
 // (file:line: captions.N.text|claims: what, rule) otherwise.
 void check_captions(const scenario::Scenario& s);
 
-// Fills and checks the captions on a run's rows (timeseries_columns()).
-std::vector<CaptionResult> evaluate_captions(const scenario::Scenario& s, const std::vector<std::vector<double>>& rows);
+// Fills and checks the captions on a run's rows.
+std::vector<CaptionResult> evaluate_captions(const scenario::Scenario& s, const std::vector<Sample>& rows);
 
 // Whether any caption has a placeholder (the viewer then runs the scenario once to fill them).
 bool captions_have_placeholders(const scenario::Scenario& s);

@@ -2,36 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <stdexcept>
-
 #include "model/microcirculation.hpp"
 #include "run/session.hpp"
 
 namespace coherence::run {
-
-namespace {
-
-const std::vector<std::string> kColumns = {
-    // DESIGN.md contract.
-    "time_min", "map_mmHg", "hr_bpm", "co_L_per_min", "cvp_mmHg", "svr_dyn_s_per_cm5", "pmsf_mmHg",
-    "blood_volume_mL", "ne_dose_ug_per_kg_min", "ne_plasma_ug_per_L", "fluids_in_mL", "lactate_mmol_per_L",
-    "crt_s", "mottling_score", "do2_mL_per_min", "vo2_mL_per_min", "mfi", "ppv_pct", "tvd_mm_per_mm2",
-    "pvd_mm_per_mm2", "hi",
-    // Extras.
-    "stroke_volume_mL", "haematocrit", "haemoglobin_g_per_dL", "plasma_volume_mL", "interstitial_volume_mL",
-    "fluid_balance_mL", "urine_mL_per_h", "capillary_filtration_mL_per_min", "inflammation", "il6_pg_per_mL",
-    "o2_extraction", "sympathetic_activity", "mfi_vessel", "debacker_per_mm", "rbc_velocity_um_per_s",
-    "skin_perfused_fraction", "perfused_fraction_meanfield", "extraction_capacity", "nonperfused_stopped_pct",
-    "nonperfused_stop_go_pct", "nonperfused_few_rbc_pct", "perfusion_pressure_ratio", "tissue_pressure_rise_mmHg",
-    "ne_precapillary_factor", "vasopressin_U_per_min", "epinephrine_ug_per_kg_min", "dobutamine_ug_per_kg_min",
-    "nitroglycerin_ug_per_min", "creatinine_umol_per_L", "aki_stage_creatinine", "gfr_mL_per_min", "renal_flow_ratio",
-    "renal_injury", "rrt_effluent_mL_per_kg_h", "rrt_net_ultrafiltration_mL_per_h", "glycolytic_drive_mmol_per_kg_h",
-    "hypoxic_lactate_mmol_per_min", "lactate_clearance_L_per_min", "hepatic_dysfunction", "splanchnic_flow_ratio"};
-
-}  // namespace
-
-const std::vector<std::string>& timeseries_columns() { return kColumns; }
 
 std::string format_decisions_csv(const std::vector<DecisionRow>& rows) {
   std::string out =
@@ -57,12 +31,6 @@ std::string format_decisions_csv(const std::vector<DecisionRow>& rows) {
   return out;
 }
 
-
-std::size_t column_index(const std::string& name) {
-  const auto it = std::find(kColumns.begin(), kColumns.end(), name);
-  if (it == kColumns.end()) throw std::out_of_range("unknown column " + name);
-  return static_cast<std::size_t>(it - kColumns.begin());
-}
 
 RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& dump_times_min,
                        const VideoMicroMeasurer& video_measurer, model::Network network) {
@@ -93,7 +61,7 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
     result.rows.push_back(session.sample());
     map_targets.push_back(controller && controller->map_target_mmHg() ? *controller->map_target_mmHg() : 0.0);
     ++next_output;
-    if (result.rows.back()[1] < kCirculatoryArrestMap_mmHg) result.arrest_min = session.time_min();
+    if (result.rows.back().map_mmHg < kCirculatoryArrestMap_mmHg) result.arrest_min = session.time_min();
   };
 
   try {
@@ -125,8 +93,8 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
   if (controller && controller->map_target_mmHg()) {
     std::vector<double> maps, targets;
     for (std::size_t k = 0; k < result.rows.size(); ++k) {
-      if (result.rows[k][0] >= p_start + 30.0) {
-        maps.push_back(result.rows[k][1]);
+      if (result.rows[k].time_min >= p_start + 30.0) {
+        maps.push_back(result.rows[k].map_mmHg);
         targets.push_back(map_targets[k]);
       }
     }

@@ -11,12 +11,10 @@
 #include "model/microcirculation.hpp"
 #include "model/ode_solver.hpp"
 #include "protocol/protocol.hpp"
+#include "run/sample.hpp"
 #include "scenario/scenario.hpp"
 
 namespace coherence::run {
-
-// Column names of timeseries.csv (DESIGN.md's contract first, then extras).
-const std::vector<std::string>& timeseries_columns();
 
 // MAP below which the circulation is considered arrested: the run stops there, because the
 // model (no cardiac arrest, no death, linear vessels) is not valid beyond it.
@@ -41,7 +39,7 @@ struct DecisionRow {
 };
 
 struct RunResult {
-  std::vector<std::vector<double>> rows;  // one per output time; NaN = not computed (empty cell)
+  std::vector<Sample> rows;               // one per output time
   bool completed = false;                 // reached the end, or stopped at circulatory arrest
   std::optional<double> arrest_min;       // first output time with MAP < kCirculatoryArrestMap_mmHg
   std::string error;                      // why the run failed
@@ -51,7 +49,7 @@ struct RunResult {
   std::vector<MicroSnapshot> snapshots;   // at the requested dump times, in order
   std::vector<DecisionRow> decisions;
   std::optional<protocol::VarvelMetrics> varvel;  // protocols with a MAP target: from 30 min after the start
-  std::vector<std::pair<std::string, std::vector<double>>> measurements;  // named times: a row each
+  std::vector<std::pair<std::string, Sample>> measurements;  // named times: a row each
 };
 
 // decisions.csv: one row per action, with the observations it used and its reason.
@@ -68,8 +66,5 @@ using VideoMicroMeasurer = std::function<std::pair<double, double>(
 // networks if already generated (as Session); they come back in RunResult::network.
 RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& dump_times_min = {},
                        const VideoMicroMeasurer& video_measurer = nullptr, model::Network network = {});
-
-// Index of a column in timeseries_columns() (throws std::out_of_range for an unknown name).
-std::size_t column_index(const std::string& name);
 
 }  // namespace coherence::run

@@ -241,7 +241,7 @@ void Session::advance_to(double t_min) {
   }
 }
 
-std::vector<double> Session::sample() const {
+Sample Session::sample() const {
   const model::Observables o = sim_.observe();
   const model::MicroMetrics micro =
       model::evaluate_network(sim_.params().micro, network_, o.micro_drivers, time_min() * 60.0);
@@ -250,68 +250,70 @@ std::vector<double> Session::sample() const {
   const double in_mL = y[model::kFluidIn] - fluid_in_0_;
   const double out_mL = y[model::kFluidOut] - fluid_out_0_;
   const model::Inputs& in = sim_.inputs();
-  return {time_min(),
-          c.arterial_mmHg,
-          o.tone.heart_rate_bpm,
-          c.lv_output_mL_per_min / 1000.0,
-          c.central_mmHg,
-          o.svr_dyn_s_per_cm5,
-          c.mean_systemic_filling_mmHg,
-          o.blood_volume_mL,
-          in.ne_dose_ug_per_kg_min,
-          o.ne_plasma_ug_per_L,
-          in_mL,
-          y[model::kLactate],
-          micro.crt_s,
-          micro.mottling_score,
-          o.oxygen.delivery_mL_per_min,
-          o.oxygen.consumption_mL_per_min,
-          micro.mean.mfi,
-          micro.mean.ppv_pct,
-          micro.mean.tvd_mm_per_mm2,
-          micro.mean.pvd_mm_per_mm2,
-          micro.hi,
-          c.lv_stroke_volume_mL,
-          o.haematocrit,
-          o.oxygen.haemoglobin_g_per_dL,
-          o.plasma_volume_mL,
-          y[model::kInterstitialVolume],
-          in_mL - out_mL,
-          o.fluids.urine_mL_per_min * 60.0,
-          o.fluids.filtration_mL_per_min,
-          y[model::kInflammation],
-          y[model::kIl6],
-          o.oxygen.extraction_fraction,
-          y[model::kVascularSympathetic],
-          micro.mean.mfi_vessel,
-          micro.mean.debacker_per_mm,
-          micro.mean.rbc_velocity_um_per_s,
-          micro.skin_perfused_fraction,
-          o.micro.perfused_fraction,
-          o.micro.extraction_capacity,
-          micro.nonperfused_stopped_pct,
-          micro.nonperfused_stop_go_pct,
-          micro.nonperfused_few_rbc_pct,
-          o.micro_drivers.perfusion_ratio,
-          o.micro_drivers.tissue_pressure_rise_mmHg,
-          micro.ne_precapillary_factor,
-          in.vasopressin_U_per_min,
-          in.epinephrine_ug_per_kg_min,
-          in.dobutamine_ug_per_kg_min,
-          in.nitroglycerin_ug_per_min,
-          y[model::kCreatinine],
-          static_cast<double>(model::kdigo_creatinine_stage(y[model::kCreatinine],
-                                                            model::healthy_creatinine_umol_per_L(sim_.params()))),
-          o.kidney.gfr_mL_per_min,
-          o.kidney.renal_flow_ratio,
-          y[model::kRenalInjury],
-          in.rrt_effluent_mL_per_kg_h,
-          in.rrt_net_ultrafiltration_mL_per_h,
-          y[model::kGlycolyticDrive],
-          o.oxygen.hypoxic_lactate_mmol_per_min,
-          o.oxygen.lactate_clearance_L_per_min,
-          y[model::kHepaticDysfunction],
-          o.oxygen.splanchnic_flow_ratio};
+  Sample r;
+  r.time_min = time_min();
+  r.map_mmHg = c.arterial_mmHg;
+  r.hr_bpm = o.tone.heart_rate_bpm;
+  r.co_L_per_min = c.lv_output_mL_per_min / 1000.0;
+  r.cvp_mmHg = c.central_mmHg;
+  r.svr_dyn_s_per_cm5 = o.svr_dyn_s_per_cm5;
+  r.pmsf_mmHg = c.mean_systemic_filling_mmHg;
+  r.blood_volume_mL = o.blood_volume_mL;
+  r.ne_dose_ug_per_kg_min = in.ne_dose_ug_per_kg_min;
+  r.ne_plasma_ug_per_L = o.ne_plasma_ug_per_L;
+  r.fluids_in_mL = in_mL;
+  r.lactate_mmol_per_L = y[model::kLactate];
+  r.crt_s = micro.crt_s;
+  r.mottling_score = micro.mottling_score;
+  r.do2_mL_per_min = o.oxygen.delivery_mL_per_min;
+  r.vo2_mL_per_min = o.oxygen.consumption_mL_per_min;
+  r.mfi = micro.mean.mfi;
+  r.ppv_pct = micro.mean.ppv_pct;
+  r.tvd_mm_per_mm2 = micro.mean.tvd_mm_per_mm2;
+  r.pvd_mm_per_mm2 = micro.mean.pvd_mm_per_mm2;
+  r.hi = micro.hi;
+  r.stroke_volume_mL = c.lv_stroke_volume_mL;
+  r.haematocrit = o.haematocrit;
+  r.haemoglobin_g_per_dL = o.oxygen.haemoglobin_g_per_dL;
+  r.plasma_volume_mL = o.plasma_volume_mL;
+  r.interstitial_volume_mL = y[model::kInterstitialVolume];
+  r.fluid_balance_mL = in_mL - out_mL;
+  r.urine_mL_per_h = o.fluids.urine_mL_per_min * 60.0;
+  r.capillary_filtration_mL_per_min = o.fluids.filtration_mL_per_min;
+  r.inflammation = y[model::kInflammation];
+  r.il6_pg_per_mL = y[model::kIl6];
+  r.o2_extraction = o.oxygen.extraction_fraction;
+  r.sympathetic_activity = y[model::kVascularSympathetic];
+  r.mfi_vessel = micro.mean.mfi_vessel;
+  r.debacker_per_mm = micro.mean.debacker_per_mm;
+  r.rbc_velocity_um_per_s = micro.mean.rbc_velocity_um_per_s;
+  r.skin_perfused_fraction = micro.skin_perfused_fraction;
+  r.perfused_fraction_meanfield = o.micro.perfused_fraction;
+  r.extraction_capacity = o.micro.extraction_capacity;
+  r.nonperfused_stopped_pct = micro.nonperfused_stopped_pct;
+  r.nonperfused_stop_go_pct = micro.nonperfused_stop_go_pct;
+  r.nonperfused_few_rbc_pct = micro.nonperfused_few_rbc_pct;
+  r.perfusion_pressure_ratio = o.micro_drivers.perfusion_ratio;
+  r.tissue_pressure_rise_mmHg = o.micro_drivers.tissue_pressure_rise_mmHg;
+  r.ne_precapillary_factor = micro.ne_precapillary_factor;
+  r.vasopressin_U_per_min = in.vasopressin_U_per_min;
+  r.epinephrine_ug_per_kg_min = in.epinephrine_ug_per_kg_min;
+  r.dobutamine_ug_per_kg_min = in.dobutamine_ug_per_kg_min;
+  r.nitroglycerin_ug_per_min = in.nitroglycerin_ug_per_min;
+  r.creatinine_umol_per_L = y[model::kCreatinine];
+  r.aki_stage_creatinine = static_cast<double>(
+      model::kdigo_creatinine_stage(y[model::kCreatinine], model::healthy_creatinine_umol_per_L(sim_.params())));
+  r.gfr_mL_per_min = o.kidney.gfr_mL_per_min;
+  r.renal_flow_ratio = o.kidney.renal_flow_ratio;
+  r.renal_injury = y[model::kRenalInjury];
+  r.rrt_effluent_mL_per_kg_h = in.rrt_effluent_mL_per_kg_h;
+  r.rrt_net_ultrafiltration_mL_per_h = in.rrt_net_ultrafiltration_mL_per_h;
+  r.glycolytic_drive_mmol_per_kg_h = y[model::kGlycolyticDrive];
+  r.hypoxic_lactate_mmol_per_min = o.oxygen.hypoxic_lactate_mmol_per_min;
+  r.lactate_clearance_L_per_min = o.oxygen.lactate_clearance_L_per_min;
+  r.hepatic_dysfunction = y[model::kHepaticDysfunction];
+  r.splanchnic_flow_ratio = o.oxygen.splanchnic_flow_ratio;
+  return r;
 }
 
 void Session::log_user_action(const std::string& action, const std::string& reason) {

@@ -14,6 +14,7 @@
 #include "protocol/monitor.hpp"
 #include "protocol/protocol.hpp"
 #include "run/runner.hpp"
+#include "run/sample.hpp"
 #include "scenario/scenario.hpp"
 
 namespace coherence::run {
@@ -62,8 +63,8 @@ class Session {
   // Integrates to t, applying every break on the way (for live use; t is clamped to the end).
   void advance_to(double t_min);
 
-  // One timeseries.csv row at the current time (timeseries_columns()).
-  std::vector<double> sample() const;
+  // One timeseries.csv row at the current time.
+  Sample sample() const;
 
   // What the user may change, effective from now on (the viewer's controls). Each sets the inputs
   // anew until the next break and records a decision row with `reason`.

@@ -40,33 +40,28 @@ const std::vector<std::string> kExposureColumns = {
 const std::vector<std::string>& exposure_columns() { return kExposureColumns; }
 
 std::vector<double> compute_exposure(const scenario::Scenario& s, const run::RunResult& r) {
-  const std::size_t c_t = run::column_index("time_min"), c_ne = run::column_index("ne_dose_ug_per_kg_min"),
-                    c_vp = run::column_index("vasopressin_U_per_min"),
-                    c_epi = run::column_index("epinephrine_ug_per_kg_min"),
-                    c_dob = run::column_index("dobutamine_ug_per_kg_min"),
-                    c_ntg = run::column_index("nitroglycerin_ug_per_min");
   const double weight = s.params.patient.weight_kg;
-  std::vector<const std::vector<double>*> rows;
+  std::vector<const run::Sample*> rows;
   for (const auto& row : r.rows) {
-    if (row[c_t] >= -1e-9) rows.push_back(&row);
+    if (row.time_min >= -1e-9) rows.push_back(&row);
   }
   double ne_min = 0.0, vp_min = 0.0, vp_U = 0.0, epi_min = 0.0, epi_ug = 0.0, dob_min = 0.0, dob_ug = 0.0,
          ntg_min = 0.0, ntg_ug = 0.0, vp_starts = 0.0;
   bool vp_on = false;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& row = *rows[i];
-    const double dt = i + 1 < rows.size() ? (*rows[i + 1])[c_t] - row[c_t] : 0.0;
-    ne_min += row[c_ne] > 0.0 ? dt : 0.0;
-    vp_min += row[c_vp] > 0.0 ? dt : 0.0;
-    vp_U += row[c_vp] * dt;
-    if (row[c_vp] > 0.0 && !vp_on) vp_starts += 1.0;
-    vp_on = row[c_vp] > 0.0;
-    epi_min += row[c_epi] > 0.0 ? dt : 0.0;
-    epi_ug += row[c_epi] * weight * dt;
-    dob_min += row[c_dob] > 0.0 ? dt : 0.0;
-    dob_ug += row[c_dob] * weight * dt;
-    ntg_min += row[c_ntg] > 0.0 ? dt : 0.0;
-    ntg_ug += row[c_ntg] * dt;
+    const double dt = i + 1 < rows.size() ? rows[i + 1]->time_min - row.time_min : 0.0;
+    ne_min += row.ne_dose_ug_per_kg_min > 0.0 ? dt : 0.0;
+    vp_min += row.vasopressin_U_per_min > 0.0 ? dt : 0.0;
+    vp_U += row.vasopressin_U_per_min * dt;
+    if (row.vasopressin_U_per_min > 0.0 && !vp_on) vp_starts += 1.0;
+    vp_on = row.vasopressin_U_per_min > 0.0;
+    epi_min += row.epinephrine_ug_per_kg_min > 0.0 ? dt : 0.0;
+    epi_ug += row.epinephrine_ug_per_kg_min * weight * dt;
+    dob_min += row.dobutamine_ug_per_kg_min > 0.0 ? dt : 0.0;
+    dob_ug += row.dobutamine_ug_per_kg_min * weight * dt;
+    ntg_min += row.nitroglycerin_ug_per_min > 0.0 ? dt : 0.0;
+    ntg_ug += row.nitroglycerin_ug_per_min * dt;
   }
   return {ne_min / 60.0,  vp_min / 60.0,          vp_U,   vp_starts,
           epi_min / 60.0, epi_ug / 1000.0,        dob_min / 60.0, dob_ug / 1000.0,
@@ -85,29 +80,24 @@ double death_exponential(std::uint64_t trial_seed, int patient_id) {
 
 std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::RunResult& r, const OutcomeModel& m,
                                      double death_exp) {
-  const std::size_t c_t = run::column_index("time_min"), c_map = run::column_index("map_mmHg"),
-                    c_ne = run::column_index("ne_dose_ug_per_kg_min"), c_fl = run::column_index("fluids_in_mL"),
-                    c_bal = run::column_index("fluid_balance_mL"), c_lac = run::column_index("lactate_mmol_per_L"),
-                    c_mfi = run::column_index("mfi"), c_ppv = run::column_index("ppv_pct"),
-                    c_do2 = run::column_index("do2_mL_per_min");
   const double weight = s.params.patient.weight_kg;
   // Rows from admission (t = 0); each stands for the interval to the next row.
-  std::vector<const std::vector<double>*> rows;
+  std::vector<const run::Sample*> rows;
   for (const auto& row : r.rows) {
-    if (row[c_t] >= -1e-9) rows.push_back(&row);
+    if (row.time_min >= -1e-9) rows.push_back(&row);
   }
   std::vector<double> out(kColumns.size(), kNaN);
   if (rows.empty()) return out;
   auto dt_min = [&](std::size_t i) {
-    return i + 1 < rows.size() ? (*rows[i + 1])[c_t] - (*rows[i])[c_t] : 0.0;
+    return i + 1 < rows.size() ? rows[i + 1]->time_min - rows[i]->time_min : 0.0;
   };
-  auto value_at = [&](std::size_t col, double t_min) {
+  auto value_at = [&](run::SampleMember col, double t_min) {
     // The last row at or before t (the run may have stopped earlier: NaN then).
-    if ((*rows.back())[c_t] < t_min - 1e-9) return kNaN;
-    double v = (*rows.front())[col];
+    if (rows.back()->time_min < t_min - 1e-9) return kNaN;
+    double v = rows.front()->*col;
     for (const auto* row : rows) {
-      if ((*row)[c_t] > t_min + 1e-9) break;
-      v = (*row)[col];
+      if (row->time_min > t_min + 1e-9) break;
+      v = row->*col;
     }
     return v;
   };
@@ -118,21 +108,21 @@ std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::Run
          do2_low_day1 = 0.0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& row = *rows[i];
-    const double t = row[c_t], dt = dt_min(i);
-    if (std::isnan(time_to_map) && row[c_map] >= kMapFloor_mmHg) time_to_map = t / 60.0;
-    if (std::isnan(time_to_lac) && row[c_lac] <= kLactateNormal_mmol_per_L) time_to_lac = t / 60.0;
-    ne_peak = std::max(ne_peak, row[c_ne]);
+    const double t = row.time_min, dt = dt_min(i);
+    if (std::isnan(time_to_map) && row.map_mmHg >= kMapFloor_mmHg) time_to_map = t / 60.0;
+    if (std::isnan(time_to_lac) && row.lactate_mmol_per_L <= kLactateNormal_mmol_per_L) time_to_lac = t / 60.0;
+    ne_peak = std::max(ne_peak, row.ne_dose_ug_per_kg_min);
     total_min += dt;
-    ne_ug += row[c_ne] * weight * dt;
-    const bool map_ok = row[c_map] >= kMapFloor_mmHg;
-    const bool mfi_low = row[c_mfi] < kMfiAbnormal;
-    const bool do2_low = row[c_do2] / weight < kCriticalDo2_mL_per_min_kg;
+    ne_ug += row.ne_dose_ug_per_kg_min * weight * dt;
+    const bool map_ok = row.map_mmHg >= kMapFloor_mmHg;
+    const bool mfi_low = row.mfi < kMfiAbnormal;
+    const bool do2_low = row.do2_mL_per_min / weight < kCriticalDo2_mL_per_min_kg;
     at_target_min += map_ok ? dt : 0.0;
-    ne_high_min += row[c_ne] > kNeCliff_ug_per_kg_min ? dt : 0.0;
-    lac_excess += std::max(0.0, row[c_lac] - kLactateNormal_mmol_per_L) * dt / 60.0;
+    ne_high_min += row.ne_dose_ug_per_kg_min > kNeCliff_ug_per_kg_min ? dt : 0.0;
+    lac_excess += std::max(0.0, row.lactate_mmol_per_L - kLactateNormal_mmol_per_L) * dt / 60.0;
     map_low_min += map_ok ? 0.0 : dt;
     // The depth of hypotension, not its mere presence: a MAP held at the floor adds nothing.
-    const double deficit = std::max(0.0, kMapFloor_mmHg - row[c_map]);
+    const double deficit = std::max(0.0, kMapFloor_mmHg - row.map_mmHg);
     map_deficit += deficit * dt;
     mfi_low_min += mfi_low ? dt : 0.0;
     do2_low_min += do2_low ? dt : 0.0;
@@ -140,23 +130,24 @@ std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::Run
     const double in_day1 = std::max(0.0, std::min(t + dt, kDay_min) - t);
     if (in_day1 > 0.0) {
       day1_min += in_day1;
-      lac_day1 += row[c_lac] * in_day1;
-      mfi_day1 += row[c_mfi] * in_day1;
-      ppv_day1 += row[c_ppv] * in_day1;
+      lac_day1 += row.lactate_mmol_per_L * in_day1;
+      mfi_day1 += row.mfi * in_day1;
+      ppv_day1 += row.ppv_pct * in_day1;
       map_deficit_day1 += deficit * in_day1;
       mfi_low_day1 += mfi_low ? in_day1 : 0.0;
       do2_low_day1 += do2_low ? in_day1 : 0.0;
     }
   }
-  const double lac0 = value_at(c_lac, 0.0), lac6 = value_at(c_lac, 360.0);
+  const double lac0 = value_at(&run::Sample::lactate_mmol_per_L, 0.0);
+  const double lac6 = value_at(&run::Sample::lactate_mmol_per_L, 360.0);
   std::size_t k = 0;
   out[k++] = time_to_map;
   out[k++] = total_min > 0.0 ? 100.0 * at_target_min / total_min : kNaN;
   out[k++] = ne_ug / 1000.0;
   out[k++] = ne_peak;
   out[k++] = ne_high_min / 60.0;
-  out[k++] = (*rows.back())[c_fl];
-  out[k++] = (*rows.back())[c_bal];
+  out[k++] = rows.back()->fluids_in_mL;
+  out[k++] = rows.back()->fluid_balance_mL;
   out[k++] = lac0;
   out[k++] = lac6;
   out[k++] = lac0 > 0.0 && !std::isnan(lac6) ? 100.0 * (lac0 - lac6) / lac0 : kNaN;

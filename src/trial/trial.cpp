@@ -365,16 +365,16 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
     const toml::array* a = mc->as_array();
     if (!a || a->empty()) r.fail(mc, "trial.measurement_columns", "must be a non-empty array of timeseries columns");
     for (const auto& e : *a) {
-      const auto c = e.value_exact<std::string>();
-      const auto& cols = run::timeseries_columns();
-      if (!c || std::find(cols.begin(), cols.end(), *c) == cols.end() || *c == "time_min") {
+      const auto name = e.value_exact<std::string>();
+      const run::SampleColumn* c = name ? run::find_column(*name) : nullptr;
+      if (!c || c->member == &run::Sample::time_min) {
         r.fail(&e, "trial.measurement_columns", "each must be a column of timeseries.csv (docs/scenarios.md)");
       }
-      spec.measurement_columns.push_back(*c);
+      spec.measurement_columns.push_back(c);
     }
   } else {
-    for (const auto& c : run::timeseries_columns()) {
-      if (c != "time_min") spec.measurement_columns.push_back(c);
+    for (const auto& c : run::kSampleColumns) {
+      if (c.member != &run::Sample::time_min) spec.measurement_columns.push_back(&c);
     }
   }
 
@@ -572,10 +572,11 @@ TrialSpec load_trial(const std::filesystem::path& path, const std::vector<scenar
       if (it.get("column") && it.get("key")) r.fail(&it, p + "key", "give column or key, not both");
       if (it.get("column")) {
         c.column = r.string(it, p, "column", std::nullopt);
-        const auto& cols = run::timeseries_columns();
-        if (std::find(cols.begin(), cols.end(), c.column) == cols.end() || c.column == "time_min") {
+        const run::SampleColumn* column = run::find_column(c.column);
+        if (!column || column->member == &run::Sample::time_min) {
           r.fail(it.get("column"), p + "column", fmt::format("'{}' is not a column of timeseries.csv", c.column));
         }
+        c.member = column->member;
         c.at_min = r.number(it, p, "at_min", 0.0, earliest_start, 0.0);
       } else {
         if (it.get("at_min")) r.fail(it.get("at_min"), p + "at_min", "at_min goes with column, not key");
@@ -675,7 +676,7 @@ std::vector<std::string> patients_columns(const TrialSpec& spec) {
   for (const auto& o : outcome_columns()) c.push_back(o);
   for (const auto& o : exposure_columns()) c.push_back(o);
   for (const auto& m : spec.measurements) {
-    for (const auto& t : spec.measurement_columns) c.push_back(m.name + "_" + t);
+    for (const auto* t : spec.measurement_columns) c.push_back(m.name + "_" + std::string(t->name));
   }
   return c;
 }
@@ -754,8 +755,8 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id, const std::filesy
           if (c.column.empty()) continue;
           double v = std::numeric_limits<double>::quiet_NaN();
           for (const auto& row : r.rows) {
-            if (row[run::column_index("time_min")] > c.at_min + 1e-9) break;
-            v = row[run::column_index(c.column)];
+            if (row.time_min > c.at_min + 1e-9) break;
+            v = row.*c.member;
           }
           check(c, v, fmt::format("{} at {:g} min", c.column, c.at_min));
         }
@@ -787,8 +788,8 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id, const std::filesy
         for (const auto& m : spec.measurements) {
           const auto it = std::find_if(r.measurements.begin(), r.measurements.end(),
                                        [&](const auto& e) { return e.first == m.name; });
-          for (const auto& c : spec.measurement_columns) {
-            measured[k++] = it == r.measurements.end() || it->second.empty() ? kNaN : it->second[run::column_index(c)];
+          for (const auto* c : spec.measurement_columns) {
+            measured[k++] = it == r.measurements.end() ? kNaN : it->second.*c->member;
           }
         }
       }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "run/sample.hpp"
 #include "scenario/scenario.hpp"
 #include "trial/analysis.hpp"
 #include "trial/cohort.hpp"
@@ -38,6 +39,7 @@ struct InclusionCriterion {
   std::string name;      // reported in the CONSORT counts
   std::string column;    // a timeseries column ...
   double at_min = 0.0;   // ... at this time
+  run::SampleMember member = nullptr;  // the column's member in a run's rows
   std::string key;       // or a cohort variable's key
   double min = -1e300, max = 1e300;  // inclusive bounds
   int line = 0;
@@ -56,7 +58,7 @@ struct TrialSpec {
   std::uint64_t seed = 1;
   double output_interval_min = 15.0;         // sampling of the runs (outcomes integrate over it)
   std::vector<scenario::Measurement> measurements;  // named times: M_<column> columns
-  std::vector<std::string> measurement_columns;     // timeseries columns reported at each time
+  std::vector<const run::SampleColumn*> measurement_columns;  // timeseries columns reported at each time
   CohortSpec cohort;
   std::vector<InclusionCriterion> inclusion;
   OutcomeModel outcome_model;

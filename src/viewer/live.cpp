@@ -88,18 +88,17 @@ LiveViewer::LiveViewer(const scenario::Scenario& s, const ViewerOptions& o, run:
 }
 
 void LiveViewer::sample_trend() {
-  const std::vector<double> row = session_.sample();
-  auto col = [&](const char* name) { return row[run::column_index(name)]; };
+  const run::Sample row = session_.sample();
   TrendPoint p;
-  p.time_min = row[0];
-  p.map_mmHg = col("map_mmHg");
-  p.hr_bpm = col("hr_bpm");
-  p.co_L_per_min = col("co_L_per_min");
-  p.ne_ug_per_kg_min = col("ne_dose_ug_per_kg_min");
-  p.lactate_mmol_per_L = col("lactate_mmol_per_L");
-  p.crt_s = col("crt_s");
-  p.mfi = col("mfi");
-  p.ppv_pct = col("ppv_pct");
+  p.time_min = row.time_min;
+  p.map_mmHg = row.map_mmHg;
+  p.hr_bpm = row.hr_bpm;
+  p.co_L_per_min = row.co_L_per_min;
+  p.ne_ug_per_kg_min = row.ne_dose_ug_per_kg_min;
+  p.lactate_mmol_per_L = row.lactate_mmol_per_L;
+  p.crt_s = row.crt_s;
+  p.mfi = row.mfi;
+  p.ppv_pct = row.ppv_pct;
   trends_.push_back(p);
   while (!trends_.empty() && trends_.front().time_min < p.time_min - kTrendWindow_min) trends_.pop_front();
   if (p.map_mmHg < run::kCirculatoryArrestMap_mmHg) arrested_ = true;

@@ -111,9 +111,9 @@ TEST_CASE("A scenario's infection course resolves with antibiotics, persists wit
     REQUIRE(r.completed);
     std::pair<double, double> out{-1.0, -1.0};
     for (const auto& row : r.rows) {
-      const double t = row[run::column_index("time_min")];
-      if (std::abs(t - 720.0) < 1e-6) out.first = row[run::column_index("inflammation")];
-      if (std::abs(t - 3600.0) < 1e-6) out.second = row[run::column_index("inflammation")];
+      const double t = row.time_min;
+      if (std::abs(t - 720.0) < 1e-6) out.first = row.inflammation;
+      if (std::abs(t - 3600.0) < 1e-6) out.second = row.inflammation;
     }
     REQUIRE(out.first >= 0.0);
     REQUIRE(out.second >= 0.0);

@@ -79,9 +79,9 @@ TEST_CASE("Untreated septic shock scenarios have lactate above 2 mmol/L (Sepsis-
     REQUIRE(r.completed);
     const auto& first = r.rows.front();  // at time 0, before any NE has acted
     INFO(name);
-    CHECK(first[run::column_index("map_mmHg")] < 55.0);
-    CHECK(first[run::column_index("lactate_mmol_per_L")] > 2.0);
-    CHECK(first[run::column_index("lactate_mmol_per_L")] < 6.0);
+    CHECK(first.map_mmHg < 55.0);
+    CHECK(first.lactate_mmol_per_L > 2.0);
+    CHECK(first.lactate_mmol_per_L < 6.0);
   }
 }
 
@@ -235,8 +235,7 @@ TEST_CASE("The rrt scenario event starts and stops renal replacement therapy") {
                    [](const scenario::Event& a, const scenario::Event& b) { return a.at_min < b.at_min; });
   const auto r0 = run::run_scenario(s), r1 = run::run_scenario(with);
   REQUIRE(r1.completed);
-  const auto c = run::column_index("creatinine_umol_per_L"), rrt = run::column_index("rrt_effluent_mL_per_kg_h");
-  CHECK(r1.rows.back()[rrt] == 30.0);
-  CHECK(r0.rows.back()[rrt] == 0.0);
-  CHECK(r1.rows.back()[c] < r0.rows.back()[c] - 5.0);
+  CHECK(r1.rows.back().rrt_effluent_mL_per_kg_h == 30.0);
+  CHECK(r0.rows.back().rrt_effluent_mL_per_kg_h == 0.0);
+  CHECK(r1.rows.back().creatinine_umol_per_L < r0.rows.back().creatinine_umol_per_L - 5.0);
 }

@@ -25,12 +25,11 @@ namespace {
 
 bool same_bits(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
 
-bool same_rows(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b) {
+bool same_rows(const std::vector<run::Sample>& a, const std::vector<run::Sample>& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].size() != b[i].size()) return false;
-    for (std::size_t j = 0; j < a[i].size(); ++j) {
-      if (!same_bits(a[i][j], b[i][j])) return false;
+    for (const auto& c : run::kSampleColumns) {
+      if (!same_bits(a[i].*c.member, b[i].*c.member)) return false;
     }
   }
   return true;

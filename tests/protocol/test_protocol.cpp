@@ -132,8 +132,8 @@ TEST_CASE("macro_first: 30 mL/kg, fluid responsiveness judged by CO, and MAP >= 
   CHECK(r.decisions.front().bolus_mL == Approx(2100.0));
   double reached = -1.0;
   for (const auto& row : r.rows) {
-    if (row[1] >= 65.0) {
-      reached = row[0];
+    if (row.map_mmHg >= 65.0) {
+      reached = row.time_min;
       break;
     }
   }
@@ -154,13 +154,12 @@ run::RunResult run_file(const std::string& name, const std::vector<std::string>&
 }
 
 // Mean of a column over the rows at or after `from_min`.
-double mean_after(const run::RunResult& r, const std::string& column, double from_min) {
-  const std::size_t c = run::column_index(column);
+double mean_after(const run::RunResult& r, run::SampleMember column, double from_min) {
   double sum = 0.0;
   int n = 0;
   for (const auto& row : r.rows) {
-    if (row[0] >= from_min) {
-      sum += row[c];
+    if (row.time_min >= from_min) {
+      sum += row.*column;
       ++n;
     }
   }
@@ -187,10 +186,11 @@ TEST_CASE("micro_guided in a patient whose microcirculation holds behaves like m
   CHECK(micro_steps == 0);  // found coherence, and changed nothing:
   // the same doses and pressures (each instrument has its own noise stream, so the extra
   // sublingual measurements leave the arterial-line noise unchanged).
-  CHECK(mean_after(micro, "ne_dose_ug_per_kg_min", 360.0) ==
-        Approx(mean_after(macro, "ne_dose_ug_per_kg_min", 360.0)).margin(0.02));
-  CHECK(mean_after(micro, "map_mmHg", 360.0) == Approx(mean_after(macro, "map_mmHg", 360.0)).margin(1.0));
-  CHECK(mean_after(micro, "mfi", 360.0) == Approx(mean_after(macro, "mfi", 360.0)).margin(0.05));
+  CHECK(mean_after(micro, &run::Sample::ne_dose_ug_per_kg_min, 360.0) ==
+        Approx(mean_after(macro, &run::Sample::ne_dose_ug_per_kg_min, 360.0)).margin(0.02));
+  CHECK(mean_after(micro, &run::Sample::map_mmHg, 360.0) ==
+        Approx(mean_after(macro, &run::Sample::map_mmHg, 360.0)).margin(1.0));
+  CHECK(mean_after(micro, &run::Sample::mfi, 360.0) == Approx(mean_after(macro, &run::Sample::mfi, 360.0)).margin(0.05));
 }
 
 TEST_CASE("Losing coherence under high NE: micro_guided ends on less NE and better MFI, MAP >= 60") {
@@ -198,24 +198,23 @@ TEST_CASE("Losing coherence under high NE: micro_guided ends on less NE and bett
   const auto macro = run_file("macro_vs_micro.toml");
   const auto micro = run_file("macro_vs_micro.toml", {"protocol.name=micro_guided"});
   const double last6h = 18.0 * 60.0;
-  const double ne_macro = mean_after(macro, "ne_dose_ug_per_kg_min", last6h);
-  const double ne_micro = mean_after(micro, "ne_dose_ug_per_kg_min", last6h);
-  const double mfi_macro = mean_after(macro, "mfi", last6h);
-  const double mfi_micro = mean_after(micro, "mfi", last6h);
+  const double ne_macro = mean_after(macro, &run::Sample::ne_dose_ug_per_kg_min, last6h);
+  const double ne_micro = mean_after(micro, &run::Sample::ne_dose_ug_per_kg_min, last6h);
+  const double mfi_macro = mean_after(macro, &run::Sample::mfi, last6h);
+  const double mfi_micro = mean_after(micro, &run::Sample::mfi, last6h);
   INFO("NE " << ne_macro << " -> " << ne_micro << ", MFI " << mfi_macro << " -> " << mfi_micro);
   CHECK(ne_macro >= 0.5);                // macro_first really is on high NE ...
   CHECK(mfi_macro < 2.6);                // ... with the capillaries failing at MAP 65
   CHECK(ne_micro <= ne_macro - 0.1);     // less NE
   CHECK(mfi_micro >= mfi_macro + 0.4);   // better capillary flow
   // MAP >= 60: every hourly mean after the initial resuscitation.
-  const std::size_t map = run::column_index("map_mmHg");
   for (int hour = 4; hour < 24; ++hour) {
     const double h = hour;
     double sum = 0.0;
     int n = 0;
     for (const auto& row : micro.rows) {
-      if (row[0] >= 60.0 * h && row[0] < 60.0 * (h + 1.0)) {
-        sum += row[map];
+      if (row.time_min >= 60.0 * h && row.time_min < 60.0 * (h + 1.0)) {
+        sum += row.map_mmHg;
         ++n;
       }
     }
@@ -392,7 +391,7 @@ TEST_CASE("macro_first adds vasopressin at NE 0.25 and the map_target set event 
   CHECK(added);
   // septic_shock_map_target.toml raises the target to 75 at 12 h; Varvel uses the target in force.
   const auto mt = run_file("septic_shock_map_target.toml");
-  CHECK(mean_after(mt, "map_mmHg", 780.0) == Approx(75.0).margin(2.0));
+  CHECK(mean_after(mt, &run::Sample::map_mmHg, 780.0) == Approx(75.0).margin(2.0));
   REQUIRE(mt.varvel.has_value());
   CHECK(mt.varvel->within_5_mmHg_pct >= 85.0);
 }

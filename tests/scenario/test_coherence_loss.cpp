@@ -25,10 +25,9 @@ End run_to_end(const std::string& name, const std::vector<std::string>& override
   REQUIRE(r.completed);
   REQUIRE_FALSE(r.arrest_min.has_value());
   const auto& row = r.rows.back();
-  auto c = [&](const char* col) { return row[run::column_index(col)]; };
-  return {c("map_mmHg"), c("mfi"), c("ppv_pct"), c("hi"), c("haematocrit"), c("nonperfused_stopped_pct"),
-          c("nonperfused_stop_go_pct"), c("nonperfused_few_rbc_pct"), c("tissue_pressure_rise_mmHg"),
-          c("ne_precapillary_factor"), c("ne_dose_ug_per_kg_min"), c("interstitial_volume_mL")};
+  return {row.map_mmHg, row.mfi, row.ppv_pct, row.hi, row.haematocrit, row.nonperfused_stopped_pct,
+          row.nonperfused_stop_go_pct, row.nonperfused_few_rbc_pct, row.tissue_pressure_rise_mmHg,
+          row.ne_precapillary_factor, row.ne_dose_ug_per_kg_min, row.interstitial_volume_mL};
 }
 
 void check_incoherent(const End& e) {

@@ -17,15 +17,15 @@ namespace {
 // 24 h + 1 row of a run every 5 min whose MAP is map(t); other states normal.
 run::RunResult course(const std::function<double(double)>& map, double hours = 24.0) {
   run::RunResult r;
-  const auto& cols = run::timeseries_columns();
   for (double t = 0.0; t <= hours * 60.0 + 1e-9; t += 5.0) {
-    std::vector<double> row(cols.size(), 0.0);
-    row[run::column_index("time_min")] = t;
-    row[run::column_index("map_mmHg")] = map(t);
-    row[run::column_index("lactate_mmol_per_L")] = 1.5;
-    row[run::column_index("mfi")] = 3.0;
-    row[run::column_index("ppv_pct")] = 95.0;
-    row[run::column_index("do2_mL_per_min")] = 1000.0;
+    run::Sample row;
+    for (const auto& c : run::kSampleColumns) row.*c.member = 0.0;
+    row.time_min = t;
+    row.map_mmHg = map(t);
+    row.lactate_mmol_per_L = 1.5;
+    row.mfi = 3.0;
+    row.ppv_pct = 95.0;
+    row.do2_mL_per_min = 1000.0;
     r.rows.push_back(row);
   }
   r.completed = true;
@@ -92,11 +92,11 @@ TEST_CASE("Exposure columns: hours on and amounts of each drug are the exact int
   // nitroglycerin. Each row stands for the 5 min to the next (the last row for none).
   run::RunResult r = course([](double) { return 65.0; });
   for (auto& row : r.rows) {
-    const double t = row[run::column_index("time_min")];
-    row[run::column_index("ne_dose_ug_per_kg_min")] = t < 360.0 ? 0.1 : 0.0;
+    const double t = row.time_min;
+    row.ne_dose_ug_per_kg_min = t < 360.0 ? 0.1 : 0.0;
     const bool vp = (t >= 120.0 && t < 240.0) || (t >= 600.0 && t < 720.0);
-    row[run::column_index("vasopressin_U_per_min")] = vp ? 0.03 : 0.0;
-    row[run::column_index("dobutamine_ug_per_kg_min")] = t >= 720.0 ? 5.0 : 0.0;
+    row.vasopressin_U_per_min = vp ? 0.03 : 0.0;
+    row.dobutamine_ug_per_kg_min = t >= 720.0 ? 5.0 : 0.0;
   }
   r.decisions.resize(7);
   scenario::Scenario s;

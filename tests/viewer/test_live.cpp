@@ -36,7 +36,7 @@ void advance(LiveViewer& v, double minutes) {
   while (v.session().time_min() < until - 1e-9 && !v.ended()) v.tick(0.25);
 }
 
-double column(const LiveViewer& v, const char* name) { return v.session().sample()[run::column_index(name)]; }
+run::Sample sample(const LiveViewer& v) { return v.session().sample(); }
 
 }  // namespace
 
@@ -50,8 +50,8 @@ TEST_CASE("viewer: norepinephrine up raises the dose in steps and the MAP, down 
   CHECK(b.status() == "norepinephrine 0.25 ug/kg/min");
   advance(a, 30.0);
   advance(b, 30.0);
-  CHECK(column(b, "ne_dose_ug_per_kg_min") == Approx(0.25));
-  CHECK(column(b, "map_mmHg") > column(a, "map_mmHg") + 5.0);
+  CHECK(sample(b).ne_dose_ug_per_kg_min == Approx(0.25));
+  CHECK(sample(b).map_mmHg > sample(a).map_mmHg + 5.0);
   b.apply(Command::kNeDown);
   CHECK(b.session().timeline().infusions.ne_ug_per_kg_min == Approx(0.20));
   for (int k = 0; k < 20; ++k) b.apply(Command::kNeDown);
@@ -69,8 +69,8 @@ TEST_CASE("viewer: a fluid bolus gives 250 mL over 15 min and raises the filling
   b.apply(Command::kFluidBolus);
   advance(a, 15.0);
   advance(b, 15.0);
-  CHECK(column(b, "fluids_in_mL") - column(a, "fluids_in_mL") == Approx(250.0).margin(1.0));
-  CHECK(column(b, "pmsf_mmHg") > column(a, "pmsf_mmHg"));
+  CHECK(sample(b).fluids_in_mL - sample(a).fluids_in_mL == Approx(250.0).margin(1.0));
+  CHECK(sample(b).pmsf_mmHg > sample(a).pmsf_mmHg);
   CHECK(b.recent_decisions(1).back().bolus_mL == 250.0);
 }
 
@@ -85,9 +85,9 @@ TEST_CASE("viewer: dobutamine raises cardiac output, vasopressin raises MAP, nit
   ntg.apply(Command::kNitroglycerin);
   CHECK(ntg.session().timeline().infusions.nitroglycerin_ug_per_min == Approx(33.0));
   for (LiveViewer* v : {&a, &dobu, &vaso, &ntg}) advance(*v, 30.0);
-  CHECK(column(dobu, "co_L_per_min") > column(a, "co_L_per_min") * 1.05);
-  CHECK(column(vaso, "map_mmHg") > column(a, "map_mmHg") + 3.0);
-  CHECK(column(ntg, "map_mmHg") < column(a, "map_mmHg") - 1.0);
+  CHECK(sample(dobu).co_L_per_min > sample(a).co_L_per_min * 1.05);
+  CHECK(sample(vaso).map_mmHg > sample(a).map_mmHg + 3.0);
+  CHECK(sample(ntg).map_mmHg < sample(a).map_mmHg - 1.0);
   // Off again.
   dobu.apply(Command::kDobutamineDown);
   dobu.apply(Command::kDobutamineDown);
@@ -106,8 +106,8 @@ TEST_CASE("viewer: sepsis severity up worsens the inflammation, down eases it", 
   CHECK(up.session().timeline().severity == Approx(1.0));  // 0.7 + 0.3
   CHECK(down.session().timeline().severity == Approx(0.4));
   for (LiveViewer* v : {&a, &up, &down}) advance(*v, 120.0);
-  CHECK(column(up, "inflammation") > column(a, "inflammation") + 0.02);
-  CHECK(column(down, "inflammation") < column(a, "inflammation") - 0.02);
+  CHECK(sample(up).inflammation > sample(a).inflammation + 0.02);
+  CHECK(sample(down).inflammation < sample(a).inflammation - 0.02);
   up.apply(Command::kSeverityUp);
   CHECK(up.session().timeline().severity == 1.0);  // at most 1
 }
