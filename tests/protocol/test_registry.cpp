@@ -85,10 +85,9 @@ TEST_CASE("A protocol declared only in a test runs through the registry with its
   REQUIRE(count_actions(r, "set NE") == 1);
   CHECK(r.decisions.front().time_min == Approx(30.0));
   CHECK(r.decisions.front().reason == "the step-dose protocol's fixed dose");
-  const std::size_t c_t = run::column_index("time_min"), c_ne = run::column_index("ne_dose_ug_per_kg_min");
   for (const auto& row : r.rows) {
-    INFO(row[c_t]);
-    CHECK(row[c_ne] == (row[c_t] < 30.0 ? 0.0 : 0.25));
+    INFO(row.time_min);
+    CHECK(row.ne_dose_ug_per_kg_min == (row.time_min < 30.0 ? 0.0 : 0.25));
   }
   // Its key is in the loader's table, range and all, with the protocols that read it named; a key
   // it shares with map_target lists both.
