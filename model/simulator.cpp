@@ -102,6 +102,12 @@ std::unique_ptr<Simulator> Simulator::branch() const {
   return copy;
 }
 
+void Simulator::restart_as_branch() {
+  const std::vector<double> now(solver_.state().begin(), solver_.state().end());
+  solver_.reset_state(now);
+  solver_.set_stop_time(horizon_min_);
+}
+
 void Simulator::set_inputs(const Inputs& inputs, double valid_until_min) {
   const double now = solver_.time();
   if (valid_until_min < now) throw std::logic_error("input horizon lies in the past");

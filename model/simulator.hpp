@@ -51,6 +51,9 @@ class Simulator {
   // solver's tolerance, not bit for bit. Used to try several interventions on one patient at one
   // time without simulating the past again (validation experiments, titration by search).
   std::unique_ptr<Simulator> branch() const;
+  // Restarts this run's integrator from its state now exactly as branch() starts the copy's, so
+  // that a run and its branch go on bit for bit alike (Session::fork does both).
+  void restart_as_branch();
 
  private:
   struct Core {

@@ -30,6 +30,7 @@ class MacroFirstProtocol : public Protocol {
  public:
   explicit MacroFirstProtocol(const MacroFirstSettings& s) : s_(s), ne_(s.ne) {}
   std::string name() const override { return "macro_first"; }
+  std::unique_ptr<Protocol> clone() const override { return std::make_unique<MacroFirstProtocol>(*this); }
   double decision_interval_min() const override { return s_.ne.decision_interval_min; }
   std::vector<Action> decide(const Observations& obs) override;
   std::optional<double> map_target_mmHg() const override { return ne_.map_target_mmHg(); }

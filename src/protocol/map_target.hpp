@@ -23,6 +23,7 @@ class MapTargetProtocol final : public Protocol {
  public:
   explicit MapTargetProtocol(const MapTargetSettings& s) : s_(s) {}
   std::string name() const override { return "map_target"; }
+  std::unique_ptr<Protocol> clone() const override { return std::make_unique<MapTargetProtocol>(*this); }
   double decision_interval_min() const override { return s_.decision_interval_min; }
   std::vector<Action> decide(const Observations& obs) override;
   std::optional<double> map_target_mmHg() const override { return s_.map_target_mmHg; }

@@ -37,6 +37,7 @@ class MicroGuidedProtocol final : public MacroFirstProtocol {
  public:
   explicit MicroGuidedProtocol(const MicroGuidedSettings& s) : MacroFirstProtocol(s.macro), m_(s) {}
   std::string name() const override { return "micro_guided"; }
+  std::unique_ptr<Protocol> clone() const override { return std::make_unique<MicroGuidedProtocol>(*this); }
   std::vector<Action> decide(const Observations& obs) override;
   bool wants_micro_measurement() const override { return want_micro_; }
 

@@ -30,6 +30,7 @@ class PerfusionGuidedProtocol final : public MacroFirstProtocol {
   PerfusionGuidedProtocol(Signal signal, const PerfusionGuidedSettings& s)
       : MacroFirstProtocol(s.macro), signal_(signal), p_(s), base_target_(s.macro.ne.map_target_mmHg) {}
   std::string name() const override { return signal_ == Signal::kCrt ? "crt_guided" : "lactate_guided"; }
+  std::unique_ptr<Protocol> clone() const override { return std::make_unique<PerfusionGuidedProtocol>(*this); }
   std::vector<Action> decide(const Observations& obs) override;
   void set_map_target_mmHg(double target) override;
 

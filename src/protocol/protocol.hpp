@@ -59,6 +59,10 @@ class Protocol {
  public:
   virtual ~Protocol() = default;
   virtual std::string name() const = 0;
+  // A copy with all its memory (what it has tried, its targets, its timers), for a run that
+  // branches (Session::fork). Every final class implements it: a copy made by a base would lose
+  // the derived state (Session::fork checks the copy's name).
+  virtual std::unique_ptr<Protocol> clone() const = 0;
   virtual double decision_interval_min() const = 0;
   virtual std::vector<Action> decide(const Observations& obs) = 0;
   // The MAP target in force (for reporting and performance metrics); empty if none.
@@ -77,6 +81,7 @@ class Protocol {
 class FixedProtocol final : public Protocol {
  public:
   std::string name() const override { return "fixed"; }
+  std::unique_ptr<Protocol> clone() const override { return std::make_unique<FixedProtocol>(*this); }
   double decision_interval_min() const override { return 60.0; }
   std::vector<Action> decide(const Observations&) override { return {}; }
 };

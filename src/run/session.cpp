@@ -91,19 +91,72 @@ Session::Session(const scenario::Scenario& s, const std::vector<double>& extra_b
     if (e.action == EventAction::kBolus) breaks_.insert(std::min(e.at_min + e.duration_min, t_end));
   }
   for (double t : extra_breaks_min) breaks_.insert(t);
-  if (controller_) {
-    const double p_start = s.protocol.start_min;
-    const auto add_grid = [&](double step) {
-      for (long k = 0; p_start + static_cast<double>(k) * step < t_end; ++k) {
-        breaks_.insert(p_start + static_cast<double>(k) * step);
-      }
-    };
-    add_grid(controller_->decision_interval_min());
-    add_grid(s.monitoring.lactate_interval_min);
-    add_grid(s.monitoring.crt_interval_min);
-  }
+  protocol_start_min_ = s.protocol.start_min;
+  set_protocol_grid(start_min_);
   fluid_in_0_ = sim_.state()[model::kFluidIn];
   fluid_out_0_ = sim_.state()[model::kFluidOut];
+}
+
+// The protocol's decision epochs and the monitors' moments, from its start, not before t_from.
+void Session::set_protocol_grid(double t_from_min) {
+  protocol_breaks_.clear();
+  if (!controller_) return;
+  const double p_start = protocol_start_min_;
+  const double t_end = scenario_.duration_min;
+  const auto add_grid = [&](double step) {
+    for (long k = 0; p_start + static_cast<double>(k) * step < t_end; ++k) {
+      const double t = p_start + static_cast<double>(k) * step;
+      if (t >= t_from_min - 1e-9) protocol_breaks_.insert(t);
+    }
+  };
+  add_grid(controller_->decision_interval_min());
+  add_grid(scenario_.monitoring.lactate_interval_min);
+  add_grid(scenario_.monitoring.crt_interval_min);
+}
+
+Session::Session(const Session& from, ForkTag)
+    : scenario_(from.scenario_),
+      video_measurer_(from.video_measurer_),
+      start_min_(from.start_min_),
+      breaks_(from.breaks_),
+      protocol_breaks_(from.protocol_breaks_),
+      protocol_start_min_(from.protocol_start_min_),
+      controller_(from.controller_ ? from.controller_->clone() : nullptr),
+      monitor_(from.monitor_),
+      sim_(std::move(*from.sim_.branch())),
+      network_(from.network_),
+      timeline_(from.timeline_),
+      next_event_(from.next_event_),
+      sepsis_started_(from.sepsis_started_),
+      autopilot_(from.autopilot_),
+      started_(from.started_),
+      fluid_in_0_(from.fluid_in_0_),
+      fluid_out_0_(from.fluid_out_0_),
+      fluid_origin_set_(from.fluid_origin_set_),
+      decisions_(from.decisions_) {
+  if (controller_ && controller_->name() != from.controller_->name()) {
+    throw std::logic_error("protocol '" + from.controller_->name() + "' does not clone itself (clone() of a base)");
+  }
+}
+
+std::unique_ptr<Session> Session::fork() {
+  if (!started_) apply_due();
+  sim_.restart_as_branch();
+  return std::unique_ptr<Session>(new Session(*this, ForkTag{}));
+}
+
+std::unique_ptr<Session> Session::fork(const scenario::ProtocolSpec& protocol) {
+  auto copy = fork();
+  copy->scenario_.protocol = protocol;
+  copy->controller_ = make_protocol(protocol, scenario_.params.patient);
+  copy->protocol_start_min_ = std::max(time_min(), protocol.start_min);
+  copy->set_protocol_grid(time_min());
+  // The new protocol's first epoch may be now: it observes and decides before the copy moves on.
+  if (copy->controller_ && copy->protocol_start_min_ <= time_min() + 1e-9) {
+    copy->decide(time_min());
+    copy->reset_inputs();
+  }
+  return copy;
 }
 
 void Session::apply_events(double t0) {
@@ -154,7 +207,7 @@ void Session::apply_events(double t0) {
 // The protocol observes through the monitors and acts.
 void Session::decide(double t0) {
   const auto& s = scenario_;
-  const double p_start = s.protocol.start_min;
+  const double p_start = protocol_start_min_;
   if (!controller_ || !autopilot_ || t0 < p_start - 1e-9) return;
   // The whole model state is observed only when the microcirculation is examined; the monitor
   // reads the circulation alone.
@@ -217,8 +270,12 @@ double Session::apply_due() {
 }
 
 double Session::next_break_min() const {
-  const auto next = breaks_.upper_bound(time_min());
-  return next == breaks_.end() ? end_min() : *next;
+  double next = end_min();
+  for (const auto* set : {&breaks_, &protocol_breaks_}) {
+    const auto it = set->upper_bound(time_min());
+    if (it != set->end()) next = std::min(next, *it);
+  }
+  return next;
 }
 
 void Session::reset_inputs() {

@@ -85,9 +85,23 @@ class Session {
   const std::vector<DecisionRow>& decisions() const { return decisions_; }
   std::vector<DecisionRow> take_decisions() { return std::move(decisions_); }
   const protocol::Protocol* controller() const { return controller_.get(); }
+
+  // A second session that continues this patient from now, without simulating the past again:
+  // the same state, inputs, scenario events still to come, decisions so far, protocol (cloned,
+  // with its memory) and monitors (same noise streams: the branches are a paired comparison).
+  // Both this session's integrator and the copy's restart from the state now, so the two go on
+  // bit for bit alike; either agrees with a run never forked within the solver's tolerance.
+  // Call between advance_to() calls (everything due now has been applied).
+  std::unique_ptr<Session> fork();
+  // The same, with `protocol` deciding in the copy from the later of now and its start_min (its
+  // decision epochs and monitoring grid counted from there); the earlier decisions stay in the log.
+  std::unique_ptr<Session> fork(const scenario::ProtocolSpec& protocol);
   model::SolverStatistics solver_statistics() const { return sim_.statistics(); }
 
  private:
+  struct ForkTag {};
+  Session(const Session& from, ForkTag);
+  void set_protocol_grid(double t_from_min);
   void apply_events(double t0);
   void decide(double t0);
   void reset_inputs();
@@ -97,7 +111,9 @@ class Session {
   scenario::Scenario scenario_;
   VideoMicroMeasurer video_measurer_;
   double start_min_ = 0.0;
-  std::set<double> breaks_;
+  std::set<double> breaks_;           // scenario times, the caller's, bolus ends
+  std::set<double> protocol_breaks_;  // the protocol's decision epochs and monitoring moments
+  double protocol_start_min_ = 0.0;
   std::unique_ptr<protocol::Protocol> controller_;
   protocol::Monitor monitor_;
   model::Simulator sim_;

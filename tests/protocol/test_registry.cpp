@@ -26,6 +26,7 @@ class StepDoseProtocol final : public protocol::Protocol {
  public:
   explicit StepDoseProtocol(const StepDoseSettings& s) : s_(s) {}
   std::string name() const override { return "step_dose"; }
+  std::unique_ptr<protocol::Protocol> clone() const override { return std::make_unique<StepDoseProtocol>(*this); }
   double decision_interval_min() const override { return s_.decision_interval_min; }
   std::vector<protocol::Action> decide(const protocol::Observations& obs) override {
     if (obs.running.ne_ug_per_kg_min == s_.dose_ug_per_kg_min) return {};
