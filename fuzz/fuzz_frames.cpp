@@ -1,13 +1,13 @@
 // Fuzz target: the frame reader of the scoring pipeline. The input is split in two PNG files of
 // a frames folder (with a meta.json giving pixel size and fps); loading must succeed or be
-// refused with scenario::InputError.
+// refused with InputError.
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <unistd.h>
 
-#include "scenario/scenario.hpp"
+#include "core/errors.hpp"
 #include "scoring/clip.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     (void)coherence::scoring::load_clip(dir, {});
-  } catch (const coherence::scenario::InputError&) {
+  } catch (const coherence::InputError&) {
   }
   return 0;
 }

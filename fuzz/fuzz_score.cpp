@@ -2,7 +2,7 @@
 // bytes choose the frame size (16-127 px a side), the frame count (2-7), the pixel size (within
 // 0.05-50 um/px) and the frame rate (within 1-1000 fps): the ranges `coherence score` accepts; the
 // rest are the pixels (repeated to fill). score_site, combine_sites and score_json must return,
-// or refuse with scenario::InputError or an OpenCV error (which `score` reports as one line, exit
+// or refuse with InputError or an OpenCV error (which `score` reports as one line, exit
 // 2); a crash, a sanitizer report or any other exception is a defect.
 #include <opencv2/core.hpp>
 
@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "scenario/scenario.hpp"
+#include "core/errors.hpp"
 #include "scoring/analysis.hpp"
 #include "scoring/clip.hpp"
 #include "scoring/report.hpp"
@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<coherence::scoring::SiteScore> sites;
     sites.push_back(std::move(site));
     (void)coherence::scoring::score_json(coherence::scoring::combine_sites(std::move(sites)));
-  } catch (const coherence::scenario::InputError&) {
+  } catch (const coherence::InputError&) {
   } catch (const cv::Exception&) {
   }
   return 0;

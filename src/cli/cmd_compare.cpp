@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "output/files.hpp"
+#include "output/plot.hpp"
 #include "run/runner.hpp"
 #include "scenario/scenario.hpp"
 

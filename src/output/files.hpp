@@ -13,7 +13,7 @@ namespace coherence::output {
 // What an output path names now. A regular file (or nothing) is replaced atomically; a
 // character device (/dev/null, /dev/stdout, a terminal) is written straight to. Anything else
 // (a symbolic link to a file, a folder, a FIFO, a block device, a socket) is refused with
-// scenario::InputError (exit 2): renaming over it would silently replace it.
+// InputError (exit 2): renaming over it would silently replace it.
 enum class OutputTarget { kNew, kRegular, kDevice };
 OutputTarget output_target(const std::filesystem::path& path);
 
@@ -21,7 +21,7 @@ OutputTarget output_target(const std::filesystem::path& path);
 // then renamed into place, so a reader never sees a short file under the final name; on failure
 // the .partial is removed and the error names the file and the OS reason (strerror). A
 // character device is written straight to (see output_target). Throws std::runtime_error
-// (scenario::InputError for a target it refuses).
+// (InputError for a target it refuses).
 void write_file_atomic(const std::filesystem::path& path, const std::string& text);
 
 // Creates the output folder and removes the files an earlier run left there whose names match
@@ -94,17 +94,7 @@ std::string gnuplot_quoted(const std::string& s);
 // incomplete (a full disk), naming the image and gnuplot's own message.
 bool run_gnuplot(const std::string& gp, const std::filesystem::path& png, std::string& reason);
 
-// One run in a comparison plot.
-struct ComparedRun {
-  std::string label;
-  std::filesystem::path timeseries_csv;
-  double end_h = 0.0;  // the run's last output time
-};
-// Side-by-side trends of several runs (MAP, NE with the cliff zone, MFI and PPV, lactate and CRT)
-// in one PNG through gnuplot. Returns false with `reason` when gnuplot is missing; throws when
-// it fails (run_gnuplot).
-bool plot_comparison(const std::vector<ComparedRun>& runs, const std::filesystem::path& png, const std::string& title,
-                     std::string& reason);
+
 
 
 }  // namespace coherence::output

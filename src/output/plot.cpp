@@ -305,4 +305,34 @@ bool plot_time_figure(const TimeFigure& figure, const std::filesystem::path& png
   return run_gnuplot(time_figure_script(figure, png.string() + ".partial"), png, reason);
 }
 
+bool plot_comparison(const std::vector<ComparedRun>& runs, const std::filesystem::path& png, const std::string& title,
+                     std::string& reason) {
+  static const char* kColours[] = {"#c0392b", "#2471a3", "#1e8449", "#d35400", "#6c3483", "#7f8c8d"};
+  TimeFigure f;
+  f.title = title;
+  f.csv = runs.empty() ? std::filesystem::path() : runs.front().timeseries_csv;
+  for (const auto& r : runs) f.end_h = std::max(f.end_h, r.end_h);
+  // The runs are named in the first panel's legend only.
+  auto panel = [&](PlotAxis axis, const std::string& column, bool steps) {
+    PlotPanel p;
+    p.left = std::move(axis);
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      p.series.push_back({column, f.panels.empty() ? runs[i].label : "", kColours[i % 6], false, steps, 2.0, 1,
+                          runs[i].timeseries_csv});
+    }
+    return p;
+  };
+  PlotPanel map = panel({"MAP (mmHg)", 30.0, 110.0}, "map_mmHg", false);
+  map.lines = {{65.0, "MAP 65 (guideline)", "#555555", false, 2}};
+  f.panels.push_back(map);
+  PlotPanel ne = panel({"norepinephrine (ug/kg/min)", 0.0, 1.0, 1.2}, "ne_dose_ug_per_kg_min", true);
+  ne.zone = PlotZone{0.71, 0.80, "NE cliff 0.71-0.80", "#f5b7b1"};
+  PlotPanel mfi = panel({"MFI (score 0-3)", 0.0, 3.0, 1.0, 3.1}, "mfi", false);
+  mfi.lines = {{2.6, "MFI 2.6 (abnormal below)", "#555555", false, 2}};
+  PlotPanel lactate = panel({"lactate (mmol/L)", 0.0, 6.0}, "lactate_mmol_per_L", false);
+  lactate.lines = {{2.0, "lactate 2 mmol/L", "#555555", false, 2}};
+  f.panels.insert(f.panels.end(), {ne, mfi, lactate});
+  return plot_time_figure(f, png, reason);
+}
+
 }  // namespace coherence::output

@@ -126,4 +126,16 @@ TimeFigure trends_figure(const TrendsInput& in);
 // A nice upper bound: the smallest 1, 2, 2.5 or 5 x 10^k at or above x (x > 0).
 double nice_ceiling(double x);
 
+// One run in a comparison plot.
+struct ComparedRun {
+  std::string label;
+  std::filesystem::path timeseries_csv;
+  double end_h = 0.0;  // the run's last output time
+};
+// Side-by-side trends of several runs (MAP, NE with the cliff zone, MFI and PPV, lactate and CRT)
+// in one PNG through gnuplot. Returns false with `reason` when gnuplot is missing; throws when
+// it fails (run_gnuplot).
+bool plot_comparison(const std::vector<ComparedRun>& runs, const std::filesystem::path& png, const std::string& title,
+                     std::string& reason);
+
 }  // namespace coherence::output

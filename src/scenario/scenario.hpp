@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/errors.hpp"
 #include "model/params.hpp"
 #include "protocol/monitor.hpp"
 #include "protocol/protocol.hpp"
@@ -21,10 +22,7 @@
 namespace coherence::scenario {
 
 // Bad user input: reported as one line, exit code 2.
-class InputError : public std::runtime_error {
- public:
-  explicit InputError(const std::string& message) : std::runtime_error(message) {}
-};
+using coherence::InputError;  // core/errors.hpp
 
 enum class KeyType { kNumber, kString, kInteger, kStringArray };
 

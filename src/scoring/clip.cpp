@@ -16,13 +16,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include "output/files.hpp"
-#include "scenario/scenario.hpp"
+#include "core/errors.hpp"
 
 namespace coherence::scoring {
 
 namespace {
 
-using scenario::InputError;
+using coherence::InputError;
 
 cv::Mat to_float(const cv::Mat& raw, const std::string& where) {
   cv::Mat grey;

@@ -44,7 +44,7 @@ struct ClipOptions {
 };
 
 // Loads a folder (frame_*.png if present, else every *.png, in natural order: frame_2 before
-// frame_10) or a video file. Throws scenario::InputError (exit 2) for a missing, empty, corrupt,
+// frame_10) or a video file. Throws InputError (exit 2) for a missing, empty, corrupt,
 // mismatched or too large input, or a pixel size or frame rate outside the ranges above.
 Clip load_clip(const std::filesystem::path& input, const ClipOptions& options);
 
