@@ -182,6 +182,8 @@ struct OdeSolver::Impl {
   double stop_time = 0.0;
   bool stop_time_set = false;
   SolverStatistics before_reinit;  // CVodeReInit resets CVODE's counters: keep the totals here
+  long warnings = 0;
+  std::vector<std::string> warning_messages;
   std::string last_error;
   std::string rhs_error;  // what a right-hand side that threw said (kept for the SolverError)
 
@@ -202,11 +204,18 @@ struct OdeSolver::Impl {
   }
 
   // Keep CVODE's message for the exception instead of printing to stderr.
-  static void error_callback(int /*code*/, const char* module, const char* function, char* msg,
+  // A positive code is a warning (CV_WARNING): integration went on; it is counted and its first
+  // messages kept for the run's summary.
+  static void error_callback(int code, const char* module, const char* function, char* msg,
                              void* data) {
     auto* self = static_cast<Impl*>(data);
     std::ostringstream os;
     os << module << "::" << function << ": " << msg;
+    if (code > 0) {
+      ++self->warnings;
+      if (self->warning_messages.size() < kMaxWarningMessages) self->warning_messages.push_back(os.str());
+      return;
+    }
     self->last_error = os.str();
   }
 
@@ -343,7 +352,10 @@ SolverStatistics OdeSolver::statistics() const {
   now.error_test_failures += b.error_test_failures;
   now.nonlinear_convergence_failures += b.nonlinear_convergence_failures;
   now.reinitializations = b.reinitializations;
+  now.warnings = impl_->warnings;
   return now;
 }
+
+const std::vector<std::string>& OdeSolver::warning_messages() const { return impl_->warning_messages; }
 
 }  // namespace coherence::model

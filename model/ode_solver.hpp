@@ -33,6 +33,9 @@ struct SolverStatistics {
   long error_test_failures = 0;
   long nonlinear_convergence_failures = 0;
   long reinitializations = 0;
+  // CVODE's warnings (it goes on after them: e.g. "t + h = t", a step too small for the time's
+  // precision); their first messages are OdeSolver::warning_messages().
+  long warnings = 0;
 };
 
 // Thrown when CVODE cannot continue; `what()` is one line with the time and CVODE's message.
@@ -69,6 +72,9 @@ class OdeSolver {
   double internal_time() const;
   std::span<const double> state() const;
   SolverStatistics statistics() const;
+  // The first kMaxWarningMessages warnings, one line each ("module::function: message").
+  static constexpr std::size_t kMaxWarningMessages = 10;
+  const std::vector<std::string>& warning_messages() const;
 
  private:
   struct Impl;

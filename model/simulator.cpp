@@ -102,6 +102,8 @@ std::unique_ptr<Simulator> Simulator::branch() const {
   return copy;
 }
 
+const std::vector<std::string>& Simulator::solver_warnings() const { return solver_.warning_messages(); }
+
 void Simulator::restart_as_branch() {
   const std::vector<double> now(solver_.state().begin(), solver_.state().end());
   solver_.reset_state(now);

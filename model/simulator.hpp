@@ -44,6 +44,7 @@ class Simulator {
   Observables observe() const;
   CirculationObservables observe_circulation() const;  // observe()'s tone and circulation, cheaper
   SolverStatistics statistics() const;
+  const std::vector<std::string>& solver_warnings() const;
 
   // A second run that starts where this one is now: the same parameters, healthy reference,
   // inputs, input horizon and infusion levels, and the same state. Its integrator starts afresh

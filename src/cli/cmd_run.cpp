@@ -191,7 +191,9 @@ nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
                  {"jacobian_evaluations", r.solver.jacobian_evaluations},
                  {"error_test_failures", r.solver.error_test_failures},
                  {"nonlinear_convergence_failures", r.solver.nonlinear_convergence_failures},
-                 {"restarts", r.solver.reinitializations}};
+                 {"restarts", r.solver.reinitializations},
+                 {"warnings", r.solver.warnings},
+                 {"warning_messages", r.solver_warnings}};
   return j;
 }
 

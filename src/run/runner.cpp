@@ -86,8 +86,10 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
       measure_if_named(t_end);
     }
     result.completed = true;
+    result.termination = result.arrest_min ? Termination::kCirculatoryArrest : Termination::kCompleted;
   } catch (const model::SolverError& e) {
     result.error = e.what();
+    result.termination = Termination::kFailed;
   }
   // Controller performance (Varvel) on the true MAP after a 30 min settling time.
   if (controller && controller->map_target_mmHg()) {
@@ -101,6 +103,7 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
     result.varvel = protocol::varvel(maps, targets);
   }
   result.solver = session.solver_statistics();
+  result.solver_warnings = session.simulator().solver_warnings();
   result.decisions = session.take_decisions();
   result.network = session.take_network();
   return result;

@@ -38,13 +38,22 @@ struct DecisionRow {
   std::string reason;
 };
 
+// How a run ended: the status summary.json and a trial's patients.csv report.
+enum class Termination {
+  kFailed,             // the integrator could not go on (RunResult::error says why); outputs up to there
+  kCompleted,          // reached the scenario's end
+  kCirculatoryArrest,  // stopped at MAP < kCirculatoryArrestMap_mmHg (a completed run, outcome death)
+};
+
 struct RunResult {
   std::vector<Sample> rows;               // one per output time
   bool completed = false;                 // reached the end, or stopped at circulatory arrest
   std::optional<double> arrest_min;       // first output time with MAP < kCirculatoryArrestMap_mmHg
   std::string error;                      // why the run failed
   double start_min = 0.0;                 // where integration began (before t = 0 if sepsis did)
+  Termination termination = Termination::kFailed;
   model::SolverStatistics solver;
+  std::vector<std::string> solver_warnings;  // CVODE's first warnings (solver.warnings counts them all)
   model::Network network;                 // the patient's capillary networks
   std::vector<MicroSnapshot> snapshots;   // at the requested dump times, in order
   std::vector<DecisionRow> decisions;
