@@ -780,7 +780,7 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id, const std::filesy
         outcomes = compute_outcomes(s, r, spec.outcome_model, death_exp);
         exposure = compute_exposure(s, r);
         if (r.arrest_min) {
-          status = "arrest";
+          status = "circulatory_arrest";  // as coherence run's summary.json says it
           reason = fmt::format("circulatory arrest (MAP < {:g} mmHg) at {:g} min", run::kCirculatoryArrestMap_mmHg,
                                *r.arrest_min);
         }
@@ -839,9 +839,18 @@ Journal read_journal(const std::filesystem::path& file, const std::string& expec
     lines.push_back(text.substr(start, nl - start + 1));
     start = nl + 1;
   }
-  if (lines.size() < 2 || lines[0] != expected_first_line || lines[1] != header) {
+  if (lines.size() < 2 || lines[0] != expected_first_line) {
     throw InputError(fmt::format("{}: --resume: this journal belongs to another trial or other settings (start "
                                  "afresh without --resume, or use another --out)",
+                                 file.string()));
+  }
+  // The same trial under other column names (a journal written by another version of coherence,
+  // e.g. one from before patients.csv took summary.json's names): its rows would be read under
+  // this header's names and its status words may differ, so it is refused, not merged.
+  if (lines[1] != header) {
+    throw InputError(fmt::format("{}:2: --resume: the journal's columns are not this version's patients.csv columns "
+                                 "(written by another version of coherence?); it is left as it is: start afresh "
+                                 "without --resume, or use another --out",
                                  file.string()));
   }
   // Every whole row must be a well-formed patient row: a damaged journal is refused (and kept),
