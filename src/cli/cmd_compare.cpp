@@ -35,6 +35,8 @@ struct LoadedRun {
   std::filesystem::path csv;
   std::vector<std::string> columns;
   std::vector<std::vector<double>> rows;
+  nlohmann::json summary;
+  std::filesystem::path summary_file;
 };
 
 LoadedRun load_run(const std::filesystem::path& dir) {
@@ -53,6 +55,8 @@ LoadedRun load_run(const std::filesystem::path& dir) {
     throw scenario::InputError(fmt::format("{}: the run did not complete (status \"{}\")", dir.string(),
                                            s.value("status", "?")));
   }
+  r.summary = s;
+  r.summary_file = summary_file;
   r.scenario = s.value("scenario", "");
   r.protocol = s.value("protocol", "");
   std::ifstream in(r.csv);
@@ -88,6 +92,17 @@ std::size_t column(const LoadedRun& r, const std::string& name) {
   throw scenario::InputError(fmt::format("{}: no column {}", r.csv.string(), name));
 }
 
+// A whole-run figure from summary.json (written by this version of `coherence run`).
+double summary_figure(const LoadedRun& r, const std::string& name) {
+  const auto it = r.summary.find(name);
+  if (it == r.summary.end() || !it->is_number()) {
+    throw scenario::InputError(fmt::format("{}: no number \"{}\" (written by another version of coherence? run the "
+                                           "scenario again)",
+                                           r.summary_file.string(), name));
+  }
+  return it->get<double>();
+}
+
 }  // namespace
 
 int run_compare(const CompareOptions& opts) {
@@ -102,17 +117,18 @@ int run_compare(const CompareOptions& opts) {
   }
   // End-of-run means over the last hours, cumulative figures over the whole run.
   struct Figure {
-    std::string name, column, how;  // how: mean_last, max, hours_above, integral, last
-    double threshold = 0.0;
+    // how: mean_last, max, last (of the column), summary (summary.json's figure of that name: the
+    // exposure a trial reports too, computed once by run::compute_exposure)
+    std::string name, column, how;
   };
   const std::vector<Figure> figures = {
       {"map_mmHg_last", "map_mmHg", "mean_last"},
       {"ne_ug_per_kg_min_last", "ne_dose_ug_per_kg_min", "mean_last"},
       {"ne_peak_ug_per_kg_min", "ne_dose_ug_per_kg_min", "max"},
-      {"hours_ne_above_0_8", "ne_dose_ug_per_kg_min", "hours_above", 0.8},
-      {"ne_cumulative_ug_per_kg", "ne_dose_ug_per_kg_min", "integral"},
-      {"hours_on_dobutamine", "dobutamine_ug_per_kg_min", "hours_above", 0.0},
-      {"hours_on_nitroglycerin", "nitroglycerin_ug_per_min", "hours_above", 0.0},
+      {"ne_above_0_8_h", "", "summary"},
+      {"ne_cumulative_mg", "", "summary"},
+      {"dobutamine_h", "", "summary"},
+      {"nitroglycerin_h", "", "summary"},
       {"fluids_in_mL", "fluids_in_mL", "last"},
       {"mfi_last", "mfi", "mean_last"},
       {"ppv_pct_last", "ppv_pct", "mean_last"},
@@ -126,15 +142,17 @@ int run_compare(const CompareOptions& opts) {
   for (const auto& r : runs) {
     std::vector<double> v;
     const double t_end = r.rows.back()[0];
-    const double dt_h = r.rows.size() > 1 ? (r.rows[1][0] - r.rows[0][0]) / 60.0 : 0.0;
     for (const auto& f : figures) {
+      if (f.how == "summary") {
+        v.push_back(summary_figure(r, f.name));
+        continue;
+      }
       const std::size_t c = column(r, f.column);
-      double sum = 0.0, best = -1e300, hours = 0.0;
+      double sum = 0.0, best = -1e300;
       int n = 0;
       for (const auto& row : r.rows) {
         const double x = row[c];
         best = std::max(best, x);
-        if (x > f.threshold) hours += dt_h;
         if (row[0] >= t_end - 60.0 * opts.last_hours - 1e-9) {
           sum += x;
           ++n;
@@ -143,10 +161,6 @@ int run_compare(const CompareOptions& opts) {
       double out = 0.0;
       if (f.how == "mean_last") out = sum / n;
       if (f.how == "max") out = best;
-      if (f.how == "hours_above") out = hours;
-      if (f.how == "integral") {
-        for (const auto& row : r.rows) out += row[c] * dt_h * 60.0;
-      }
       if (f.how == "last") out = r.rows.back()[c];
       v.push_back(out);
     }

@@ -13,6 +13,7 @@
 #include "output/plot.hpp"
 #include "output/vessel_dump.hpp"
 #include "run/captions.hpp"
+#include "run/exposure.hpp"
 #include "run/runner.hpp"
 #include "run/sample.hpp"
 #include "scenario/scenario.hpp"
@@ -118,7 +119,7 @@ nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
   nlohmann::json j;
   j["scenario"] = s.name;
   j["scenario_file"] = s.file;
-  j["status"] = !r.completed ? "failed" : (r.arrest_min ? "circulatory_arrest" : "complete");
+  j["status"] = std::string(run::termination_name(r.termination));
   if (!r.completed) j["error"] = r.error;
   if (r.arrest_min) {
     j["circulatory_arrest_at_min"] = *r.arrest_min;
@@ -135,28 +136,20 @@ nlohmann::json summarise(const scenario::Scenario& s, const run::RunResult& r) {
       return v;
     };
     const auto map = col(&run::Sample::map_mmHg);
-    const auto ne = col(&run::Sample::ne_dose_ug_per_kg_min);
     const auto lac = col(&run::Sample::lactate_mmol_per_L);
-    const double dt_h = s.output_interval_min / 60.0;
-    const auto below = std::count_if(map.begin(), map.end(), [](double m) { return m < 65.0; });
     const auto& last = r.rows.back();
+    // Exposure figures as a trial's patients.csv reports them (same function, names and time
+    // weighting: each row stands for the interval to the next).
+    const run::Exposure e = run::compute_exposure(r.rows, s.params.patient.weight_kg);
     j["map_min_mmHg"] = *std::min_element(map.begin(), map.end());
-    j["hours_map_below_65"] = static_cast<double>(below) * dt_h;
-    j["ne_peak_ug_per_kg_min"] = *std::max_element(ne.begin(), ne.end());
+    j["map_below_65_h"] = e.map_below_65_h;
+    j["ne_peak_ug_per_kg_min"] = e.ne_peak_ug_per_kg_min;
     j["lactate_peak_mmol_per_L"] = *std::max_element(lac.begin(), lac.end());
-    double ne_cumulative = 0.0, ne_above_cliff_h = 0.0;
-    for (double d : ne) {
-      ne_cumulative += d * s.output_interval_min;
-      if (d > 0.8) ne_above_cliff_h += dt_h;
-    }
-    j["ne_cumulative_ug_per_kg"] = ne_cumulative;
-    j["hours_ne_above_0_8"] = ne_above_cliff_h;
-    const auto dob = col(&run::Sample::dobutamine_ug_per_kg_min);
-    const auto ntg = col(&run::Sample::nitroglycerin_ug_per_min);
-    const auto vp = col(&run::Sample::vasopressin_U_per_min);
-    j["hours_on_dobutamine"] = dt_h * static_cast<double>(std::count_if(dob.begin(), dob.end(), [](double v) { return v > 0; }));
-    j["hours_on_nitroglycerin"] = dt_h * static_cast<double>(std::count_if(ntg.begin(), ntg.end(), [](double v) { return v > 0; }));
-    j["hours_on_vasopressin"] = dt_h * static_cast<double>(std::count_if(vp.begin(), vp.end(), [](double v) { return v > 0; }));
+    j["ne_cumulative_mg"] = e.ne_cumulative_mg;
+    j["ne_above_0_8_h"] = e.ne_above_0_8_h;
+    j["dobutamine_h"] = e.dobutamine_h;
+    j["nitroglycerin_h"] = e.nitroglycerin_h;
+    j["vasopressin_h"] = e.vasopressin_h;
     using S = run::Sample;
     nlohmann::json fin;
     for (const run::SampleMember m :

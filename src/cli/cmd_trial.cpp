@@ -83,7 +83,7 @@ nlohmann::json summarise(const trial::TrialSpec& spec, const trial::Table& t) {
       "death_28d",       "predicted_mortality_28d", "ne_peak_ug_per_kg_min", "ne_cumulative_mg",
       "ne_above_0_8_h",  "ne_h",                    "vasopressin_h",         "dobutamine_h",
       "nitroglycerin_h", "epinephrine_h",           "time_map_ge_65_pct",    "map_within_5_mmHg_pct",
-      "hypotension_area_mmHg_h", "fluids_total_mL", "lactate_day1_mean_mmol_per_L", "mfi_day1_mean",
+      "hypotension_area_mmHg_h", "fluids_in_mL", "lactate_day1_mean_mmol_per_L", "mfi_day1_mean",
       "ppv_day1_mean_pct", "decisions",             "survival_d"};
   const auto& arm = t.text("arm");
   const auto& status = t.text("status");
@@ -108,7 +108,7 @@ nlohmann::json summarise(const trial::TrialSpec& spec, const trial::Table& t) {
       a.failures.push_back(fmt::format("patient {}: {}", id[i], reason[i]));
       continue;
     }
-    (status[i] == "arrest" ? a.arrest : a.complete) += 1;
+    (status[i] == "circulatory_arrest" ? a.arrest : a.complete) += 1;
     for (const auto& h : headline) {
       const double v = values[h][i];
       if (std::isnan(v)) continue;
@@ -407,7 +407,7 @@ void print_consort(const trial::TrialSpec& spec, const nlohmann::json& summary) 
     auto mean = [&](const char* k) { return a.contains(k) ? a[k].get<double>() : std::nan(""); };
     fmt::print("  {}: 28-day mortality {:.1f}% (predicted {:.1f}%), NE {:.1f} mg over {:.1f} h, fluids {:.0f} mL\n",
                arm, 100.0 * mean("mean_death_28d"), 100.0 * mean("mean_predicted_mortality_28d"),
-               mean("mean_ne_cumulative_mg"), mean("mean_ne_h"), mean("mean_fluids_total_mL"));
+               mean("mean_ne_cumulative_mg"), mean("mean_ne_h"), mean("mean_fluids_in_mL"));
   }
 }
 

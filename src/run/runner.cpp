@@ -109,4 +109,13 @@ RunResult run_scenario(const scenario::Scenario& s, const std::vector<double>& d
   return result;
 }
 
+std::string_view termination_name(Termination t) {
+  switch (t) {
+    case Termination::kFailed: return "failed";
+    case Termination::kCompleted: return "complete";
+    case Termination::kCirculatoryArrest: return "circulatory_arrest";
+  }
+  return "failed";
+}
+
 }  // namespace coherence::run

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/microcirculation.hpp"
@@ -44,6 +45,9 @@ enum class Termination {
   kCompleted,          // reached the scenario's end
   kCirculatoryArrest,  // stopped at MAP < kCirculatoryArrestMap_mmHg (a completed run, outcome death)
 };
+
+// "failed", "complete" or "circulatory_arrest": the status word of summary.json and patients.csv.
+std::string_view termination_name(Termination t);
 
 struct RunResult {
   std::vector<Sample> rows;               // one per output time

@@ -171,7 +171,7 @@ const std::vector<std::string> kPairedOutcomes = {
     "predicted_mortality_28d", "time_map_ge_65_pct",        "hypotension_area_mmHg_h", "ne_cumulative_mg",
     "ne_peak_ug_per_kg_min",   "ne_above_0_8_h",            "ne_h",                    "vasopressin_h",
     "dobutamine_h",            "nitroglycerin_h",           "epinephrine_h",           "map_within_5_mmHg_pct",
-    "decisions",               "fluids_total_mL",           "fluid_balance_mL",        "lactate_clearance_6h_pct",
+    "decisions",               "fluids_in_mL",              "fluid_balance_mL",        "lactate_clearance_6h_pct",
     "lactate_excess_mmol_h_per_L", "mfi_below_2_6_h",       "lactate_day1_mean_mmol_per_L", "mfi_day1_mean",
     "ppv_day1_mean_pct",       "survival_d"};
 
@@ -387,7 +387,7 @@ nlohmann::json observational(const TrialSpec& spec, const Table& t, const std::s
       if (col.starts_with("patient.") || col.starts_with("sepsis.")) rows.push_back(col);
     }
     for (const auto& c : a.correlates) rows.push_back(c);
-    for (const std::string c : {"lactate_day1_mean_mmol_per_L", "mfi_day1_mean", "fluids_total_mL", "ne_peak_ug_per_kg_min"}) rows.push_back(c);
+    for (const std::string c : {"lactate_day1_mean_mmol_per_L", "mfi_day1_mean", "fluids_in_mL", "ne_peak_ug_per_kg_min"}) rows.push_back(c);
     // The source study's Table 1 rows, where the trial measured them on day 1.
     for (const std::string c : {"day1_hr_bpm", "day1_map_mmHg", "day1_lactate_mmol_per_L", "day1_mfi", "day1_ppv_pct",
                                 "day1_pvd_mm_per_mm2", "day1_tvd_mm_per_mm2", "day1_crt_s", "day1_mottling_score",

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "model/random.hpp"
+#include "run/exposure.hpp"
 
 namespace coherence::trial {
 
@@ -12,16 +13,15 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint64_t kPurposeDeath = 23;
-constexpr double kMapFloor_mmHg = 65.0;         // Surviving Sepsis Campaign minimum
+using run::kMapFloor_mmHg;
 constexpr double kLactateNormal_mmol_per_L = 2.0;
 constexpr double kMfiAbnormal = 2.6;            // MicroDAIMON's threshold
 constexpr double kCriticalDo2_mL_per_min_kg = 3.8;  // Ronco 1993, septic patients
-constexpr double kNeCliff_ug_per_kg_min = 0.8;  // the source study's NE > 0.80 (BRIEF.md)
 constexpr double kDay_min = 1440.0;
 
 const std::vector<std::string> kColumns = {
     "time_to_map_65_h",          "time_map_ge_65_pct",        "ne_cumulative_mg",
-    "ne_peak_ug_per_kg_min",     "ne_above_0_8_h",            "fluids_total_mL",
+    "ne_peak_ug_per_kg_min",     "ne_above_0_8_h",            "fluids_in_mL",
     "fluid_balance_mL",          "lactate_0h_mmol_per_L",     "lactate_6h_mmol_per_L",
     "lactate_clearance_6h_pct",  "lactate_normalised_6h",     "time_to_lactate_le_2_h",
     "lactate_excess_mmol_h_per_L", "map_below_65_h",          "hypotension_area_mmHg_h",
@@ -40,32 +40,10 @@ const std::vector<std::string> kExposureColumns = {
 const std::vector<std::string>& exposure_columns() { return kExposureColumns; }
 
 std::vector<double> compute_exposure(const scenario::Scenario& s, const run::RunResult& r) {
-  const double weight = s.params.patient.weight_kg;
-  std::vector<const run::Sample*> rows;
-  for (const auto& row : r.rows) {
-    if (row.time_min >= -1e-9) rows.push_back(&row);
-  }
-  double ne_min = 0.0, vp_min = 0.0, vp_U = 0.0, epi_min = 0.0, epi_ug = 0.0, dob_min = 0.0, dob_ug = 0.0,
-         ntg_min = 0.0, ntg_ug = 0.0, vp_starts = 0.0;
-  bool vp_on = false;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto& row = *rows[i];
-    const double dt = i + 1 < rows.size() ? rows[i + 1]->time_min - row.time_min : 0.0;
-    ne_min += row.ne_dose_ug_per_kg_min > 0.0 ? dt : 0.0;
-    vp_min += row.vasopressin_U_per_min > 0.0 ? dt : 0.0;
-    vp_U += row.vasopressin_U_per_min * dt;
-    if (row.vasopressin_U_per_min > 0.0 && !vp_on) vp_starts += 1.0;
-    vp_on = row.vasopressin_U_per_min > 0.0;
-    epi_min += row.epinephrine_ug_per_kg_min > 0.0 ? dt : 0.0;
-    epi_ug += row.epinephrine_ug_per_kg_min * weight * dt;
-    dob_min += row.dobutamine_ug_per_kg_min > 0.0 ? dt : 0.0;
-    dob_ug += row.dobutamine_ug_per_kg_min * weight * dt;
-    ntg_min += row.nitroglycerin_ug_per_min > 0.0 ? dt : 0.0;
-    ntg_ug += row.nitroglycerin_ug_per_min * dt;
-  }
-  return {ne_min / 60.0,  vp_min / 60.0,          vp_U,   vp_starts,
-          epi_min / 60.0, epi_ug / 1000.0,        dob_min / 60.0, dob_ug / 1000.0,
-          ntg_min / 60.0, ntg_ug / 1000.0,
+  const run::Exposure e = run::compute_exposure(r.rows, s.params.patient.weight_kg);
+  return {e.ne_h,          e.vasopressin_h,          e.vasopressin_total_U, e.vasopressin_starts,
+          e.epinephrine_h, e.epinephrine_total_mg,   e.dobutamine_h,        e.dobutamine_total_mg,
+          e.nitroglycerin_h, e.nitroglycerin_total_mg,
           r.varvel ? r.varvel->within_5_mmHg_pct : kNaN, static_cast<double>(r.decisions.size())};
 }
 
@@ -102,8 +80,8 @@ std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::Run
     return v;
   };
   double time_to_map = kNaN, time_to_lac = kNaN;
-  double total_min = 0.0, at_target_min = 0.0, ne_ug = 0.0, ne_peak = 0.0, ne_high_min = 0.0;
-  double lac_excess = 0.0, map_low_min = 0.0, map_deficit = 0.0, mfi_low_min = 0.0, do2_low_min = 0.0;
+  double total_min = 0.0, at_target_min = 0.0;
+  double lac_excess = 0.0, map_deficit = 0.0, mfi_low_min = 0.0, do2_low_min = 0.0;
   double day1_min = 0.0, lac_day1 = 0.0, mfi_day1 = 0.0, ppv_day1 = 0.0, map_deficit_day1 = 0.0, mfi_low_day1 = 0.0,
          do2_low_day1 = 0.0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -111,16 +89,12 @@ std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::Run
     const double t = row.time_min, dt = dt_min(i);
     if (std::isnan(time_to_map) && row.map_mmHg >= kMapFloor_mmHg) time_to_map = t / 60.0;
     if (std::isnan(time_to_lac) && row.lactate_mmol_per_L <= kLactateNormal_mmol_per_L) time_to_lac = t / 60.0;
-    ne_peak = std::max(ne_peak, row.ne_dose_ug_per_kg_min);
     total_min += dt;
-    ne_ug += row.ne_dose_ug_per_kg_min * weight * dt;
     const bool map_ok = row.map_mmHg >= kMapFloor_mmHg;
     const bool mfi_low = row.mfi < kMfiAbnormal;
     const bool do2_low = row.do2_mL_per_min / weight < kCriticalDo2_mL_per_min_kg;
     at_target_min += map_ok ? dt : 0.0;
-    ne_high_min += row.ne_dose_ug_per_kg_min > kNeCliff_ug_per_kg_min ? dt : 0.0;
     lac_excess += std::max(0.0, row.lactate_mmol_per_L - kLactateNormal_mmol_per_L) * dt / 60.0;
-    map_low_min += map_ok ? 0.0 : dt;
     // The depth of hypotension, not its mere presence: a MAP held at the floor adds nothing.
     const double deficit = std::max(0.0, kMapFloor_mmHg - row.map_mmHg);
     map_deficit += deficit * dt;
@@ -140,21 +114,23 @@ std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::Run
   }
   const double lac0 = value_at(&run::Sample::lactate_mmol_per_L, 0.0);
   const double lac6 = value_at(&run::Sample::lactate_mmol_per_L, 360.0);
+  // The figures a run's summary.json reports too, from the one function both use.
+  const run::Exposure e = run::compute_exposure(r.rows, weight);
   std::size_t k = 0;
   out[k++] = time_to_map;
   out[k++] = total_min > 0.0 ? 100.0 * at_target_min / total_min : kNaN;
-  out[k++] = ne_ug / 1000.0;
-  out[k++] = ne_peak;
-  out[k++] = ne_high_min / 60.0;
-  out[k++] = rows.back()->fluids_in_mL;
-  out[k++] = rows.back()->fluid_balance_mL;
+  out[k++] = e.ne_cumulative_mg;
+  out[k++] = e.ne_peak_ug_per_kg_min;
+  out[k++] = e.ne_above_0_8_h;
+  out[k++] = e.fluids_in_mL;
+  out[k++] = e.fluid_balance_mL;
   out[k++] = lac0;
   out[k++] = lac6;
   out[k++] = lac0 > 0.0 && !std::isnan(lac6) ? 100.0 * (lac0 - lac6) / lac0 : kNaN;
   out[k++] = std::isnan(lac6) ? kNaN : (lac6 <= kLactateNormal_mmol_per_L ? 1.0 : 0.0);
   out[k++] = time_to_lac;
   out[k++] = lac_excess;
-  out[k++] = map_low_min / 60.0;
+  out[k++] = e.map_below_65_h;
   out[k++] = map_deficit / 60.0;
   out[k++] = mfi_low_min / 60.0;
   out[k++] = do2_low_min / 60.0;

@@ -57,7 +57,8 @@ std::vector<double> compute_outcomes(const scenario::Scenario& s, const run::Run
 
 // What the arm did to the patient (patients.csv, after the outcomes): hours on and amount of each
 // drug (an infusion counts while its rate is > 0 on the output grid, each row standing for the
-// interval to the next, as ne_cumulative_mg), the share of time within +-5 mmHg of the MAP target
+// interval to the next; from run::compute_exposure, as ne_cumulative_mg and the other figures
+// `coherence run`'s summary.json shares), the share of time within +-5 mmHg of the MAP target
 // (Varvel's, from 30 min; NaN for protocols without a MAP target), the number of protocol
 // decisions and of vasopressin starts.
 const std::vector<std::string>& exposure_columns();

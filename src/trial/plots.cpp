@@ -157,7 +157,7 @@ const ForestOutcome kForest[] = {
     {"ne_h", "hours on NE (h)", 1.0},
     {"dobutamine_h", "hours on dobutamine (h)", 1.0},
     {"nitroglycerin_h", "hours on nitroglycerin (h)", 1.0},
-    {"fluids_total_mL", "fluids given (mL)", 1.0},
+    {"fluids_in_mL", "fluids given (mL)", 1.0},
     {"hypotension_area_mmHg_h", "area below MAP 65 (mmHg x h)", 1.0},
     {"map_within_5_mmHg_pct", "time within 5 mmHg of the MAP target (percentage points)", 1.0},
     {"lactate_day1_mean_mmol_per_L", "day-1 mean lactate (mmol/L)", 1.0},

@@ -773,14 +773,13 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id, const std::filesy
         }
       }
       if (!decisions_dir.empty()) decisions_csv = run::format_decisions_csv(r.decisions);
-      if (!r.completed) {
-        status = "failed";
+      status = std::string(run::termination_name(r.termination));
+      if (r.termination == run::Termination::kFailed) {
         reason = r.error.empty() ? "the run did not complete" : r.error;
       } else {
         outcomes = compute_outcomes(s, r, spec.outcome_model, death_exp);
         exposure = compute_exposure(s, r);
-        if (r.arrest_min) {
-          status = "arrest";
+        if (r.termination == run::Termination::kCirculatoryArrest) {
           reason = fmt::format("circulatory arrest (MAP < {:g} mmHg) at {:g} min", run::kCirculatoryArrestMap_mmHg,
                                *r.arrest_min);
         }
@@ -794,6 +793,8 @@ PatientRows run_patient(const TrialSpec& spec, int patient_id, const std::filesy
         }
       }
       if (replay) *replay = std::move(r);
+    } catch (const std::logic_error&) {
+      throw;  // a broken invariant is the program's fault, not a patient who failed: the trial stops (exit 1)
     } catch (const std::exception& e) {
       status = "failed";
       reason = e.what();
@@ -839,9 +840,18 @@ Journal read_journal(const std::filesystem::path& file, const std::string& expec
     lines.push_back(text.substr(start, nl - start + 1));
     start = nl + 1;
   }
-  if (lines.size() < 2 || lines[0] != expected_first_line || lines[1] != header) {
+  if (lines.size() < 2 || lines[0] != expected_first_line) {
     throw InputError(fmt::format("{}: --resume: this journal belongs to another trial or other settings (start "
                                  "afresh without --resume, or use another --out)",
+                                 file.string()));
+  }
+  // The same trial under other column names (a journal written by another version of coherence,
+  // e.g. one from before patients.csv took summary.json's names): its rows would be read under
+  // this header's names and its status words may differ, so it is refused, not merged.
+  if (lines[1] != header) {
+    throw InputError(fmt::format("{}:2: --resume: the journal's columns are not this version's patients.csv columns "
+                                 "(written by another version of coherence?); it is left as it is: start afresh "
+                                 "without --resume, or use another --out",
                                  file.string()));
   }
   // Every whole row must be a well-formed patient row: a damaged journal is refused (and kept),

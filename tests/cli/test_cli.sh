@@ -251,6 +251,9 @@ assert float(micro["mfi_last"]) > float(macro["mfi_last"]), rows
 s = json.load(open(sys.argv[2]))
 assert set(s["measurements"]) == {"h6", "h24"}, s["measurements"].keys()
 assert s["measurements"]["h6"]["time_min"] == 360.0
+# The whole-run exposure figures are the run's summary.json's (one function, one name).
+for k in ("ne_above_0_8_h", "ne_cumulative_mg", "dobutamine_h", "nitroglycerin_h"):
+    assert micro[k] == "%.6g" % s[k], (k, micro[k], s[k])
 d = list(csv.DictReader(open(sys.argv[3])))
 assert all(r["reason"] for r in d) and any(r["action"] in ("lower MAP target", "start dobutamine") for r in d)
 assert "map_target_mmHg" in d[0] and "dobutamine_after_ug_per_kg_min" in d[0]

@@ -10,6 +10,7 @@
 
 #include "protocol/registry.hpp"
 #include "run/runner.hpp"
+#include "trial/trial.hpp"
 #include "scenario/scenario.hpp"
 
 using namespace coherence;
@@ -159,4 +160,58 @@ TEST_CASE("Every built-in protocol is in docs/protocols.md's table, and its keys
   std::string listed;
   for (const auto* p : protocol::protocols()) listed += (listed.empty() ? "`" : ", `") + p->name + "`";
   CHECK(sdoc.find("| `protocol.name` | string | | " + listed + " |") != std::string::npos);
+}
+
+namespace {
+// A protocol that fails the way its `kind` says at its first decision.
+class FailingProtocol final : public protocol::Protocol {
+ public:
+  explicit FailingProtocol(bool broken_invariant) : broken_(broken_invariant) {}
+  std::string name() const override { return broken_ ? "broken_invariant" : "runtime_failure"; }
+  std::unique_ptr<protocol::Protocol> clone() const override { return std::make_unique<FailingProtocol>(*this); }
+  double decision_interval_min() const override { return 60.0; }
+  std::vector<protocol::Action> decide(const protocol::Observations&) override {
+    if (broken_) throw std::logic_error("an invariant of the protocol is broken");
+    throw std::runtime_error("the protocol's device is unavailable");
+  }
+
+ private:
+  bool broken_;
+};
+
+struct FailingRegistered {
+  FailingRegistered() {
+    for (bool broken : {true, false}) {
+      protocol::register_protocol({broken ? "broken_invariant" : "runtime_failure", "fails on purpose (test)", {},
+                                   [broken](const protocol::SettingValues&) {
+                                     return std::make_unique<FailingProtocol>(broken);
+                                   }});
+    }
+  }
+  ~FailingRegistered() {
+    protocol::unregister_protocol("broken_invariant");
+    protocol::unregister_protocol("runtime_failure");
+  }
+};
+}  // namespace
+
+TEST_CASE("In a trial a run that fails is a failed patient, a broken invariant stops the trial") {
+  const FailingRegistered reg;
+  const auto file = std::filesystem::temp_directory_path() / "coherence_registry_trial.toml";
+  std::ofstream(file) << "[trial]\nname = \"failing protocols\"\nscenario = \"" << COHERENCE_SOURCE_DIR
+                      << "/scenarios/septic_shock_cohort_base.toml\"\npatients = 2\nseed = 7\n"
+                         "[[arms]]\nname = \"runtime\"\nprotocol = \"runtime_failure\"\n";
+  const auto spec = trial::load_trial(file);
+  const trial::PatientRows rows = trial::run_patient(spec, 1);
+  CHECK(rows.failed == 1);
+  REQUIRE(rows.rows.size() == 1);
+  CHECK(rows.rows[0].find(",failed,") != std::string::npos);
+  CHECK(rows.rows[0].find("the protocol's device is unavailable") != std::string::npos);
+
+  std::ofstream(file) << "[trial]\nname = \"failing protocols\"\nscenario = \"" << COHERENCE_SOURCE_DIR
+                      << "/scenarios/septic_shock_cohort_base.toml\"\npatients = 2\nseed = 7\n"
+                         "[[arms]]\nname = \"broken\"\nprotocol = \"broken_invariant\"\n";
+  const auto broken = trial::load_trial(file);
+  CHECK_THROWS_WITH(trial::run_patient(broken, 1), "an invariant of the protocol is broken");
+  std::filesystem::remove(file);
 }

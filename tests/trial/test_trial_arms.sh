@@ -95,6 +95,21 @@ cmd=$(sed -n 's/^# arm map_80: coherence run //p' "$work/r/overrides.txt")
 # shellcheck disable=SC2086
 "$bin" run $cmd --out "$work/run" --no-plot >/dev/null && cmp -s "$work/run/timeseries.csv" "$work/r/timeseries_map_80.csv" \
   && ok "coherence run with overrides.txt's keys gives the replayed timeseries" || bad "run with the replay's overrides differs"
+# The run's summary.json and the trial's patients.csv row of that patient and arm: the same figure
+# under the same name (one function computes both; patients.csv holds 6 significant digits).
+python3 - "$work/run/summary.json" "$work/a1/patients.csv" "$pid" <<'PY' && ok "summary.json and patients.csv agree on the exposure figures and status" || bad "summary.json and patients.csv disagree"
+import csv, json, sys
+s = json.load(open(sys.argv[1]))
+row = next(r for r in csv.DictReader(open(sys.argv[2])) if r["patient_id"] == sys.argv[3] and r["arm"] == "map_80")
+pairs = [(k, s[k]) for k in ("ne_cumulative_mg", "ne_peak_ug_per_kg_min", "ne_above_0_8_h", "map_below_65_h",
+                             "dobutamine_h", "nitroglycerin_h", "vasopressin_h")]
+pairs += [(k, s["final"][k]) for k in ("fluids_in_mL", "fluid_balance_mL")]
+bad = [(k, v, row[k]) for k, v in pairs if "%.6g" % v != row[k]]
+print("compared:", ", ".join("%s=%s" % (k, row[k]) for k, _ in pairs))
+if s["status"] != row["status"]: bad.append(("status", s["status"], row["status"]))
+if bad: print("differ (name, summary.json, patients.csv):", bad)
+sys.exit(1 if bad else 0)
+PY
 
 # --set outcome_model.* reaches the outcome model (a higher intercept: higher predicted mortality).
 "$bin" trial "$trial" "${short[@]}" --set outcome_model.intercept=0.5 --no-plot --out "$work/om" >/dev/null || bad "--set outcome_model.intercept runs"

@@ -39,6 +39,10 @@ for attempt in 1 2 3; do
   [ -e "$work/k/patients.partial.csv" ] && break
 done
 if [ -e "$work/k/patients.partial.csv" ]; then
+  # The same journal as another version of coherence would have written it: one column under
+  # another name (as before patients.csv took summary.json's names). Resumed below: refused.
+  mkdir -p "$work/old_names"
+  sed '2s/,fluids_in_mL,/,fluids_given_mL,/' "$work/k/patients.partial.csv" > "$work/old_names/patients.partial.csv"
   # A torn last line, as a kill in mid-write would leave.
   printf '7,macro_first,compl' >> "$work/k/patients.partial.csv"
   msg=$("$bin" trial "$trial" "${short[@]}" --threads 2 --out "$work/k" --resume) || bad "--resume runs"
@@ -127,6 +131,32 @@ mkdir -p "$work/other"
 cp "$work/t1/patients.csv" "$work/other/keep.csv"
 printf '# coherence trial journal 0000000000000000\nx\n' > "$work/other/patients.partial.csv"
 expect_2 "--resume with another trial's journal" "another trial" trial "$trial" "${short[@]}" --out "$work/other" --resume
+# Circulatory arrest: patients.csv says it with summary.json's word, the trial's summary counts
+# it, and `coherence run` of the replayed patient reports the same status.
+sed 's|scenario = "../../scenarios/septic_shock_cohort_base.toml"|scenario = "'"$src"'/scenarios/septic_shock_untreated.toml"|; s|protocols = \["macro_first", "micro_guided"\]|protocols = ["fixed", "macro_first"]|; s|^min = 0.5|min = 0.99|' \
+  "$src/tests/trial/trial_small.toml" > "$work/arrest.toml"
+arrest=(--patients 2 --set scenario.duration_h=48)
+"$bin" trial "$work/arrest.toml" "${arrest[@]}" --no-plot --out "$work/arrest" >/dev/null || bad "untreated trial runs"
+"$bin" trial "$work/arrest.toml" "${arrest[@]}" --replay 1 --arm fixed --out "$work/arrest_r" >/dev/null || bad "untreated --replay runs"
+cmd=$(sed -n 's/^# arm fixed: coherence run //p' "$work/arrest_r/overrides.txt")
+# shellcheck disable=SC2086
+"$bin" run $cmd --out "$work/arrest_run" --no-plot >/dev/null || bad "coherence run of the replayed untreated patient"
+python3 - "$work/arrest/patients.csv" "$work/arrest/summary.json" "$work/arrest_run/summary.json" <<'PY' \
+  && ok "circulatory_arrest: the same status in patients.csv, the trial's counts and coherence run" || bad "arrest status differs"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+fixed = [r["status"] for r in rows if r["arm"] == "fixed"]
+counted = json.load(open(sys.argv[2]))["by_arm"]["fixed"]["circulatory_arrest"]
+run = json.load(open(sys.argv[3]))["status"]
+first = next(r["status"] for r in rows if r["arm"] == "fixed" and r["patient_id"] == "1")
+print("patients.csv", fixed, "counted", counted, "run", run)
+sys.exit(0 if fixed.count("circulatory_arrest") == counted > 0 and first == run == "circulatory_arrest" else 1)
+PY
+if [ -e "$work/old_names/patients.partial.csv" ]; then
+  expect_2 "--resume with a journal under other column names" "partial.csv:2: --resume: the journal's columns are not this version's" \
+    trial "$trial" "${short[@]}" --out "$work/old_names" --resume
+  grep -q fluids_given_mL "$work/old_names/patients.partial.csv" && ok "the refused journal is left as it was" || bad "the refused journal was changed"
+fi
 
 # A trial too small for some statistics still completes: those carry "not_computed" notes.
 if "$bin" trial "$src/scenarios/trial_observational_replication.toml" --patients 6 \
