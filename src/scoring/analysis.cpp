@@ -1,4 +1,5 @@
 #include "scoring/analysis.hpp"
+#include "scoring/stages.hpp"
 
 #include <fmt/format.h>
 
@@ -232,12 +233,6 @@ cv::Mat vesselness(const cv::Mat& img, const std::vector<double>& sigmas_px, dou
   return best;
 }
 
-struct Segment {
-  std::vector<cv::Point> pixels;  // ordered
-  // Centre of the junction each end meets (the vessel continues to it); unset for a free end.
-  std::optional<cv::Point2f> start_junction, end_junction;
-};
-
 int neighbours(const cv::Mat& skel, int x, int y) {
   int n = 0;
   for (int dy = -1; dy <= 1; ++dy) {
@@ -392,10 +387,6 @@ double path_length_px(const std::vector<cv::Point>& p) {
 }
 
 // Resamples a pixel path at unit spacing with a smoothed tangent.
-struct Sampling {
-  std::vector<cv::Point2f> point, normal;
-};
-
 Sampling resample(const std::vector<cv::Point2f>& pixels) {
   std::vector<cv::Point2f> p;
   // Light smoothing of the staircase of pixel centres.
@@ -540,8 +531,8 @@ std::pair<double, double> correlation_peak(const std::vector<std::vector<float>>
 
 // `pair_stride` > 1: the velocity from every pair_stride-th frame pair only (a cheaper screening
 // reading; motion is judged on every pair).
-Flow measure_flow(const std::vector<cv::Mat>& frames, const Sampling& smp, double radius_px, double pixel_noise_sd,
-                  const ScoringSettings& s, double um_per_px, double fps, int pair_stride = 1) {
+Flow flow_along(const std::vector<cv::Mat>& frames, const Sampling& smp, double radius_px, double pixel_noise_sd,
+                const ScoringSettings& s, double um_per_px, double fps, int pair_stride = 1) {
   Flow f;
   const int n = static_cast<int>(smp.point.size());
   const std::size_t nt = frames.size();
@@ -742,22 +733,21 @@ std::vector<std::array<std::vector<std::pair<std::size_t, bool>>, 2>> junction_n
 
 }  // namespace
 
-SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
-  SiteScore out;
-  out.source = clip.source;
+void StageClock::lap(const char* name) {
+  if (!settings_.stage_time) return;
+  const auto now = std::chrono::steady_clock::now();
+  settings_.stage_time(name, std::chrono::duration<double, std::milli>(now - start_).count());
+  start_ = now;
+}
+
+Stabilised stabilise(const Clip& clip, const ScoringSettings& s, StageClock* clock) {
+  auto stage = [clock](const char* name) {
+    if (clock) clock->lap(name);
+  };
+  Stabilised out;
   out.um_per_px = clip.um_per_px;
   out.fps = clip.fps;
-  out.frames = static_cast<int>(clip.frames.size());
-  out.width_um = clip.width() * clip.um_per_px;
-  out.height_um = clip.height() * clip.um_per_px;
-
-  auto stage_start = std::chrono::steady_clock::now();
-  auto stage = [&](const char* name) {
-    if (!s.stage_time) return;
-    const auto now = std::chrono::steady_clock::now();
-    s.stage_time(name, std::chrono::duration<double, std::milli>(now - stage_start).count());
-    stage_start = now;
-  };
+  out.duration_s = clip.duration_s();
   // 1-2. Flicker and stabilisation.
   const std::vector<cv::Mat>& raw = clip.frames;
   const std::vector<double> gain = flicker_gains(raw);
@@ -781,7 +771,8 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     refine_against_mean(raw, gain, out.drift_px, m);
     stage("refine");
   }
-  const auto frames = apply_shifts(raw, gain, out.drift_px);
+  out.frames = apply_shifts(raw, gain, out.drift_px);
+  const std::vector<cv::Mat>& frames = out.frames;
   stage("stabilise");
 
   // Temporal mean and standard deviation: a vessel whose red cells stand still is dark in the
@@ -792,14 +783,14 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     sq += f.mul(f);
   }
   mean *= 1.0 / static_cast<double>(frames.size());
-  cv::Mat temporal_var = sq * (1.0 / static_cast<double>(frames.size())) - mean.mul(mean);
-  out.mean_image = mean;
+  out.temporal_var = sq * (1.0 / static_cast<double>(frames.size())) - mean.mul(mean);
+  out.mean = mean;
 
   // Per-pixel temporal noise, from successive differences (robust: median over the image).
-  double pixel_noise_sd = 0.0;
   {
     std::vector<double> v;
-    const std::size_t pairs = std::min<std::size_t>(frames.size() - 1, 8);
+    const std::size_t pairs =
+        std::min<std::size_t>(frames.size() - 1, static_cast<std::size_t>(s.noise_frame_pairs));
     for (std::size_t t = 0; t < pairs; ++t) {
       cv::Mat d = cv::abs(frames[t + 1] - frames[t]);
       for (int y = 0; y < d.rows; y += 4) {
@@ -807,11 +798,26 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
         for (int x = 0; x < d.cols; x += 4) v.push_back(p[x]);
       }
     }
-    pixel_noise_sd = 1.4826 * median_of(v) / std::sqrt(2.0) + 1e-6;
+    out.pixel_noise_sd = 1.4826 * median_of(v) / std::sqrt(2.0) + 1e-6;
   }
+  return out;
+}
 
+namespace {
+
+// The contrast images the vessel mask came from, which the centrelines are then measured on.
+struct ContrastMaps {
+  cv::Mat contrast;  // absorbance-like contrast of the mean plus flicker
+  cv::Mat smooth;    // contrast smoothed for the thresholds
+  double level0 = 0.0;  // the background's median of `smooth`
+};
+
+// Contrast, vesselness, hysteresis and the edge margin: out.mask, out.margin_px, out.bright_fraction.
+ContrastMaps vessel_mask(const Stabilised& st, const ScoringSettings& s, Detection& out) {
+  const cv::Mat& mean = st.mean;
+  const double pixel_noise_sd = st.pixel_noise_sd;
   // 3. Detection on absorbance-like contrast.
-  const double um = clip.um_per_px;
+  const double um = st.um_per_px;
   const int bg_radius = std::max(5, static_cast<int>(std::lround(s.background_radius_um / um)));
   cv::Mat background;
   cv::morphologyEx(mean, background, cv::MORPH_CLOSE,
@@ -820,13 +826,13 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   background = cv::max(background, 1e-3);
   // Saliva and bubbles: bright patches and rings above the tissue's own level (the closing-based
   // background is the tissue without its vessels, so the tissue itself sits at ~1).
-  const double bright_fraction =
+  out.bright_fraction =
       static_cast<double>(cv::countNonZero(mean / background > s.bright_ratio)) / static_cast<double>(mean.total());
   cv::Mat a_mean = 1.0 - mean / background;
   a_mean = cv::max(a_mean, 0.0);
   // Flicker above the sensor noise, in the same units (relative to the background).
   cv::Mat flicker;
-  cv::max(temporal_var - pixel_noise_sd * pixel_noise_sd, 0.0, flicker);
+  cv::max(st.temporal_var - pixel_noise_sd * pixel_noise_sd, 0.0, flicker);
   cv::sqrt(flicker, flicker);
   flicker = flicker / background;
   cv::Mat contrast = a_mean + flicker;
@@ -878,7 +884,7 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   // the largest drift plus a few pixels of it.
   {
     double max_drift = 0.0;
-    for (const auto& d : out.drift_px) max_drift = std::max({max_drift, std::abs(d.x), std::abs(d.y)});
+    for (const auto& d : st.drift_px) max_drift = std::max({max_drift, std::abs(d.x), std::abs(d.y)});
     const int margin = static_cast<int>(std::ceil(max_drift)) + std::max(3, bg_radius / 2);
     out.margin_px = margin;
     if (2 * margin < mask.cols && 2 * margin < mask.rows) {
@@ -887,16 +893,26 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
       mask &= keep_inside;
     }
   }
-  stage("detect");
+  out.mask = mask;
+  return {contrast, smooth, level0};
+}
+
+// Centrelines of out.mask split into segments, spurs and specks pruned; each kept one's geometry.
+void trace_vessels(const Stabilised& st, const ContrastMaps& maps, const ScoringSettings& s, Detection& out) {
+  const cv::Mat& mean = st.mean;
+  const cv::Mat& contrast = maps.contrast;
+  const cv::Mat& smooth = maps.smooth;
+  const double level0 = maps.level0;
+  const double um = st.um_per_px;
+  const cv::Mat& mask = out.mask;
   cv::Mat dist;
   cv::distanceTransform(mask, dist, cv::DIST_L2, 3);
   cv::Mat skel;
   cv::ximgproc::thinning(mask, skel, cv::ximgproc::THINNING_ZHANGSUEN);
   skel = skel > 0;
 
-  // Segments: pruned, measured, flow-classified.
+  // Segments: pruned and measured (their flow is measure_flow's).
   const auto segments = trace_segments(skel);
-  std::vector<KeptSegment> kept;
   for (const Segment& seg : segments) {
     const double len_px = path_length_px(seg.pixels) + 1.0;
     std::vector<double> radii;
@@ -911,7 +927,7 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     ScoredVessel v;
     std::vector<cv::Point2f> seg_points;
     for (const auto& q : seg.pixels) seg_points.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
-    const Sampling smp = resample(seg_points);
+    Sampling smp = resample(seg_points);
     const double fwhm = fwhm_diameter_px(contrast, smp, 2.0 * radius_px + 4.0);
     v.diameter_um = (std::isfinite(fwhm) ? fwhm : 2.0 * radius_px) * um;
     v.small = v.diameter_um < s.small_vessel_diameter_um;
@@ -961,15 +977,14 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
       v.polyline_um.push_back({(v.centreline_px[k].x + 0.5) * um, (v.centreline_px[k].y + 0.5) * um});
     }
     v.length_um = length_px * um;
-    // Motion (and a first velocity) on the segment's own profile.
-    const Flow own = measure_flow(frames, smp, radius_px, pixel_noise_sd, s, um, clip.fps);
-    v.moving_fraction = own.moving_fraction;
-    v.correlation = own.correlation;
-    v.velocity_um_per_s = own.velocity_px_per_frame * um * clip.fps;
     out.vessels.push_back(std::move(v));
-    kept.push_back({&seg, radius_px});
+    out.segments.push_back(seg);
+    out.radius_px.push_back(radius_px);
+    out.profile.push_back(std::move(smp));
   }
+}
 
+void remove_blur(const ScoringSettings& s, Detection& out) {
   // Optical blur widens every profile: estimated from the thinnest tenth of the vessel length,
   // taken to be the thinnest capillaries (5 um), and removed from every width in quadrature. It
   // also measures focus.
@@ -984,7 +999,7 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     double acc = 0.0, p10 = s.thinnest_capillary_um;
     for (const auto& [w, l] : widths) {
       acc += l;
-      if (acc >= 0.1 * total) {
+      if (acc >= s.thinnest_length_fraction * total) {
         p10 = w;
         break;
       }
@@ -996,6 +1011,37 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
                                          s.thinnest_capillary_um * s.thinnest_capillary_um));
       v.small = v.diameter_um < s.small_vessel_diameter_um;
     }
+  }
+}
+
+}  // namespace
+
+Detection detect(const Stabilised& st, const ScoringSettings& s, StageClock* clock) {
+  Detection out;
+  const ContrastMaps maps = vessel_mask(st, s, out);
+  if (clock) clock->lap("detect");
+  trace_vessels(st, maps, s, out);
+  remove_blur(s, out);
+  return out;
+}
+
+FlowResult measure_flow(const Stabilised& st, const Detection& det, const ScoringSettings& s, StageClock* clock) {
+  auto stage = [clock](const char* name) {
+    if (clock) clock->lap(name);
+  };
+  FlowResult out;
+  const std::vector<cv::Mat>& frames = st.frames;
+  const double um = st.um_per_px, fps = st.fps, pixel_noise_sd = st.pixel_noise_sd;
+  std::vector<KeptSegment> kept;
+  for (std::size_t k = 0; k < det.segments.size(); ++k) {
+    // Motion (and a first velocity) on the segment's own profile.
+    const Flow own = flow_along(frames, det.profile[k], det.radius_px[k], pixel_noise_sd, s, um, fps);
+    VesselFlow v;
+    v.moving_fraction = own.moving_fraction;
+    v.correlation = own.correlation;
+    v.velocity_um_per_s = own.velocity_px_per_frame * um * fps;
+    out.vessels.push_back(v);
+    kept.push_back({&det.segments[k], det.radius_px[k]});
   }
   stage("segments+motion");
   // Flow paths: segments continued straight through the junctions they share (a vessel crossing
@@ -1023,31 +1069,30 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
       radius_sum += kept[k].radius_px;
     }
     const Sampling smp = resample(points);
-    const Flow flow = measure_flow(frames, smp, radius_sum / static_cast<double>(path.size()), pixel_noise_sd, s, um,
-                                   clip.fps);
+    const Flow flow = flow_along(frames, smp, radius_sum / static_cast<double>(path.size()), pixel_noise_sd, s, um, fps);
     // The path's velocity is the better measurement (longer profile) where it exists and the
     // segment itself moves; whether it moves, and how much of the time, is the segment's own.
     if (!std::isfinite(flow.velocity_px_per_frame)) continue;
     for (const auto& member : path) {
-      ScoredVessel& v = out.vessels[member.first];
+      VesselFlow& v = out.vessels[member.first];
       if (v.moving_fraction < s.intermittent_low) continue;
-      v.velocity_um_per_s = flow.velocity_px_per_frame * um * clip.fps;
+      v.velocity_um_per_s = flow.velocity_px_per_frame * um * fps;
       v.correlation = flow.correlation;
     }
   }
   // A moving segment still without a velocity is often shorter than its cells move between
   // frames, and its cells go on into one of the segments it meets (at any angle that does not
-  // fold back). Each such continuation, at one end or both, is screened on every third frame
-  // pair; the clearest valid peak is measured on every pair and gives the segment its velocity.
+  // fold back). Each such continuation, at one end or both, is screened on a sparse set of frame
+  // pairs; the clearest valid peak is measured on every pair and gives the segment its velocity.
   {
-    const auto neighbours = junction_neighbours(kept, -0.2);
+    const auto neighbours = junction_neighbours(kept, s.continuation_min_straight);
     auto pixels_of = [&](std::size_t k) {
       std::vector<cv::Point2f> pts;
       for (const auto& q : kept[k].segment->pixels) pts.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
       return pts;
     };
     for (std::size_t k = 0; k < kept.size(); ++k) {
-      ScoredVessel& v = out.vessels[k];
+      VesselFlow& v = out.vessels[k];
       if (v.moving_fraction < s.intermittent_low || std::isfinite(v.velocity_um_per_s)) continue;
       const Segment& sg = *kept[k].segment;
       std::vector<std::optional<std::pair<std::size_t, bool>>> before = {std::nullopt}, after = {std::nullopt};
@@ -1080,8 +1125,9 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
             radius_sum += kept[a->first].radius_px;
             ++members;
           }
-          // Screened on every third frame pair; the best one measured on all of them.
-          const Flow flow = measure_flow(frames, resample(points), radius_sum / members, pixel_noise_sd, s, um, clip.fps, 3);
+          // Screened on a sparse set of frame pairs; the best one measured on all of them.
+          const Flow flow = flow_along(frames, resample(points), radius_sum / members, pixel_noise_sd, s, um, fps,
+                                       s.continuation_screen_stride);
           if (std::isfinite(flow.velocity_px_per_frame) && flow.correlation > best_corr) {
             best_corr = flow.correlation;
             best_points = std::move(points);
@@ -1090,16 +1136,16 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
         }
       }
       if (best_corr > 0.0) {
-        const Flow flow = measure_flow(frames, resample(best_points), best_radius, pixel_noise_sd, s, um, clip.fps);
+        const Flow flow = flow_along(frames, resample(best_points), best_radius, pixel_noise_sd, s, um, fps);
         if (std::isfinite(flow.velocity_px_per_frame)) {
-          v.velocity_um_per_s = flow.velocity_px_per_frame * um * clip.fps;
+          v.velocity_um_per_s = flow.velocity_px_per_frame * um * fps;
           v.correlation = flow.correlation;
         }
       }
     }
   }
   stage("continuations");
-  for (ScoredVessel& v : out.vessels) {
+  for (VesselFlow& v : out.vessels) {
     using model::FlowClass;
     v.flow_measured = true;
     if (v.moving_fraction < s.intermittent_low ||
@@ -1117,23 +1163,40 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
       v.flow_class = FlowClass::kContinuous;
     }
   }
-
   stage("paths+velocity");
+  return out;
+}
+
+std::vector<ScoredVessel> with_flow(const Detection& det, const FlowResult& flow) {
+  std::vector<ScoredVessel> out = det.vessels;
+  for (std::size_t i = 0; i < out.size() && i < flow.vessels.size(); ++i) {
+    const VesselFlow& f = flow.vessels[i];
+    out[i].moving_fraction = f.moving_fraction;
+    out[i].velocity_um_per_s = f.velocity_um_per_s;
+    out[i].correlation = f.correlation;
+    out[i].flow_measured = f.flow_measured;
+    out[i].flow_class = f.flow_class;
+  }
+  return out;
+}
+
+Measures consensus_measures(const std::vector<ScoredVessel>& vessels, double width_um, double height_um,
+                            double margin_um) {
+  Measures out;
   // 6. Consensus measures, by the same definitions as the ground truth, over the analysed field
   // (the image minus its edge margin: densities are per analysed area). TVD and De Backer over
   // every vessel; PPV and MFI over the vessels with a measured class (an unmeasured one is
   // neither perfused nor not); PVD = TVD x PPV.
-  const double margin_um = out.margin_px * um;
-  std::vector<std::vector<model::PointUm>> inner(out.vessels.size());
+  std::vector<std::vector<model::PointUm>> inner(vessels.size());
   std::vector<model::ObservedVessel> observed, measured;
-  for (std::size_t i = 0; i < out.vessels.size(); ++i) {
-    const auto& v = out.vessels[i];
+  for (std::size_t i = 0; i < vessels.size(); ++i) {
+    const auto& v = vessels[i];
     for (const auto& p : v.polyline_um) inner[i].push_back({p.x_um - margin_um, p.y_um - margin_um});
     const double velocity = std::isfinite(v.velocity_um_per_s) ? v.velocity_um_per_s : 0.0;  // perfused ones are finite
     observed.push_back({inner[i], v.diameter_um, true, v.flow_class, velocity, nullptr});
     if (v.flow_measured) measured.push_back(observed.back());
   }
-  const double field_w = out.width_um - 2.0 * margin_um, field_h = out.height_um - 2.0 * margin_um;
+  const double field_w = width_um - 2.0 * margin_um, field_h = height_um - 2.0 * margin_um;
   out.metrics = model::site_metrics(field_w, field_h, observed);
   {
     const model::SiteMetrics m = model::site_metrics(field_w, field_h, measured);
@@ -1147,7 +1210,7 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
   // (length-weighted; each has a measured velocity). NaN when none: not measured is not 0.
   {
     double vsum = 0.0;
-    for (const auto& v : out.vessels) {
+    for (const auto& v : vessels) {
       if (!v.small) continue;
       out.evidence.small += v.length_um;
       const bool perfused = v.flow_measured && (v.flow_class == model::FlowClass::kSluggish ||
@@ -1165,47 +1228,63 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     }
     out.metrics.rbc_velocity_um_per_s = out.evidence.perfused > 0.0 ? vsum / out.evidence.perfused : kNaN;
   }
+  return out;
+}
 
+Quality assess_quality(const Stabilised& st, const Detection& det, const std::vector<ScoredVessel>& vessels,
+                       const Measures& measures, const ScoringSettings& s) {
+  Quality out;
+  const cv::Mat& mean = st.mean;
+  const double um = st.um_per_px;
+  const double bright_fraction = det.bright_fraction;
   // 7. Quality (MIQS categories).
   auto item = [&](std::string name, double value, int score, std::string detail) {
-    out.quality.push_back({std::move(name), score, value, std::move(detail)});
+    out.items.push_back({std::move(name), score, value, std::move(detail)});
     if (score >= 10) out.acceptable = false;
   };
   const double level = cv::mean(mean)[0];
   double saturated = 0.0;
   {
-    cv::Mat sat = mean > 0.98;
+    cv::Mat sat = mean > s.saturated_level;
     saturated = static_cast<double>(cv::countNonZero(sat)) / static_cast<double>(mean.total());
   }
-  item("illumination", level, level < 0.12 || level > 0.95 || saturated > 0.05 ? 10 : (level < 0.25 ? 1 : 0),
+  item("illumination", level,
+       level < s.level_unacceptable_low || level > s.level_unacceptable_high ||
+               saturated > s.saturated_unacceptable_fraction
+           ? 10
+           : (level < s.level_acceptable_low ? 1 : 0),
        fmt::format("mean level {:.2f}, {:.1f}% saturated", level, 100.0 * saturated));
-  const double duration = clip.duration_s();
-  item("duration", duration, duration < 2.0 ? 10 : (duration < 4.0 ? 1 : 0), fmt::format("{:.1f} s", duration));
+  const double duration = st.duration_s;
+  item("duration", duration,
+       duration < s.duration_unacceptable_s ? 10 : (duration < s.duration_acceptable_s ? 1 : 0),
+       fmt::format("{:.1f} s", duration));
   // Focus: the optical blur estimated above (the extra width of the thinnest capillaries).
-  item("focus", out.blur_um, out.blur_um > s.blur_unacceptable_um ? 10 : (out.blur_um > s.blur_acceptable_um ? 1 : 0),
-       fmt::format("blur {:.1f} um (extra FWHM of the thinnest capillaries)", out.blur_um));
+  item("focus", det.blur_um, det.blur_um > s.blur_unacceptable_um ? 10 : (det.blur_um > s.blur_acceptable_um ? 1 : 0),
+       fmt::format("blur {:.1f} um (extra FWHM of the thinnest capillaries)", det.blur_um));
   // Content: enough small vessels in view, not hidden under saliva or bubbles.
-  const double tvd = out.metrics.tvd_mm_per_mm2;
-  const int content_score = tvd < 3.0 || bright_fraction > s.bright_unacceptable_fraction
-                                ? 10
-                                : (tvd < 8.0 || bright_fraction > s.bright_acceptable_fraction ? 1 : 0);
+  const double tvd = measures.metrics.tvd_mm_per_mm2;
+  const int content_score =
+      tvd < s.content_tvd_unacceptable || bright_fraction > s.bright_unacceptable_fraction
+          ? 10
+          : (tvd < s.content_tvd_acceptable || bright_fraction > s.bright_acceptable_fraction ? 1 : 0);
   item("content", bright_fraction, content_score,
        fmt::format("small-vessel density {:.1f} mm/mm2; {:.2f}% of the field brighter than the tissue (saliva, bubbles)",
                    tvd, 100.0 * bright_fraction));
   double path = 0.0;
-  for (std::size_t t = 1; t < out.drift_px.size(); ++t) {
-    const cv::Point2d d = out.drift_px[t] - out.drift_px[t - 1];
+  for (std::size_t t = 1; t < st.drift_px.size(); ++t) {
+    const cv::Point2d d = st.drift_px[t] - st.drift_px[t - 1];
     path += std::hypot(d.x, d.y) * um;
   }
   const double drift_speed = duration > 0.0 ? path / duration : 0.0;
-  item("stability", drift_speed, drift_speed > 42.0 ? 10 : (drift_speed > 25.0 ? 1 : 0),
+  item("stability", drift_speed,
+       drift_speed > s.drift_unacceptable_um_per_s ? 10 : (drift_speed > s.drift_acceptable_um_per_s ? 1 : 0),
        fmt::format("probe moves {:.0f} um/s", drift_speed));
   // Pressure (MIQS): probe pressure compresses the venules first, so their red cells move slower
   // than the capillaries' that feed them (normally venular velocity is at least capillary
   // velocity). Stopped venules count as velocity 0; unmeasurably fast ones do not suggest pressure.
   std::vector<double> small_v;
   double small_um = 0.0, small_flowing_um = 0.0, large_w = 0.0, large_vsum = 0.0;
-  for (const auto& v : out.vessels) {
+  for (const auto& v : vessels) {
     if (!v.flow_measured) continue;  // neither flowing nor stopped
     const bool flowing = v.flow_class == model::FlowClass::kContinuous || v.flow_class == model::FlowClass::kSluggish;
     if (v.small) {
@@ -1220,14 +1299,18 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
     }
   }
   const double capillary_v = median_of(small_v);
-  const bool capillaries_flow = small_um > 0.0 && small_flowing_um / small_um > 0.3 && std::isfinite(capillary_v);
+  const bool capillaries_flow =
+      small_um > 0.0 && small_flowing_um / small_um > s.pressure_min_flowing_share && std::isfinite(capillary_v);
   const double ratio = capillaries_flow && large_w > 0.0 && capillary_v > 0.0 ? (large_vsum / large_w) / capillary_v : 1.0;
-  item("pressure", ratio, capillaries_flow && ratio < 0.25 ? 10 : (capillaries_flow && ratio < 0.5 ? 1 : 0),
+  const int pressure_score = capillaries_flow && ratio < s.pressure_ratio_unacceptable
+                                 ? 10
+                                 : (capillaries_flow && ratio < s.pressure_ratio_acceptable ? 1 : 0);
+  item("pressure", ratio, pressure_score,
        fmt::format("venular / capillary RBC velocity {:.2f}", ratio));
   // Flow evidence: a moving vessel's class rests on a measured red-cell displacement. Frames out
   // of time order (shuffled, or a frame rate far too low for the flow) leave motion without any.
-  const double measured_share =
-      out.evidence.moving > 0.0 ? 1.0 - out.evidence.unmeasured / out.evidence.moving : 1.0;
+  const EvidenceLengths& evidence = measures.evidence;
+  const double measured_share = evidence.moving > 0.0 ? 1.0 - evidence.unmeasured / evidence.moving : 1.0;
   const int evidence_score =
       measured_share < s.evidence_unacceptable ? 10 : (measured_share < s.evidence_acceptable ? 1 : 0);
   item("flow_evidence", measured_share, evidence_score,
@@ -1247,6 +1330,35 @@ SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
         "needed): frames not coherent in time",
         100.0 * measured_share, 100.0 * s.evidence_unacceptable));
   }
+  return out;
+}
+
+SiteScore score_site(const Clip& clip, const ScoringSettings& s) {
+  SiteScore out;
+  out.source = clip.source;
+  out.um_per_px = clip.um_per_px;
+  out.fps = clip.fps;
+  out.frames = static_cast<int>(clip.frames.size());
+  out.width_um = clip.width() * clip.um_per_px;
+  out.height_um = clip.height() * clip.um_per_px;
+
+  StageClock clock(s);
+  const Stabilised st = stabilise(clip, s, &clock);
+  const Detection det = detect(st, s, &clock);
+  const FlowResult flow = measure_flow(st, det, s, &clock);
+  out.drift_px = st.drift_px;
+  out.mean_image = st.mean;
+  out.blur_um = det.blur_um;
+  out.margin_px = det.margin_px;
+  out.vessels = with_flow(det, flow);
+
+  const Measures measures = consensus_measures(out.vessels, out.width_um, out.height_um, out.margin_px * clip.um_per_px);
+  out.metrics = measures.metrics;
+  out.evidence = measures.evidence;
+  Quality quality = assess_quality(st, det, out.vessels, measures, s);
+  out.quality = std::move(quality.items);
+  out.acceptable = quality.acceptable;
+  out.flow_refused = std::move(quality.flow_refused);
   if (!out.flow_refused.empty()) {
     out.metrics.pvd_mm_per_mm2 = out.metrics.ppv_pct = out.metrics.mfi = out.metrics.mfi_vessel = kNaN;
     out.metrics.rbc_velocity_um_per_s = kNaN;

@@ -73,6 +73,22 @@ struct ScoringSettings {
   double evidence_acceptable = 0.6;
   double evidence_unacceptable = 0.3;
   double min_flow_duration_s = 2.0;     // shorter clips: flow measures refused (duration item 10)
+  // Quality items (MIQS, 0 optimal / 1 acceptable / 10 unacceptable).
+  double duration_unacceptable_s = 2.0;  // duration: shorter is 10 ...
+  double duration_acceptable_s = 4.0;    // ... shorter than this 1
+  double level_unacceptable_low = 0.12;  // illumination: mean level below this or ...
+  double level_unacceptable_high = 0.95; // ... above this is 10 ...
+  double level_acceptable_low = 0.25;    // ... below this 1
+  double saturated_level = 0.98;                 // a mean pixel above this is saturated ...
+  double saturated_unacceptable_fraction = 0.05; // ... over more of the field than this: 10
+  double content_tvd_unacceptable = 3.0;  // content: vessel density (mm/mm2) below this is 10 ...
+  double content_tvd_acceptable = 8.0;    // ... below this 1
+  double drift_unacceptable_um_per_s = 42.0;  // stability: probe drift speed above this is 10 ...
+  double drift_acceptable_um_per_s = 25.0;    // ... above this 1
+  // Pressure: judged only when more than this share of the small-vessel length flows ...
+  double pressure_min_flowing_share = 0.3;
+  double pressure_ratio_unacceptable = 0.25;  // ... venular / capillary velocity below this is 10 ...
+  double pressure_ratio_acceptable = 0.5;     // ... below this 1
   // Detection (R, tuned on the accuracy set with the thresholds above).
   double registration_search_um = 30.0;  // coarse stabilisation: +- this
   double background_radius_um = 30.0;    // grey closing: removes dark structures narrower than twice this
@@ -80,6 +96,15 @@ struct ScoringSettings {
   double tubular_strong = 0.05;          // vesselness a strong (seed) pixel needs
   double tubular_weak = 0.02;            // ... and a weak (joining) pixel
   double min_component_side_um = 6.0;    // components smaller than 3 x this^2 are dropped
+  int noise_frame_pairs = 8;  // noise floor from the first this many frame pairs (a robust median needs no more)
+  // Blur: the thinnest vessels making up this share of the vessel length are taken to be
+  // thinnest_capillary_um wide.
+  double thinnest_length_fraction = 0.1;
+  // Continuations: a neighbour at a junction continues a segment unless they fold back (cosine of
+  // the angle between them, straight = 1, below this); each continuation screened on every this
+  // many frame pairs before the best is measured on all.
+  double continuation_min_straight = -0.2;
+  int continuation_screen_stride = 3;
   // Called with each stage's name and wall time (ms) when set (`COHERENCE_SCORE_DEBUG=1 coherence score`).
   std::function<void(const char*, double)> stage_time;
 };

@@ -15,6 +15,7 @@
 #include "scoring/clip.hpp"
 #include "scoring/analysis.hpp"
 #include "scoring/report.hpp"
+#include "scoring/stages.hpp"
 #include "validation/scoring_accuracy.hpp"
 #include "viz/presets.hpp"
 #include "viz/raster.hpp"
@@ -55,6 +56,53 @@ TEST_CASE("Stabilisation recovers a known sub-pixel shift of the whole field") {
     CHECK(score.drift_px[t].x == Approx(dx).margin(0.3));
     CHECK(score.drift_px[t].y == Approx(dy).margin(0.3));
   }
+}
+
+TEST_CASE("score_site's stages run one by one compose to score_site (issue 19 Build 7)") {
+  const scoring::Clip clip = septic_clip(2.0, 0.2);
+  const scoring::ScoringSettings s;
+  const scoring::Stabilised st = scoring::stabilise(clip, s);
+  REQUIRE(st.frames.size() == clip.frames.size());
+  REQUIRE(st.drift_px.size() == clip.frames.size());
+  CHECK(st.pixel_noise_sd > 0.0);
+  const scoring::Detection det = scoring::detect(st, s);
+  REQUIRE_FALSE(det.vessels.empty());
+  CHECK(det.segments.size() == det.vessels.size());
+  CHECK(det.radius_px.size() == det.vessels.size());
+  CHECK(det.profile.size() == det.vessels.size());
+  const scoring::FlowResult flow = scoring::measure_flow(st, det, s);
+  REQUIRE(flow.vessels.size() == det.vessels.size());
+  const auto vessels = scoring::with_flow(det, flow);
+  const double margin_um = det.margin_px * clip.um_per_px;
+  const scoring::Measures measures = scoring::consensus_measures(
+      vessels, clip.width() * clip.um_per_px, clip.height() * clip.um_per_px, margin_um);
+  const scoring::Quality quality = scoring::assess_quality(st, det, vessels, measures, s);
+
+  // The one-call pipeline, with the stage clock on: the same stages in the same order.
+  std::vector<std::string> laps;
+  scoring::ScoringSettings timed = s;
+  timed.stage_time = [&laps](const char* name, double) { laps.emplace_back(name); };
+  const scoring::SiteScore whole = scoring::score_site(clip, timed);
+  CHECK(laps == std::vector<std::string>{"flicker", "coarse", "mean", "refine", "stabilise", "detect",
+                                         "segments+motion", "continuations", "paths+velocity"});
+  REQUIRE(whole.vessels.size() == vessels.size());
+  CHECK(whole.margin_px == det.margin_px);
+  CHECK(whole.blur_um == det.blur_um);
+  CHECK(whole.metrics.tvd_mm_per_mm2 == measures.metrics.tvd_mm_per_mm2);
+  CHECK(whole.evidence.perfused == measures.evidence.perfused);
+  CHECK(whole.acceptable == quality.acceptable);
+  REQUIRE(whole.quality.size() == quality.items.size());
+  for (std::size_t i = 0; i < whole.quality.size(); ++i) CHECK(whole.quality[i].score == quality.items[i].score);
+  // Assembled by hand from the stages, the site scores exactly as score_site's.
+  scoring::SiteScore by_hand = whole;
+  by_hand.vessels = vessels;
+  by_hand.metrics = measures.metrics;
+  by_hand.evidence = measures.evidence;
+  by_hand.quality = quality.items;
+  by_hand.flow_refused = quality.flow_refused;
+  REQUIRE(quality.flow_refused.empty());  // 2 s of coherent frames: nothing refused, so no NaNs to apply
+  CHECK(scoring::score_json(scoring::combine_sites({by_hand})).dump() ==
+        scoring::score_json(scoring::combine_sites({whole})).dump());
 }
 
 TEST_CASE("Scored clean clips agree with the renderer's exact truth") {
