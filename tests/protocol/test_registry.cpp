@@ -3,10 +3,12 @@
 // (docs/extending.md walks through this example).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "protocol/registry.hpp"
 #include "run/runner.hpp"
@@ -214,4 +216,36 @@ TEST_CASE("In a trial a run that fails is a failed patient, a broken invariant s
   const auto broken = trial::load_trial(file);
   CHECK_THROWS_WITH(trial::run_patient(broken, 1), "an invariant of the protocol is broken");
   std::filesystem::remove(file);
+}
+
+TEST_CASE("docs/extending.md's protocol example is this file's code") {
+  const auto read = [](const char* rel) {
+    std::ifstream in(std::filesystem::path(COHERENCE_SOURCE_DIR) / rel);
+    REQUIRE(in);
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    return lines;
+  };
+  const auto strip = [](std::string s) {
+    s.erase(0, s.find_first_not_of(' '));
+    s.erase(s.find_last_not_of(' ') + 1);
+    return s;
+  };
+  std::vector<std::string> code;
+  for (const auto& l : read("tests/protocol/test_registry.cpp")) code.push_back(strip(l));
+  int checked = 0;
+  bool in_cpp = false;
+  for (const auto& l : read("docs/extending.md")) {
+    const std::string t = strip(l);
+    if (t == "```cpp") {
+      in_cpp = true;
+    } else if (t == "```") {
+      in_cpp = false;
+    } else if (in_cpp && !t.empty()) {
+      INFO(t);
+      CHECK(std::find(code.begin(), code.end(), t) != code.end());
+      ++checked;
+    }
+  }
+  CHECK(checked >= 30);
 }
