@@ -209,14 +209,17 @@ struct OdeSolver::Impl {
   static void error_callback(int code, const char* module, const char* function, char* msg,
                              void* data) {
     auto* self = static_cast<Impl*>(data);
-    std::ostringstream os;
-    os << module << "::" << function << ": " << msg;
-    if (code > 0) {
-      ++self->warnings;
-      if (self->warning_messages.size() < kMaxWarningMessages) self->warning_messages.push_back(os.str());
-      return;
+    if (code > 0) ++self->warnings;
+    try {  // called from C: nothing may escape (a message lost to bad_alloc is only a message)
+      std::ostringstream os;
+      os << module << "::" << function << ": " << msg;
+      if (code > 0) {
+        if (self->warning_messages.size() < kMaxWarningMessages) self->warning_messages.push_back(os.str());
+        return;
+      }
+      self->last_error = os.str();
+    } catch (...) {
     }
-    self->last_error = os.str();
   }
 
   void check(int flag, const char* what) const {

@@ -51,9 +51,10 @@ std::vector<Action> MacroFirstProtocol::macro_decisions(const Observations& obs)
   const double t = obs.time_min;
   if (!start_min_) {
     start_min_ = t;
-    if (s_.initial_fluid_mL_per_kg > 0.0) {
+    const double initial_mL = s_.initial_fluid_mL_per_kg * history_.weight_kg - history_.fluids_before_takeover_mL;
+    if (s_.initial_fluid_mL_per_kg > 0.0 && initial_mL > 0.0) {
       Action a;
-      a.bolus_mL = s_.initial_fluid_mL_per_kg * history_.weight_kg;
+      a.bolus_mL = initial_mL;
       a.bolus_duration_min = s_.initial_fluid_duration_min;
       a.what = fmt::format("crystalloid {:g} mL/kg", s_.initial_fluid_mL_per_kg);
       a.reason = fmt::format("septic shock (MAP {:.0f} mmHg): {:g} mL/kg crystalloid over {:g} h", obs.map_mmHg,

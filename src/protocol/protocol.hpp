@@ -42,6 +42,7 @@ struct Observations {
 struct PatientHistory {
   double weight_kg = 70.0;
   double usual_map_mmHg = 90.0;  // chronic hypertension: >= 100
+  double fluids_before_takeover_mL = 0.0;  // given before this protocol took over mid-course (Session::fork)
 };
 
 struct Action {

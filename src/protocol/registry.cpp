@@ -51,6 +51,10 @@ class Registry {
         throw std::logic_error(fmt::format("protocol registry: '{}' declares protocol.{}, a key of every protocol",
                                            e.name, k.key));
       }
+      if (!(k.min <= k.default_value && k.default_value <= k.max)) {
+        throw std::logic_error(fmt::format("protocol registry: '{}' declares protocol.{} with its default {} outside [{}, {}]",
+                                           e.name, k.key, k.default_value, k.min, k.max));
+      }
       for (const auto* p : order_) {
         for (const auto& other : p->keys) {
           if (other.key == k.key && !same_declaration(other, k)) {

@@ -14,6 +14,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,6 +61,10 @@ struct Binding {
 
 template <class S, class M>
 Binding<S> bind(SettingKey key, M S::*member) {
+  // An integer member behind a number key would truncate the user's value without a word.
+  if (key.integer != std::is_integral_v<M>) {
+    throw std::logic_error("protocol key '" + key.key + "': integer key and integer member go together");
+  }
   key.default_value = static_cast<double>(S{}.*member);
   return {std::move(key), [member](S& s, double v) { s.*member = static_cast<M>(v); }};
 }

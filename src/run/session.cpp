@@ -15,7 +15,10 @@ std::unique_ptr<protocol::Protocol> make_protocol(const scenario::ProtocolSpec& 
   if (!entry) throw std::logic_error("session: protocol '" + spec.name + "' is not registered (the loader checks names)");
   if (!entry->make) return nullptr;  // scripted events only, nothing to decide
   std::unique_ptr<protocol::Protocol> p = entry->make(spec.settings);
-  if (p) p->set_history({patient.weight_kg, patient.usual_map_mmHg});
+  if (p && !(std::isfinite(p->decision_interval_min()) && p->decision_interval_min() > 0.0)) {
+    throw std::logic_error("protocol '" + spec.name + "': decision interval must be a positive number of minutes");
+  }
+  if (p) p->set_history({patient.weight_kg, patient.usual_map_mmHg, 0.0});
   return p;
 }
 
@@ -133,7 +136,10 @@ Session::Session(const Session& from, ForkTag)
       fluid_in_0_(from.fluid_in_0_),
       fluid_out_0_(from.fluid_out_0_),
       fluid_origin_set_(from.fluid_origin_set_),
-      decisions_(from.decisions_) {
+      decisions_(from.decisions_),
+      lactate_drawn_min_(from.lactate_drawn_min_),
+      crt_examined_min_(from.crt_examined_min_),
+      last_observation_(from.last_observation_) {
   if (controller_ && controller_->name() != from.controller_->name()) {
     throw std::logic_error("protocol '" + from.controller_->name() + "' does not clone itself (clone() of a base)");
   }
@@ -141,21 +147,29 @@ Session::Session(const Session& from, ForkTag)
 
 std::unique_ptr<Session> Session::fork() {
   if (!started_) apply_due();
+  // The copy first: if it cannot be made, this run goes on undisturbed.
+  auto copy = std::unique_ptr<Session>(new Session(*this, ForkTag{}));
   sim_.restart_as_branch();
-  return std::unique_ptr<Session>(new Session(*this, ForkTag{}));
+  return copy;
 }
 
 std::unique_ptr<Session> Session::fork(const scenario::ProtocolSpec& protocol) {
   auto copy = fork();
   copy->scenario_.protocol = protocol;
   copy->controller_ = make_protocol(protocol, scenario_.params.patient);
+  if (copy->controller_) {
+    // A clinician taking over knows what the patient has had: the initial fluids are not repeated.
+    const double given_mL = sim_.state()[model::kFluidIn] - fluid_in_0_;
+    copy->controller_->set_history({scenario_.params.patient.weight_kg, scenario_.params.patient.usual_map_mmHg,
+                                    std::max(0.0, given_mL)});
+  }
   copy->protocol_start_min_ = std::max(time_min(), protocol.start_min);
   copy->set_protocol_grid(time_min());
-  // The new protocol's first epoch may be now: it observes and decides before the copy moves on.
-  if (copy->controller_ && copy->protocol_start_min_ <= time_min() + 1e-9) {
-    copy->decide(time_min());
-    copy->reset_inputs();
-  }
+  // The new protocol's first epoch may be now: it observes (what the monitors showed now, not a
+  // second reading) and decides before the copy moves on.
+  if (copy->controller_ && copy->protocol_start_min_ <= time_min() + 1e-9) copy->decide(time_min());
+  // The inputs hold until the copy's own next break (the old protocol's epochs are gone).
+  copy->reset_inputs();
   return copy;
 }
 
@@ -216,16 +230,28 @@ void Session::decide(double t0) {
     if (!drivers) drivers = sim_.observe().micro_drivers;
     return *drivers;
   };
-  if (monitor_.lactate_due(t0, p_start)) monitor_.draw_lactate(t0, sim_.state()[model::kLactate]);
-  if (monitor_.crt_due(t0, p_start)) {
+  // One reading per instrument per moment: a protocol put in charge by fork() at a moment the
+  // monitors have already read sees those readings (the branches keep paired noise streams).
+  if (monitor_.lactate_due(t0, p_start) && lactate_drawn_min_ != t0) {
+    monitor_.draw_lactate(t0, sim_.state()[model::kLactate]);
+    lactate_drawn_min_ = t0;
+  }
+  if (monitor_.crt_due(t0, p_start) && crt_examined_min_ != t0) {
     const auto skin = model::evaluate_skin(s.params.micro, network_, micro_drivers(), t0 * 60.0);
     monitor_.examine_crt(t0, skin.crt_s, skin.mottling_score);
+    crt_examined_min_ = t0;
   }
   if (!on_grid(t0, p_start, controller_->decision_interval_min())) return;
-  const model::CirculationObservables o = sim_.observe_circulation();
-  const protocol::Observations obs =
-      monitor_.observe(t0, o.circulation.arterial_mmHg, o.tone.heart_rate_bpm,
-                       o.circulation.lv_output_mL_per_min / 1000.0, timeline_.infusions);
+  protocol::Observations obs;
+  if (last_observation_ && last_observation_->time_min == t0) {
+    obs = *last_observation_;
+    obs.running = timeline_.infusions;
+  } else {
+    const model::CirculationObservables o = sim_.observe_circulation();
+    obs = monitor_.observe(t0, o.circulation.arterial_mmHg, o.tone.heart_rate_bpm,
+                           o.circulation.lv_output_mL_per_min / 1000.0, timeline_.infusions);
+    last_observation_ = obs;
+  }
   for (const protocol::Action& a : controller_->decide(obs)) {
     auto& inf = timeline_.infusions;
     if (a.ne_dose_ug_per_kg_min) inf.ne_ug_per_kg_min = *a.ne_dose_ug_per_kg_min;

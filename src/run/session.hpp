@@ -95,6 +95,8 @@ class Session {
   std::unique_ptr<Session> fork();
   // The same, with `protocol` deciding in the copy from the later of now and its start_min (its
   // decision epochs and monitoring grid counted from there); the earlier decisions stay in the log.
+  // The new protocol is told the fluids given so far (PatientHistory), so it does not repeat the
+  // initial resuscitation; at the fork moment it sees the readings the monitors already took.
   std::unique_ptr<Session> fork(const scenario::ProtocolSpec& protocol);
   model::SolverStatistics solver_statistics() const { return sim_.statistics(); }
 
@@ -126,6 +128,9 @@ class Session {
   double fluid_in_0_ = 0.0, fluid_out_0_ = 0.0;
   bool fluid_origin_set_ = false;
   std::vector<DecisionRow> decisions_;
+  // The moments the monitors last read (one reading per instrument per moment).
+  std::optional<double> lactate_drawn_min_, crt_examined_min_;
+  std::optional<protocol::Observations> last_observation_;
 };
 
 }  // namespace coherence::run

@@ -335,7 +335,7 @@ TEST_CASE("crt_guided on constructed observations: fluids while responsive, then
   s.macro.initial_fluid_duration_min = 0.0;
   s.macro.vasopressin_U_per_min = 0.0;
   PerfusionGuidedProtocol p(PerfusionGuidedProtocol::Signal::kCrt, s);
-  p.set_history({70.0, 110.0});  // a chronic hypertensive
+  p.set_history({70.0, 110.0, 0.0});  // a chronic hypertensive
   Driver d{p, {}};
   d.o.map_mmHg = 66.0;
   d.o.co_L_per_min = 5.0;
@@ -412,7 +412,7 @@ TEST_CASE("Scenario library: crt_guided and lactate_guided run and log ANDROMEDA
 TEST_CASE("macro_first on constructed observations: 30 mL/kg, challenges judged by CO, vasopressin at NE 0.25") {
   MacroFirstSettings s;
   MacroFirstProtocol p(s);
-  p.set_history({80.0, 90.0});
+  p.set_history({80.0, 90.0, 0.0});
   Driver d{p, {}};
   d.o.map_mmHg = 50.0;
   d.o.co_L_per_min = 4.0;
